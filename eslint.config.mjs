@@ -1,0 +1,46 @@
+import nx from '@nx/eslint-plugin';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.stack', '**/.nx', '**/bench-results', '**/test-output'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            // Apps compose libraries; nothing may import an app.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // core is the foundation: it depends on no other library.
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
+            // The record depends only on core.
+            { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: ['scope:core'] },
+            // The API client knows the API, not the record or the transports.
+            { sourceTag: 'scope:source', onlyDependOnLibsWithTags: ['scope:core'] },
+            // Transports carry the record; they never depend on each other or on the source.
+            { sourceTag: 'scope:transport', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema'] },
+            { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:source', 'scope:transport'] },
+            { sourceTag: 'scope:stream-processor', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport'] },
+            { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/**/src/**/*.ts'],
+    rules: {
+      // Libraries are framework-free and take options: configuration is the apps' job.
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@nestjs/*'], message: 'libraries stay free of NestJS' }] }],
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'libraries take options; apps read the environment' }],
+    },
+  },
+];

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/cassandra-sink',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './retry';
+export * from './sleep';
+export * from './logger';
+export * from './events';
+export * from './config';

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/kafka',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/randomuser-client',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/user-schema',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
