@@ -8,7 +8,7 @@ export default [
     ignores: ['**/dist', '**/node_modules', '**/.stack', '**/.nx', '**/bench-results', '**/test-output'],
   },
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -30,6 +30,22 @@ export default [
             { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:source', 'scope:transport'] },
             { sourceTag: 'scope:stream-processor', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport'] },
             { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests may also use the dev tools (the mock API, the stack helpers).
+    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
           ],
         },
       ],

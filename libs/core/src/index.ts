@@ -4,3 +4,7 @@ export * from './sleep';
 export * from './logger';
 export * from './events';
 export * from './config';
+export * from './health';
+export * from './ops-handler';
+export * from './lifecycle';
+export * from './pino-logger';

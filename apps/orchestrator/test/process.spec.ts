@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { startAppProcess } from '@userstream/tools/testing';
+
+const entry = join(__dirname, '..', 'dist', 'main.js');
+
+describe('orchestrator process', () => {
+  it('answers /health/live and exits 0 on SIGTERM', async () => {
+    const app = await startAppProcess(entry, { env: { LOG_LEVEL: 'warn' } });
+    const res = await fetch(`${app.url}/health/live`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', app: 'orchestrator' });
+    await expect(app.stop('SIGTERM')).resolves.toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses to start with invalid configuration and names the variable', async () => {
+    const app = await startAppProcess(entry, { env: { LOG_LEVEL: 'loud' }, waitLive: false });
+    const { code } = await app.exited;
+    expect(code).toBe(1);
+    expect(app.output()).toContain('LOG_LEVEL: must be one of');
+  });
+});

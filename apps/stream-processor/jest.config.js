@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/stream-processor',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
