@@ -65,3 +65,22 @@ export const V1_FIELDS = [
   'phone',
   'picture',
 ] as const satisfies readonly (keyof UserRecordV1)[];
+
+/** The v2 field names, in schema order: the twelve v1 fields, then the fields v2 adds. */
+export const V2_FIELDS = [
+  ...V1_FIELDS,
+  'title',
+  'nationality',
+  'cell',
+  'city',
+  'state',
+  'country',
+  'latitude',
+  'longitude',
+  'timezone_offset',
+  'timezone_description',
+  'age',
+  'picture_medium',
+  'picture_thumbnail',
+  'ingested_at',
+] as const satisfies readonly (keyof UserRecordV2)[];

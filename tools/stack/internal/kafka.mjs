@@ -76,7 +76,7 @@ export function kafkaServer(config) {
         if (cluster.brokers.length === 0) throw new Error('Kafka answered without any broker yet');
         return { clusterId: cluster.clusterId };
       } finally {
-        await admin.disconnect().catch(() => {});
+        await admin.disconnect().catch(() => { /* a probe that never connected has nothing to close */ });
       }
     },
   };
@@ -112,7 +112,8 @@ function serverProperties(config, dataDir) {
 
 function log4jConfig(logFile) {
   const file = xmlEscape(logFile);
-  // Loggers that print a line per partition, request or config value at INFO.
+  // Loggers that print a line per partition, request or config value at INFO
+  // (the internal topics alone have 100 partitions).
   const quiet = [
     'kafka.request.logger',
     'state.change.logger',
@@ -120,10 +121,14 @@ function log4jConfig(logFile) {
     'org.apache.kafka.storage.internals.log',
     'org.apache.kafka.common.config.AbstractConfig',
     'org.apache.kafka.clients',
+    'kafka.cluster.Partition',
+    'org.apache.kafka.controller.PartitionChangeBuilder',
+    'org.apache.kafka.coordinator.common.runtime.CoordinatorRuntime',
+    'kafka.coordinator.transaction.TransactionStateManager',
   ];
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by tools/stack on every start. -->
-<Configuration status="WARN">
+<Configuration status="WARN" shutdownHook="disable">
   <Appenders>
     <RollingFile name="server" fileName="${file}" filePattern="${file}.%i">
       <PatternLayout pattern="[%d] %p %m (%c)%n"/>

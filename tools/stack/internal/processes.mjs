@@ -84,14 +84,15 @@ export function removeFile(file) {
 }
 
 /**
- * Starts a command in its own session, with stdout and stderr appended to
- * a file, so it outlives the Node process that started it.
+ * Starts a command in its own session, with stdout and stderr going to a
+ * file (emptied first: it then holds only this run), so that it outlives
+ * the Node process that started it.
  */
 export function spawnDetached(command, args, { cwd, outFile }) {
-  const out = fs.openSync(outFile, 'a');
+  const out = fs.openSync(outFile, 'w');
   try {
     const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', out, out] });
-    child.on('error', () => {}); // a failed exec shows up as a dead pid
+    child.on('error', () => { /* a failed exec shows up as a dead pid */ });
     child.unref();
     return child.pid;
   } finally {
@@ -145,15 +146,20 @@ export async function waitForPortsFree(ports, timeoutMs) {
   }
 }
 
-/** The last `count` lines of a text file, or '' when it does not exist. */
-export function tailFile(file, count) {
+/**
+ * The last `count` lines of a text file written after byte `fromOffset`,
+ * or '' when there are none. A file shorter than the offset was rotated
+ * meanwhile and is read whole.
+ */
+export function tailFile(file, count, fromOffset = 0) {
   try {
     const size = fs.statSync(file).size;
-    const length = Math.min(size, 64 * 1024);
+    const start = Math.max(fromOffset <= size ? fromOffset : 0, size - 64 * 1024);
+    const length = size - start;
     const buffer = Buffer.alloc(length);
     const fd = fs.openSync(file, 'r');
     try {
-      fs.readSync(fd, buffer, 0, length, size - length);
+      fs.readSync(fd, buffer, 0, length, start);
     } finally {
       fs.closeSync(fd);
     }

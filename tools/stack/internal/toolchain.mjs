@@ -30,8 +30,16 @@ export function findJava17(config) {
   );
 }
 
+// Asking a JVM its version takes a moment; the answer does not change.
+const majorVersions = new Map();
+
 /** The major version `java -version` reports, or null when it does not run. */
 function javaMajorVersion(bin) {
+  if (!majorVersions.has(bin)) majorVersions.set(bin, askJavaVersion(bin));
+  return majorVersions.get(bin);
+}
+
+function askJavaVersion(bin) {
   if (!fs.existsSync(bin)) return null;
   const result = spawnSync(bin, ['-version'], { encoding: 'utf8' });
   if (result.status !== 0) return null;
@@ -92,7 +100,7 @@ export function resolveJars(server, java, log) {
     fs.rmSync(server.libDir, { recursive: true, force: true });
     fs.renameSync(tempDir, server.libDir);
   });
-  mavenQueue = run.catch(() => {});
+  mavenQueue = run.catch(() => { /* the caller sees the error; the queue moves on */ });
   return run;
 }
 

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Write-throughput probe for @userstream/cassandra-sink against a real Cassandra.
+//
+//   npx nx run @userstream/cassandra-sink:build && node libs/cassandra-sink/bench/write-probe.js
+//
+// Writes BENCH_ROWS (default 20 000) fresh records once per concurrency level
+// in BENCH_CONCURRENCY (default "32,256") into a throw-away keyspace (dropped
+// at the end), after a small warm-up batch that prepares the statement. Prints
+// one line per run and writes everything to bench-results/cassandra-write.json
+// at the repository root.
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+const { CassandraSink } = require('../dist');
+
+const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS || '127.0.0.1:9042').split(',').map((s) => s.trim());
+const localDataCenter = process.env.CASSANDRA_LOCAL_DC || 'datacenter1';
+const rows = Number(process.env.BENCH_ROWS || 20000);
+const levels = (process.env.BENCH_CONCURRENCY || '32,256').split(',').map(Number);
+const tables = (process.env.BENCH_TABLES || 'users').split(',');
+const keyspace = `bench_sink_${Date.now()}`;
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+function record(n) {
+  return {
+    id: randomUUID(),
+    first_name: `First${n}`,
+    last_name: `Last${n}`,
+    gender: n % 2 ? 'male' : 'female',
+    address: `${n} Rue de la Paix, Lyon, Rhône, France`,
+    postcode: String(69000 + (n % 1000)),
+    email: `user${n}@example.com`,
+    username: `user${n}`,
+    dob: '1988-04-11T09:31:22.000Z',
+    registered_date: '2012-06-30T17:05:00.123Z',
+    phone: `04-${n}`,
+    picture: `https://randomuser.me/api/portraits/women/${n % 100}.jpg`,
+    title: 'Mme',
+    nationality: 'FR',
+    cell: `06-${n}`,
+    city: 'Lyon',
+    state: 'Rhône',
+    country: 'France',
+    latitude: 45.764,
+    longitude: 4.8357,
+    timezone_offset: '+1:00',
+    timezone_description: 'Brussels, Copenhagen, Madrid, Paris',
+    age: 20 + (n % 60),
+    picture_medium: `https://randomuser.me/api/portraits/med/women/${n % 100}.jpg`,
+    picture_thumbnail: `https://randomuser.me/api/portraits/thumb/women/${n % 100}.jpg`,
+    ingested_at: Date.now(),
+  };
+}
+
+async function main() {
+  const sink = new CassandraSink({ contactPoints, localDataCenter, keyspace, write: { tables } });
+  await sink.connect();
+  const runs = [];
+  let cassandraVersion;
+  try {
+    cassandraVersion = await sink.ping();
+    await sink.migrate();
+    await sink.writeBatch(Array.from({ length: 500 }, (_, n) => record(n)), { concurrency: 32 });
+
+    let latest;
+    sink.events.on('sink.write_latency', (e) => (latest = e));
+    for (const concurrency of levels) {
+      const batch = Array.from({ length: rows }, (_, n) => record(n));
+      const started = process.hrtime.bigint();
+      const result = await sink.writeBatch(batch, { concurrency });
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const run = {
+        concurrency,
+        rows,
+        written: result.written,
+        failed: result.failed,
+        durationMs: Math.round(durationMs),
+        rowsPerSec: Math.round((result.written / durationMs) * 1000),
+        latencyMs: latest && { p50: round(latest.p50Ms), p99: round(latest.p99Ms), max: round(latest.maxMs) },
+      };
+      runs.push(run);
+      console.log(
+        `concurrency ${String(concurrency).padStart(4)}: ${run.written}/${rows} rows in ${run.durationMs} ms = ${run.rowsPerSec} rows/s` +
+          (run.latencyMs ? ` (per record p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms)` : ''),
+      );
+    }
+  } finally {
+    await sink.close();
+    await dropKeyspace();
+  }
+
+  const out = {
+    probe: 'libs/cassandra-sink/bench/write-probe.js',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cassandraVersion,
+    contactPoints,
+    tables,
+    note: 'single Cassandra node sharing the machine with Kafka and other work; one writeBatch per run, fresh ids, prepared upserts',
+    runs,
+  };
+  const dir = path.join(repoRoot, 'bench-results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cassandra-write.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote ${path.join(dir, 'cassandra-write.json')}`);
+}
+
+async function dropKeyspace() {
+  // The sink has no DROP on purpose; use the driver directly for cleanup.
+  const { Client } = require('cassandra-driver');
+  const client = new Client({ contactPoints, localDataCenter });
+  try {
+    await client.connect();
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 60000 });
+  } finally {
+    await client.shutdown();
+  }
+}
+
+function round(ms) {
+  return Math.round(ms * 100) / 100;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,87 @@
+import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { componentLogger, TypedEmitter, type Logger } from '@userstream/core';
+import { resolveConnectionOptions, type KafkaConnectionOptions, type ResolvedConnectionOptions } from './connection.options';
+import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer.runner';
+import { DeadLetterPublisher, type DeadLetterOptions } from './dead-letter.publisher';
+import { KafkaAdmin } from './kafka.admin';
+import type { KafkaEvents } from './kafka.events';
+import { kafkaLogCreator, toKafkaLogLevel } from './kafka.logger';
+import { KafkaProducer, RecordProducer, type KafkaProducerOptions, type RecordProducerOptions } from './kafka.producer';
+
+/**
+ * The entry point: validated connection options, one kafkajs instance, one
+ * event emitter shared by everything created from it, and factories for the
+ * admin client, producers, dead-letter publisher and consumer runners.
+ * Creating it does not connect; each component connects on first use.
+ *
+ * Throws {@link ConfigError} (from `@userstream/core`) for invalid options.
+ *
+ * @example
+ * ```ts
+ * const kafka = new KafkaClient({ brokers: ['127.0.0.1:9092'], clientId: 'ingest', logger });
+ * kafka.events.on('kafka.batch_produced', (e) => produced.inc(e.records));
+ * const producer = kafka.producer({ compression: 'gzip' });
+ * ```
+ */
+export class KafkaClient {
+  /** Options with defaults applied (the SASL password included: do not log this object). */
+  readonly options: Readonly<ResolvedConnectionOptions>;
+  /** The underlying kafkajs instance, for what this adapter does not cover. */
+  readonly kafka: Kafka;
+  /** Typed events of every component created from this client. */
+  readonly events = new TypedEmitter<KafkaEvents>();
+  /** The `kafka` component logger. */
+  readonly logger: Logger;
+
+  constructor(options: KafkaConnectionOptions) {
+    this.options = resolveConnectionOptions(options);
+    this.logger = componentLogger(options.logger, 'kafka');
+    const config: KafkaConfig = {
+      brokers: [...this.options.brokers],
+      clientId: this.options.clientId,
+      connectionTimeout: this.options.connectionTimeoutMs,
+      requestTimeout: this.options.requestTimeoutMs,
+      // Enforced request timeouts turn a broker that stops answering into a retriable error.
+      enforceRequestTimeout: true,
+      retry: {
+        retries: this.options.retry.retries,
+        initialRetryTime: this.options.retry.initialRetryTimeMs,
+        maxRetryTime: this.options.retry.maxRetryTimeMs,
+      },
+      logLevel: toKafkaLogLevel(this.options.kafkaLogLevel),
+      logCreator: kafkaLogCreator(this.logger),
+    };
+    if (this.options.ssl !== undefined) config.ssl = this.options.ssl;
+    if (this.options.sasl) {
+      // Validated above to one of kafkajs's three username/password mechanisms.
+      const { mechanism, username, password } = this.options.sasl;
+      config.sasl = { mechanism, username, password } as SASLOptions;
+    }
+    this.kafka = new Kafka(config);
+  }
+
+  /** A new admin client (topics, offsets, lag). */
+  admin(): KafkaAdmin {
+    return new KafkaAdmin(this);
+  }
+
+  /** A new producer for raw messages to any topic. */
+  producer(options: KafkaProducerOptions = {}): KafkaProducer {
+    return new KafkaProducer(this, options);
+  }
+
+  /** A new producer bound to one topic and a serializer. */
+  recordProducer<T>(options: RecordProducerOptions<T>): RecordProducer<T> {
+    return new RecordProducer<T>(this, options);
+  }
+
+  /** A new dead-letter publisher (`<topic>.dlq` by default). */
+  deadLetterPublisher(options: DeadLetterOptions = {}): DeadLetterPublisher {
+    return new DeadLetterPublisher(this, options);
+  }
+
+  /** A new consumer runner for a consumer group. */
+  consumerRunner<T>(options: ConsumerRunnerOptions<T>): ConsumerRunner<T> {
+    return new ConsumerRunner<T>(this, options);
+  }
+}

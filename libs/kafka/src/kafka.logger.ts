@@ -1,0 +1,46 @@
+import { logLevel as KafkaLogLevel, type logCreator, type LogEntry } from 'kafkajs';
+import type { Logger } from '@userstream/core';
+
+/** The kafkajs log levels, by name. */
+export type KafkaLogLevelName = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+const LEVELS: Record<KafkaLogLevelName, KafkaLogLevel> = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+};
+
+/** Converts a level name to kafkajs's numeric level. */
+export function toKafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
+  return LEVELS[name];
+}
+
+/**
+ * A kafkajs `logCreator` that routes kafkajs's own logs into a pino-compatible
+ * logger as structured entries (`kafkajsNamespace`, and kafkajs's fields).
+ * kafkajs filters by its `logLevel` before calling it.
+ */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  const child = logger.child({ source: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      // kafkajs puts message, timestamp and logger name beside its fields; keep the fields only.
+      const { message, timestamp: _timestamp, logger: _name, ...fields } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+      const entry = { kafkajsNamespace: namespace, ...fields };
+      switch (level) {
+        case KafkaLogLevel.ERROR:
+          child.error(entry, message);
+          break;
+        case KafkaLogLevel.WARN:
+          child.warn(entry, message);
+          break;
+        case KafkaLogLevel.INFO:
+          child.info(entry, message);
+          break;
+        default:
+          child.debug(entry, message);
+      }
+    };
+}

@@ -1,0 +1,407 @@
+import { Partitioners, type CompressionTypes, type IHeaders, type Producer } from 'kafkajs';
+import { ConfigError, UserstreamError, describeError, type Logger } from '@userstream/core';
+import { compressionType, type CompressionName } from './compression';
+import { KafkaError, ProduceError, wrapKafkaError, type SendFailure, type SendReport } from './kafka.errors';
+import { Semaphore } from './semaphore.util';
+import type { KafkaClient } from './kafka.client';
+
+/** One message to produce. A string key or value is sent as UTF-8. */
+export interface OutgoingMessage {
+  key?: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: IHeaders;
+  /** Explicit partition; by default the key's murmur2 hash picks it (Java client compatible). */
+  partition?: number;
+  /** Milliseconds since the epoch as a decimal string; default: the time of sending. */
+  timestamp?: string;
+}
+
+/** Options of {@link KafkaProducer}. */
+export interface KafkaProducerOptions {
+  /**
+   * Idempotent producer (no duplicates from kafkajs's internal retries, per-partition order
+   * kept). Default true. kafkajs then retries a failed request without limit (a send waits
+   * through a broker outage instead of failing) and serialises produce requests per broker;
+   * acks is always `all`.
+   */
+  idempotent?: boolean;
+  /** Messages per produce request (kafkajs has no linger: this is the batching). Default 500. */
+  batchSize?: number;
+  /** Produce requests this producer keeps in flight at once, across all `send` calls. Default 4. */
+  maxInFlightSends?: number;
+  /** Compression of each request: `none` (default), `gzip` or `snappy`. */
+  compression?: CompressionName;
+  /** How long the broker may wait for all in-sync replicas to acknowledge, in ms. Default 30 000. */
+  ackTimeoutMs?: number;
+  /**
+   * kafkajs `maxInFlightRequests` per broker connection. Default 5 when idempotent (the
+   * broker remembers the last 5 batches per producer for de-duplication, so more is refused),
+   * unlimited otherwise.
+   */
+  maxInFlightRequests?: number;
+  /** Let the broker auto-create unknown topics. Default false: create them with `ensureTopic`. */
+  allowAutoTopicCreation?: boolean;
+}
+
+interface ResolvedProducerOptions {
+  idempotent: boolean;
+  batchSize: number;
+  maxInFlightSends: number;
+  compression: CompressionTypes;
+  compressionName: CompressionName;
+  ackTimeoutMs: number;
+  maxInFlightRequests?: number;
+  allowAutoTopicCreation: boolean;
+}
+
+function resolveProducerOptions(options: KafkaProducerOptions): ResolvedProducerOptions {
+  const problems: string[] = [];
+  const int = (name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be an integer from ${min} to ${max} (got ${value})`);
+    return value;
+  };
+  const idempotent = options.idempotent ?? true;
+  const batchSize = int('batchSize', options.batchSize, 500, 1, 100_000);
+  const maxInFlightSends = int('maxInFlightSends', options.maxInFlightSends, 4, 1, 1_000);
+  const ackTimeoutMs = int('ackTimeoutMs', options.ackTimeoutMs, 30_000, 1);
+  const maxInFlightRequests = idempotent
+    ? int('maxInFlightRequests', options.maxInFlightRequests, 5, 1, 5)
+    : options.maxInFlightRequests === undefined
+      ? undefined
+      : int('maxInFlightRequests', options.maxInFlightRequests, 0, 1);
+  const compressionName = options.compression ?? 'none';
+  let compression: CompressionTypes = 0;
+  try {
+    compression = compressionType(compressionName);
+  } catch (error) {
+    problems.push(describeError(error));
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid producer options: ${problems.join('; ')}`, { details: { problems } });
+  return {
+    idempotent,
+    batchSize,
+    maxInFlightSends,
+    compression,
+    compressionName,
+    ackTimeoutMs,
+    ...(maxInFlightRequests === undefined ? {} : { maxInFlightRequests }),
+    allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+  };
+}
+
+function byteLength(value: Buffer | string | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
+/**
+ * A producer that sends many messages per request with a bounded number of
+ * requests in flight, acks=all and (by default) idempotence. `sendMessages`
+ * resolves once the broker acknowledged every message, or rejects with a
+ * {@link ProduceError} whose `report` says exactly which were not
+ * acknowledged; counters `acknowledged` and `failed` add up across calls.
+ *
+ * @example
+ * ```ts
+ * const producer = kafka.producer({ batchSize: 500, compression: 'gzip' });
+ * const report = await producer.sendMessages('users_created', [{ key: id, value: bytes }]);
+ * await producer.close();
+ * ```
+ */
+export class KafkaProducer {
+  /** Options with defaults applied. */
+  readonly options: Readonly<ResolvedProducerOptions>;
+  private readonly producer: Producer;
+  private readonly logger: Logger;
+  private readonly slots: Semaphore;
+  private readonly pending = new Set<Promise<unknown>>();
+  private connecting?: Promise<void>;
+  private closed = false;
+  private acknowledgedCount = 0;
+  private failedCount = 0;
+
+  constructor(
+    private readonly client: KafkaClient,
+    options: KafkaProducerOptions = {},
+  ) {
+    this.options = resolveProducerOptions(options);
+    this.logger = client.logger;
+    this.slots = new Semaphore(this.options.maxInFlightSends);
+    this.producer = client.kafka.producer({
+      // The Java-compatible murmur2 partitioner (kafkajs's default since 2.0), named so kafkajs does not warn.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: this.options.idempotent,
+      // An idempotent producer must not give up on a request: kafkajs rolls the partition's
+      // sequence back on failure, so a later, different batch could reuse those sequence
+      // numbers and be dropped by the broker as a duplicate. kafkajs's rule; backoff still
+      // follows the client's retry times.
+      ...(this.options.idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER } } : {}),
+      allowAutoTopicCreation: this.options.allowAutoTopicCreation,
+      ...(this.options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: this.options.maxInFlightRequests }),
+    });
+  }
+
+  /** Records acknowledged by the broker since this producer was created. */
+  get acknowledged(): number {
+    return this.acknowledgedCount;
+  }
+
+  /** Records that failed to be acknowledged since this producer was created. */
+  get failed(): number {
+    return this.failedCount;
+  }
+
+  /** Produce requests currently in flight. */
+  get inFlight(): number {
+    return this.slots.inUse;
+  }
+
+  /** Connects now instead of on the first send. Throws KafkaError `KAFKA_CONNECT_FAILED` (retriable). */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!this.connecting) {
+      this.connecting = this.producer.connect().catch((error: unknown) => {
+        this.connecting = undefined;
+        throw wrapKafkaError(error, `connecting producer to ${this.client.options.brokers.join(',')}`, 'KAFKA_CONNECT_FAILED');
+      });
+    }
+    return this.connecting;
+  }
+
+  private closedError(): KafkaError {
+    return new KafkaError('producer is closed', { code: 'KAFKA_CLOSED', retriable: false });
+  }
+
+  /**
+   * Sends `messages` to `topic` in requests of `batchSize`, at most
+   * `maxInFlightSends` requests at once (shared with concurrent calls).
+   * Resolves with the report when every message was acknowledged; rejects with
+   * {@link ProduceError} (its `report.failures` give the index ranges that were
+   * not) when any request failed after kafkajs's retries.
+   */
+  async sendMessages(topic: string, messages: readonly OutgoingMessage[]): Promise<SendReport> {
+    if (this.closed) throw this.closedError();
+    const started = Date.now();
+    const report: SendReport = { acknowledged: 0, failed: 0, requests: 0, bytes: 0, durationMs: 0, failures: [] };
+    if (messages.length === 0) return report;
+    try {
+      await this.connect();
+    } catch (error) {
+      this.failedCount += messages.length;
+      report.failed = messages.length;
+      report.failures.push({ from: 0, to: messages.length, error: error as KafkaError });
+      report.durationMs = Date.now() - started;
+      throw new ProduceError(`producing ${messages.length} records to ${topic}: ${describeError(error)}`, report, { cause: error, retriable: true });
+    }
+    const chunks: Array<Promise<void>> = [];
+    for (let from = 0; from < messages.length; from += this.options.batchSize) {
+      const to = Math.min(messages.length, from + this.options.batchSize);
+      chunks.push(this.sendChunk(topic, messages.slice(from, to), from, report));
+    }
+    await Promise.all(chunks);
+    report.durationMs = Date.now() - started;
+    if (report.failed > 0) {
+      report.failures.sort((a, b) => a.from - b.from);
+      const first = report.failures[0].error;
+      throw new ProduceError(
+        `producing to ${topic}: ${report.failed} of ${messages.length} records not acknowledged (${report.failures.length} failed requests; first: ${first.message})`,
+        report,
+        { cause: first, retriable: report.failures.every((f) => f.error.retriable) },
+      );
+    }
+    return report;
+  }
+
+  private async sendChunk(topic: string, messages: OutgoingMessage[], from: number, report: SendReport): Promise<void> {
+    // Tracked from before the slot is taken, so flush() and close() also wait for queued requests.
+    const task = (async () => {
+      const release = await this.slots.acquire();
+      const started = Date.now();
+      let bytes = 0;
+      for (const m of messages) bytes += byteLength(m.key) + byteLength(m.value);
+      try {
+        await this.producer.sendBatch({
+          acks: -1,
+          timeout: this.options.ackTimeoutMs,
+          compression: this.options.compression,
+          topicMessages: [{ topic, messages }],
+        });
+        report.acknowledged += messages.length;
+        report.requests++;
+        report.bytes += bytes;
+        this.acknowledgedCount += messages.length;
+        const durationMs = Date.now() - started;
+        this.client.events.emitLazy('kafka.batch_produced', () => ({ topic, records: messages.length, bytes, durationMs }));
+      } catch (error) {
+        const wrapped = wrapKafkaError(error, `producing ${messages.length} records to ${topic}`, 'KAFKA_PRODUCE_FAILED', { topic });
+        const failure: SendFailure = { from, to: from + messages.length, error: wrapped as KafkaError };
+        report.failures.push(failure);
+        report.failed += messages.length;
+        report.requests++;
+        this.failedCount += messages.length;
+        this.logger.warn({ topic, records: messages.length, err: wrapped }, 'produce request failed');
+        this.client.events.emitLazy('kafka.batch_failed', () => ({
+          topic,
+          records: messages.length,
+          code: wrapped.code,
+          retriable: wrapped.retriable,
+          message: wrapped.message,
+        }));
+      } finally {
+        release();
+      }
+    })();
+    this.pending.add(task);
+    try {
+      await task;
+    } finally {
+      this.pending.delete(task);
+    }
+  }
+
+  /** Resolves when every request in flight has been acknowledged or has failed. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Waits for requests in flight ({@link flush}), then disconnects. Later sends reject with `KAFKA_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    if (this.connecting) {
+      await this.connecting.catch(() => undefined);
+      this.connecting = undefined;
+      try {
+        await this.producer.disconnect();
+      } catch (error) {
+        throw wrapKafkaError(error, 'disconnecting producer', 'KAFKA_CONNECT_FAILED');
+      }
+    }
+  }
+}
+
+/** Header names userstream puts on every record it produces. */
+export const USERSTREAM_HEADERS = {
+  contentType: 'content-type',
+  encoding: 'userstream-encoding',
+  schema: 'userstream-schema',
+  runId: 'userstream-run-id',
+} as const;
+
+/** Options of {@link RecordProducer}. */
+export interface RecordProducerOptions<T> extends KafkaProducerOptions {
+  topic: string;
+  /** Turns a record into a message (key, value bytes, per-record headers). May throw for an invalid record. */
+  serialize: (record: T) => OutgoingMessage;
+  /** Headers added to every message (per-record headers win), e.g. `{ 'userstream-run-id': runId }`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A {@link KafkaProducer} bound to one topic and a `serialize` function. A
+ * record that fails to serialize is reported in the {@link ProduceError}'s
+ * `report.failures` (as a one-record range) and the others are still sent.
+ *
+ * @example
+ * ```ts
+ * const users = kafka.recordProducer<User>({ topic: 'users_created', serialize: (u) => ({ key: u.id, value: JSON.stringify(u) }) });
+ * const { acknowledged } = await users.send(batch);
+ * ```
+ */
+export class RecordProducer<T> {
+  readonly topic: string;
+  private readonly producer: KafkaProducer;
+  private readonly serialize: (record: T) => OutgoingMessage;
+  private readonly headers: Record<string, string>;
+  private serializeFailed = 0;
+
+  constructor(client: KafkaClient, options: RecordProducerOptions<T>) {
+    const { topic, serialize, headers, ...producerOptions } = options;
+    if (typeof topic !== 'string' || topic === '') throw new ConfigError('record producer: topic is required');
+    if (typeof serialize !== 'function') throw new ConfigError('record producer: serialize must be a function');
+    this.topic = topic;
+    this.serialize = serialize;
+    this.headers = headers ?? {};
+    this.producer = new KafkaProducer(client, producerOptions);
+  }
+
+  /** Records acknowledged by the broker since this producer was created. */
+  get acknowledged(): number {
+    return this.producer.acknowledged;
+  }
+
+  /** Records not acknowledged (send failures and records that failed to serialize). */
+  get failed(): number {
+    return this.producer.failed + this.serializeFailed;
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  /**
+   * Serializes and sends `records`; resolves when the broker acknowledged all
+   * of them, rejects with {@link ProduceError} (partial counts and failed index
+   * ranges in `report`) otherwise.
+   */
+  async send(records: readonly T[]): Promise<SendReport> {
+    const messages: OutgoingMessage[] = [];
+    const indexes: number[] = [];
+    const serializeFailures: SendFailure[] = [];
+    records.forEach((record, index) => {
+      try {
+        const message = this.serialize(record);
+        messages.push({ ...message, headers: { ...this.headers, ...(message.headers ?? {}) } });
+        indexes.push(index);
+      } catch (error) {
+        const wrapped =
+          error instanceof UserstreamError
+            ? error
+            : new UserstreamError(`serializing record ${index} for ${this.topic}: ${describeError(error)}`, { code: 'RECORD_INVALID', cause: error });
+        serializeFailures.push({ from: index, to: index + 1, error: wrapped as KafkaError });
+      }
+    });
+    this.serializeFailed += serializeFailures.length;
+    let report: SendReport;
+    try {
+      report = await this.producer.sendMessages(this.topic, messages);
+    } catch (error) {
+      if (!(error instanceof ProduceError)) throw error;
+      report = error.report;
+    }
+    // Map ranges over the serialized messages back to indexes of `records`.
+    const failures = [
+      ...serializeFailures,
+      ...report.failures.flatMap((f) => {
+        const out: SendFailure[] = [];
+        for (let i = f.from; i < f.to; i++) {
+          const index = indexes[i];
+          const last = out[out.length - 1];
+          if (last && last.to === index && last.error === f.error) last.to = index + 1;
+          else out.push({ from: index, to: index + 1, error: f.error });
+        }
+        return out;
+      }),
+    ].sort((a, b) => a.from - b.from);
+    const full: SendReport = { ...report, failed: report.failed + serializeFailures.length, failures };
+    if (full.failed > 0) {
+      throw new ProduceError(`producing to ${this.topic}: ${full.failed} of ${records.length} records not acknowledged (first: ${failures[0].error.message})`, full, {
+        cause: failures[0].error,
+        retriable: failures.every((f) => f.error.retriable),
+      });
+    }
+    return full;
+  }
+
+  /** Resolves when every request in flight has settled. */
+  flush(): Promise<void> {
+    return this.producer.flush();
+  }
+
+  /** Flushes, then disconnects. */
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+}

@@ -1,0 +1,157 @@
+import { ConfigError } from '@userstream/core';
+import { KafkaError, ProduceError, type KafkaAdmin, type KafkaClient } from '../src';
+import { memoryLogger, readAll, testClient, unique } from './helpers';
+
+jest.setTimeout(60_000);
+
+describe('KafkaAdmin against the real broker', () => {
+  let client: KafkaClient;
+  let admin: KafkaAdmin;
+  const logger = memoryLogger();
+  const topics: string[] = [];
+
+  beforeAll(() => {
+    client = testClient({ logger });
+    admin = client.admin();
+  });
+  afterAll(async () => {
+    for (const topic of topics) await admin.deleteTopic(topic);
+    await admin.close();
+  });
+
+  it('ensureTopic creates once, and a second call is fine', async () => {
+    const topic = unique('admin-ensure');
+    topics.push(topic);
+    const first = await admin.ensureTopic(topic, { partitions: 2, configs: { 'retention.ms': '3600000' } });
+    expect(first).toEqual({ topic, created: true, partitions: 2, partitionsIncreased: false });
+    const second = await admin.ensureTopic(topic, { partitions: 2 });
+    expect(second).toEqual({ topic, created: false, partitions: 2, partitionsIncreased: false });
+    expect(await admin.topicExists(topic)).toBe(true);
+  });
+
+  it('reports fewer partitions than asked, and adds them only when told', async () => {
+    const topic = unique('admin-grow');
+    topics.push(topic);
+    await admin.ensureTopic(topic, { partitions: 1 });
+    const warned = await admin.ensureTopic(topic, { partitions: 3 });
+    expect(warned.partitions).toBe(1);
+    expect(warned.warning).toMatch(/exists with 1 partitions, fewer than the 3/);
+    expect(logger.entries.some((e) => e.level === 'warn' && e.msg === 'topic has fewer partitions than requested')).toBe(true);
+    const grown = await admin.ensureTopic(topic, { partitions: 3, increasePartitions: true });
+    expect(grown).toMatchObject({ created: false, partitions: 3, partitionsIncreased: true });
+    expect(await admin.partitionCount(topic)).toBe(3);
+  });
+
+  it('rejects illegal topic names before calling the broker', async () => {
+    await expect(admin.ensureTopic('bad topic/name')).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('deleteTopic removes a topic and says false for a missing one', async () => {
+    const topic = unique('admin-delete');
+    await admin.ensureTopic(topic);
+    expect(await admin.deleteTopic(topic)).toBe(true);
+    expect(await admin.deleteTopic(topic)).toBe(false);
+  });
+});
+
+describe('KafkaProducer against the real broker', () => {
+  let client: KafkaClient;
+  let admin: KafkaAdmin;
+  const topics: string[] = [];
+
+  beforeAll(() => {
+    client = testClient();
+    admin = client.admin();
+  });
+  afterAll(async () => {
+    for (const topic of topics) await admin.deleteTopic(topic);
+    await admin.close();
+  });
+
+  async function newTopic(prefix: string, partitions = 2): Promise<string> {
+    const topic = unique(prefix);
+    topics.push(topic);
+    await admin.ensureTopic(topic, { partitions });
+    return topic;
+  }
+
+  it.each([
+    ['idempotent', true, 'none'],
+    ['plain', false, 'gzip'],
+    ['idempotent snappy', true, 'snappy'],
+  ] as const)('%s: sends in batches, reports exact counts, keeps key and headers', async (_name, idempotent, compression) => {
+    const topic = await newTopic('produce');
+    const producer = client.producer({ idempotent, compression, batchSize: 7, maxInFlightSends: 3 });
+    const produced: number[] = [];
+    const off = client.events.on('kafka.batch_produced', (e) => {
+      if (e.topic === topic) produced.push(e.records);
+    });
+    try {
+      const messages = Array.from({ length: 50 }, (_, i) => ({ key: `key-${i}`, value: Buffer.from(`value-${i}`), headers: { 'userstream-run-id': 'run-1' } }));
+      const report = await producer.sendMessages(topic, messages);
+      expect(report).toMatchObject({ acknowledged: 50, failed: 0, requests: 8, failures: [] });
+      expect(produced.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(Math.max(...produced)).toBe(7);
+      expect(producer.acknowledged).toBe(50);
+      expect(producer.failed).toBe(0);
+      const ends = await admin.topicEndOffsets(topic);
+      expect(ends.reduce((sum, p) => sum + p.high - p.low, 0)).toBe(50);
+      const read = await readAll(topic, 50);
+      const byKey = new Map(read.map((m) => [m.key?.toString(), m]));
+      expect(byKey.size).toBe(50);
+      expect(byKey.get('key-17')?.value?.toString()).toBe('value-17');
+      expect(byKey.get('key-17')?.headers?.['userstream-run-id']?.toString()).toBe('run-1');
+    } finally {
+      off();
+      await producer.close();
+    }
+  });
+
+  it('RecordProducer reports a record that fails to serialize and still sends the rest', async () => {
+    const topic = await newTopic('record-producer', 1);
+    const producer = client.recordProducer<{ id: string; bad?: boolean }>({
+      topic,
+      headers: { 'userstream-run-id': 'run-7' },
+      serialize: (r) => {
+        if (r.bad) throw new Error(`record ${r.id} is bad`);
+        return { key: r.id, value: JSON.stringify(r) };
+      },
+    });
+    try {
+      const error = await producer.send([{ id: 'a' }, { id: 'b', bad: true }, { id: 'c' }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProduceError);
+      const report = (error as ProduceError).report;
+      expect(report.acknowledged).toBe(2);
+      expect(report.failed).toBe(1);
+      expect(report.failures.map((f) => [f.from, f.to])).toEqual([[1, 2]]);
+      expect(producer.acknowledged).toBe(2);
+      expect(producer.failed).toBe(1);
+      const read = await readAll(topic, 2);
+      expect(read.map((m) => m.key?.toString())).toEqual(['a', 'c']);
+      expect(read[0].headers?.['userstream-run-id']?.toString()).toBe('run-7');
+    } finally {
+      await producer.close();
+    }
+  });
+
+  it('a producer that cannot reach a broker fails with a retriable KafkaError and counts the records as failed', async () => {
+    const unreachable = testClient({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200, retry: { retries: 0, initialRetryTimeMs: 50, maxRetryTimeMs: 100 } });
+    const producer = unreachable.producer();
+    try {
+      const error = await producer.sendMessages('nowhere', [{ key: 'k', value: 'v' }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProduceError);
+      expect((error as ProduceError).retriable).toBe(true);
+      expect((error as ProduceError).report.failures[0].error.code).toBe('KAFKA_CONNECT_FAILED');
+      expect(producer.failed).toBe(1);
+    } finally {
+      await producer.close();
+    }
+  });
+
+  it('rejects sends after close', async () => {
+    const producer = client.producer();
+    await producer.close();
+    await expect(producer.sendMessages('any', [{ value: 'x' }])).rejects.toMatchObject({ code: 'KAFKA_CLOSED' });
+    await expect(producer.sendMessages('any', [{ value: 'x' }])).rejects.toBeInstanceOf(KafkaError);
+  });
+});

@@ -1,0 +1,432 @@
+import http from 'node:http';
+import https from 'node:https';
+import {
+  AbortError,
+  ConfigError,
+  TimeoutError,
+  TypedEmitter,
+  componentLogger,
+  describeError,
+  retry,
+  type Logger,
+} from '@userstream/core';
+import got, { RequestError, type Got, type Response } from 'got';
+import { parseEnvelope } from './envelope.validator';
+import { RandomUserError, RandomUserErrorCode, isRetriableStatus } from './randomuser.errors';
+import {
+  MAX_PAGE,
+  MAX_RESULTS_PER_PAGE,
+  NATIONALITIES,
+  RESULT_FIELDS,
+  type Nationality,
+  type RandomUserPage,
+  type ResultField,
+} from './randomuser.types';
+import { parseRetryAfter } from './retry-after.parser';
+import { TokenBucket } from './token-bucket.limiter';
+
+/** How {@link RandomUserClient} retries a failed request. */
+export interface RandomUserRetryOptions {
+  /** Total requests per `fetchPage`, the first included. Default 5; `Infinity` needs a `deadlineMs`. */
+  maxAttempts?: number;
+  /** Upper bound of the first backoff delay (full jitter), in ms. Default 250. */
+  initialDelayMs?: number;
+  /** Upper bound of any delay, `Retry-After` included, in ms. Default 30 000. */
+  maxDelayMs?: number;
+  /** Overall budget of one `fetchPage`, requests and waits included, in ms. Default: none. */
+  deadlineMs?: number;
+}
+
+/** Options of {@link RandomUserClient}. */
+export interface RandomUserClientOptions {
+  /** API endpoint. Default `https://randomuser.me/api/`. Query parameters in it are kept. */
+  baseUrl?: string;
+  /** Timeout of each request (connect to last byte), in ms. Default 10 000. */
+  timeoutMs?: number;
+  retry?: RandomUserRetryOptions;
+  /** Client-side token bucket over all requests, retries included. Default: no limit. */
+  rateLimit?: { requestsPerSecond: number; burst?: number };
+  /** pino-compatible logger; the client logs as `component: 'randomuser-client'`. Default: silent. */
+  logger?: Logger;
+  /** `User-Agent` header. Default `userstream-randomuser-client/0.1`. */
+  userAgent?: string;
+  /** Most sockets kept open per host by the keep-alive agent. Default 16. */
+  maxSockets?: number;
+}
+
+/** Parameters of {@link RandomUserClient.fetchPage}. */
+export interface FetchPageParams {
+  /** Users in the page, 1 to 5000. Default 1. */
+  results?: number;
+  /** Seed that makes pages reproducible. Default: the API picks one (returned in `info.seed`). */
+  seed?: string;
+  /** Page of the seed, 1 to 10 000. Default 1. */
+  page?: number;
+  /** Restrict nationalities (codes are case-insensitive). */
+  nat?: Nationality | Lowercase<Nationality> | string | readonly string[];
+  /** Only these fields. */
+  inc?: ResultField | readonly ResultField[];
+  /** All fields but these. */
+  exc?: ResultField | readonly ResultField[];
+  /** Cancels the call, waits included; the promise then rejects with core `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** Parameters of {@link RandomUserClient.pages}. */
+export interface PagesParams extends Omit<FetchPageParams, 'page'> {
+  /** First page. Default 1. */
+  startPage?: number;
+  /** Stop after this many pages. Default: until page 10 000, the API's last. */
+  maxPages?: number;
+}
+
+/** Events of {@link RandomUserClient}, for metrics and tracing. */
+export type RandomUserClientEvents = {
+  /** A request returned a valid page. `attempt` is 1 for a first try. */
+  'client.request_succeeded': { durationMs: number; status: number; results: number; attempt: number; page: number; seed: string };
+  /**
+   * A request failed. `willRetry` says whether another attempt follows (after
+   * `delayMs`); `code` is a {@link RandomUserErrorCode} or `ABORTED`.
+   */
+  'client.request_failed': {
+    code: string;
+    status?: number;
+    attempt: number;
+    willRetry: boolean;
+    delayMs?: number;
+    durationMs?: number;
+    message: string;
+    page: number;
+  };
+};
+
+interface PreparedRequest {
+  url: string;
+  results: number;
+  page: number;
+  seed?: string;
+}
+
+const DEFAULT_BASE_URL = 'https://randomuser.me/api/';
+const DEFAULT_USER_AGENT = 'userstream-randomuser-client/0.1';
+
+function toList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const items = typeof value === 'string' ? value.split(',') : [...value];
+  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function checkPositive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} must be a positive number, got ${value}`);
+}
+
+/**
+ * A client of the randomuser.me API (1.4 response shape), built on got:
+ * per-request timeout, retries with exponential backoff and full jitter on
+ * network errors, timeouts, 429, 5xx and broken bodies (honouring
+ * `Retry-After`), an optional deadline and rate limit, a keep-alive agent,
+ * and cancellation through `AbortSignal`. got's own retry is off, so this is
+ * the only retry policy.
+ *
+ * Errors are {@link RandomUserError} (see {@link RandomUserErrorCode}),
+ * `ConfigError` for invalid options or parameters, and core `AbortError`
+ * when the signal aborts.
+ *
+ * @example
+ * ```ts
+ * const client = new RandomUserClient({ baseUrl: 'http://127.0.0.1:3100/api/', retry: { deadlineMs: 60_000 } });
+ * client.events.on('client.request_failed', (e) => failures.inc({ code: e.code }));
+ * for await (const page of client.pages({ seed: 'nightly', results: 5000, maxPages: 10 })) {
+ *   await publish(page.results);
+ * }
+ * client.close();
+ * ```
+ */
+export class RandomUserClient {
+  /** Typed events: `client.request_succeeded`, `client.request_failed`. */
+  readonly events = new TypedEmitter<RandomUserClientEvents>();
+  private readonly baseUrl: URL;
+  private readonly timeoutMs: number;
+  private readonly retryOptions: Required<Omit<RandomUserRetryOptions, 'deadlineMs'>> & { deadlineMs?: number };
+  private readonly limiter?: TokenBucket;
+  private readonly log: Logger;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly http: Got;
+
+  /** @throws ConfigError when an option is invalid. */
+  constructor(options: RandomUserClientOptions = {}) {
+    try {
+      this.baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
+    } catch {
+      throw new ConfigError(`baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`);
+    }
+    if (this.baseUrl.protocol !== 'http:' && this.baseUrl.protocol !== 'https:') {
+      throw new ConfigError(`baseUrl must be an http or https URL, got ${this.baseUrl.protocol}`);
+    }
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    checkPositive('timeoutMs', this.timeoutMs);
+    const r = options.retry ?? {};
+    this.retryOptions = {
+      maxAttempts: r.maxAttempts ?? 5,
+      initialDelayMs: r.initialDelayMs ?? 250,
+      maxDelayMs: r.maxDelayMs ?? 30_000,
+      deadlineMs: r.deadlineMs,
+    };
+    const { maxAttempts, initialDelayMs, maxDelayMs, deadlineMs } = this.retryOptions;
+    if (!(maxAttempts >= 1) || (!Number.isInteger(maxAttempts) && maxAttempts !== Infinity)) {
+      throw new ConfigError(`retry.maxAttempts must be an integer of at least 1 or Infinity, got ${maxAttempts}`);
+    }
+    if (maxAttempts === Infinity && deadlineMs === undefined) throw new ConfigError('retry.maxAttempts Infinity needs a retry.deadlineMs');
+    if (!(initialDelayMs >= 0)) throw new ConfigError(`retry.initialDelayMs must be at least 0, got ${initialDelayMs}`);
+    if (!(maxDelayMs >= 0)) throw new ConfigError(`retry.maxDelayMs must be at least 0, got ${maxDelayMs}`);
+    checkPositive('retry.deadlineMs', deadlineMs);
+    if (options.rateLimit) this.limiter = new TokenBucket(options.rateLimit);
+    this.log = componentLogger(options.logger, 'randomuser-client');
+    const maxSockets = options.maxSockets ?? 16;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+    this.http = got.extend({
+      agent: { http: this.httpAgent, https: this.httpsAgent },
+      headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT, accept: 'application/json' },
+      responseType: 'text',
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+    });
+  }
+
+  /**
+   * Fetches one page, retrying transient failures. The records are returned
+   * as the API sent them (see {@link RandomUserResult}); the envelope is
+   * checked.
+   *
+   * @throws RandomUserError after the last attempt (its `attempts` says how many were made)
+   * @throws ConfigError for invalid parameters (no request is made)
+   * @throws AbortError when `signal` aborts
+   *
+   * @example
+   * ```ts
+   * const page = await client.fetchPage({ results: 500, seed: 'abc', page: 2, nat: ['us', 'gb'] });
+   * console.log(page.info.seed, page.results.length);
+   * ```
+   */
+  async fetchPage(params: FetchPageParams = {}): Promise<RandomUserPage> {
+    const request = this.prepare(params);
+    const { signal } = params;
+    const { maxAttempts, initialDelayMs, maxDelayMs, deadlineMs } = this.retryOptions;
+    const deadlineAt = deadlineMs === undefined ? Infinity : Date.now() + deadlineMs;
+    let attempts = 0;
+    let lastFailure: { durationMs?: number } = {};
+    try {
+      return await retry(
+        async (attempt) => {
+          attempts = attempt;
+          lastFailure = {};
+          return this.attempt(request, attempt, deadlineAt, lastFailure, signal);
+        },
+        {
+          maxAttempts,
+          initialDelayMs,
+          maxDelayMs,
+          deadlineMs,
+          signal,
+          delayHint: (error) => (error instanceof RandomUserError ? error.retryAfterMs : undefined),
+          onRetry: ({ error, attempt, delayMs }) => {
+            const e = error as RandomUserError;
+            this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(error) }, 'randomuser request failed, retrying');
+            this.events.emitLazy('client.request_failed', () => ({
+              code: e.code,
+              status: e.status,
+              attempt,
+              willRetry: true,
+              delayMs,
+              durationMs: lastFailure.durationMs,
+              message: e.message,
+              page: request.page,
+            }));
+          },
+        },
+      );
+    } catch (error) {
+      throw this.finalError(error, request, attempts, lastFailure.durationMs);
+    }
+  }
+
+  /**
+   * Consecutive pages of one seed (`startPage`, `startPage + 1`, ...), each
+   * fetched with {@link RandomUserClient.fetchPage} when the loop asks for it.
+   * Without a `seed` the first page's `info.seed` is used for the rest. Ends
+   * after `maxPages` pages or page 10 000; a failure ends it with the error.
+   *
+   * @example
+   * ```ts
+   * for await (const page of client.pages({ seed: 'abc', results: 5000, maxPages: 3 })) handle(page);
+   * ```
+   */
+  async *pages(params: PagesParams = {}): AsyncGenerator<RandomUserPage, void, undefined> {
+    const { startPage = 1, maxPages, ...rest } = params;
+    checkInteger('startPage', startPage, 1, MAX_PAGE);
+    if (maxPages !== undefined && !(Number.isInteger(maxPages) && maxPages >= 0)) {
+      throw new ConfigError(`maxPages must be a non-negative integer, got ${maxPages}`);
+    }
+    let seed = rest.seed;
+    for (let page = startPage, n = 0; page <= MAX_PAGE && (maxPages === undefined || n < maxPages); page++, n++) {
+      const result = await this.fetchPage({ ...rest, seed, page });
+      seed ??= result.info.seed;
+      yield result;
+    }
+  }
+
+  /** Closes the keep-alive sockets. In-flight requests fail; later requests open new sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private prepare(params: FetchPageParams): PreparedRequest {
+    const results = params.results ?? 1;
+    const page = params.page ?? 1;
+    checkInteger('results', results, 1, MAX_RESULTS_PER_PAGE);
+    checkInteger('page', page, 1, MAX_PAGE);
+    if (params.seed !== undefined && (typeof params.seed !== 'string' || params.seed === '')) {
+      throw new ConfigError(`seed must be a non-empty string, got ${JSON.stringify(params.seed)}`);
+    }
+    const nats = toList(params.nat).map((n) => n.toUpperCase());
+    const unknownNat = nats.find((n) => !(NATIONALITIES as readonly string[]).includes(n));
+    if (unknownNat !== undefined) throw new ConfigError(`nat: unknown nationality "${unknownNat}" (known: ${NATIONALITIES.join(', ')})`);
+    const inc = toList(params.inc).map((f) => f.toLowerCase());
+    const exc = toList(params.exc).map((f) => f.toLowerCase());
+    const unknownField = [...inc, ...exc].find((f) => !(RESULT_FIELDS as readonly string[]).includes(f));
+    if (unknownField !== undefined) throw new ConfigError(`inc/exc: unknown field "${unknownField}" (known: ${RESULT_FIELDS.join(', ')})`);
+
+    const url = new URL(this.baseUrl);
+    url.searchParams.set('results', String(results));
+    url.searchParams.set('page', String(page));
+    if (params.seed !== undefined) url.searchParams.set('seed', params.seed);
+    if (nats.length > 0) url.searchParams.set('nat', nats.join(','));
+    if (inc.length > 0) url.searchParams.set('inc', inc.join(','));
+    if (exc.length > 0) url.searchParams.set('exc', exc.join(','));
+    return { url: url.toString(), results, page, seed: params.seed };
+  }
+
+  private async attempt(
+    request: PreparedRequest,
+    attempt: number,
+    deadlineAt: number,
+    failure: { durationMs?: number },
+    signal: AbortSignal | undefined,
+  ): Promise<RandomUserPage> {
+    if (this.limiter) await this.limiter.acquire(signal);
+    const remaining = deadlineAt - Date.now();
+    if (remaining <= 0) throw new TimeoutError('retry deadline reached before the request could start');
+    const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
+    const started = performance.now();
+    let response: Response<string>;
+    try {
+      response = await this.http(request.url, { signal, timeout: { request: timeoutMs } });
+    } catch (error) {
+      failure.durationMs = performance.now() - started;
+      throw this.transportError(error, request, timeoutMs, signal);
+    }
+    const durationMs = performance.now() - started;
+    failure.durationMs = durationMs;
+    const status = response.statusCode;
+    const text = response.body;
+    if (status < 200 || status >= 300) throw this.httpError(status, text, request, response.headers['retry-after']);
+    const page = parseEnvelope(text, { status, url: request.url, results: request.results, page: request.page, seed: request.seed });
+    this.log.debug({ status, durationMs: Math.round(durationMs), results: page.results.length, page: request.page, attempt }, 'randomuser page fetched');
+    this.events.emitLazy('client.request_succeeded', () => ({
+      durationMs,
+      status,
+      results: page.results.length,
+      attempt,
+      page: request.page,
+      seed: page.info.seed,
+    }));
+    return page;
+  }
+
+  private httpError(status: number, text: string, request: PreparedRequest, retryAfter: string | string[] | undefined): RandomUserError {
+    let apiMessage: string | undefined;
+    try {
+      const body: unknown = JSON.parse(text);
+      if (typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string') apiMessage = (body as { error: string }).error;
+    } catch {
+      // Not JSON (a proxy's HTML page): the snippet tells.
+    }
+    const retryAfterMs = parseRetryAfter(retryAfter);
+    return new RandomUserError(`randomuser API answered HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''}`, {
+      code: RandomUserErrorCode.HTTP,
+      retriable: isRetriableStatus(status),
+      details: {
+        status,
+        url: request.url,
+        ...(apiMessage !== undefined ? { apiMessage } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        snippet: text.length <= 200 ? text : `${text.slice(0, 199)}…`,
+      },
+    });
+  }
+
+  private transportError(error: unknown, request: PreparedRequest, timeoutMs: number, signal: AbortSignal | undefined): Error {
+    if (signal?.aborted) return new AbortError('randomuser request aborted', { cause: error });
+    const code = error instanceof RequestError ? error.code : undefined;
+    if (error instanceof RequestError && error.name === 'TimeoutError') {
+      return new RandomUserError(`randomuser request timed out after ${timeoutMs} ms`, {
+        code: RandomUserErrorCode.TIMEOUT,
+        retriable: true,
+        cause: error,
+        details: { url: request.url, timeoutMs },
+      });
+    }
+    return new RandomUserError(`randomuser request failed: ${describeError(error)}`, {
+      code: RandomUserErrorCode.NETWORK,
+      retriable: true,
+      cause: error,
+      details: { url: request.url, ...(code !== undefined ? { errorCode: code } : {}) },
+    });
+  }
+
+  private finalError(error: unknown, request: PreparedRequest, attempts: number, durationMs: number | undefined): unknown {
+    const emitFailed = (code: string, status: number | undefined, message: string) =>
+      this.events.emitLazy('client.request_failed', () => ({ code, status, attempt: attempts, willRetry: false, durationMs, message, page: request.page }));
+    const times = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    if (error instanceof AbortError) {
+      emitFailed(error.code, undefined, error.message);
+      return error;
+    }
+    if (error instanceof RandomUserError) {
+      emitFailed(error.code, error.status, error.message);
+      return new RandomUserError(`${error.message} (gave up after ${times})`, {
+        code: error.code,
+        retriable: error.retriable,
+        cause: error,
+        details: { ...error.details, attempts },
+      });
+    }
+    if (error instanceof TimeoutError) {
+      // core retry: the deadline would pass before the next attempt. Its cause is the last failure.
+      const last = error.cause;
+      const lastCode = last instanceof RandomUserError ? last.code : undefined;
+      const status = last instanceof RandomUserError ? last.status : undefined;
+      emitFailed(lastCode ?? RandomUserErrorCode.DEADLINE, status, describeError(last ?? error));
+      return new RandomUserError(
+        `randomuser request deadline of ${this.retryOptions.deadlineMs} ms reached after ${times}${last ? `; last failure: ${describeError(last)}` : ''}`,
+        {
+          code: RandomUserErrorCode.DEADLINE,
+          retriable: true,
+          cause: last ?? error,
+          details: { attempts, deadlineMs: this.retryOptions.deadlineMs, url: request.url, ...(lastCode ? { lastCode } : {}), ...(status ? { status } : {}) },
+        },
+      );
+    }
+    emitFailed('UNKNOWN', undefined, describeError(error));
+    return error;
+  }
+}

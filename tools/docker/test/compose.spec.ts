@@ -1,0 +1,211 @@
+// docker/compose.yaml: parsed and cross-checked against the workspace (the
+// Dockerfile, the prepared build contexts, the apps' own configuration specs,
+// the Kafka and Cassandra versions the tests run against). No Docker engine
+// needed; where the `docker compose` CLI plugin exists it is asked too.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { contextDir } from '../build-context.mjs';
+import {
+  appConfigFields,
+  composeFile,
+  dependsOn,
+  dockerApps,
+  dockerPluginOptions,
+  execForm,
+  interpolate,
+  loadCompose,
+  parseDockerfile,
+  serviceEnv,
+  workspaceRoot,
+  type ComposeService,
+} from './shipping.helpers';
+
+const env = { ORCHESTRATOR_PASSWORD: 'test-password' };
+const compose = loadCompose(env);
+const services = compose.services;
+const apps = dockerApps();
+const composeDir = dirname(composeFile);
+const dockerfile = parseDockerfile(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8'));
+
+// The official repositories each third-party service must come from.
+const officialImages: Record<string, RegExp> = {
+  kafka: /^apache\/kafka:(\d+\.\d+\.\d+)$/,
+  'schema-registry': /^confluentinc\/cp-schema-registry:\d+\.\d+\.\d+$/,
+  cassandra: /^cassandra:(5\.0)(\.\d+)?$/,
+  'randomuser-mock': /^node:(\d+)-bookworm-slim$/,
+};
+
+function pomVersion(pom: string, property: string): string {
+  const match = new RegExp(`<${property}>([^<]+)</${property}>`).exec(readFileSync(join(workspaceRoot, 'tools', 'stack', pom), 'utf8'));
+  if (!match) throw new Error(`tools/stack/${pom} has no <${property}>`);
+  return match[1];
+}
+
+/** host_ip:published:target of a short-syntax port mapping. */
+function portMapping(port: ComposeService['ports'] extends Array<infer P> | undefined ? P : never) {
+  if (typeof port !== 'string') return { published: String(port.published), target: String(port.target) };
+  const parts = port.split(':');
+  return { hostIp: parts.length === 3 ? parts[0] : undefined, published: parts[parts.length - 2], target: parts[parts.length - 1] };
+}
+
+function healthcheckTest(service: ComposeService): string[] {
+  const test = service.healthcheck?.test;
+  if (!test || service.healthcheck?.disable) return [];
+  return typeof test === 'string' ? ['CMD-SHELL', test] : test;
+}
+
+/** `service:port` references in a value (host:port lists and URLs). */
+function references(value: string): Array<{ service: string; port: string }> {
+  const names = Object.keys(services).map((s) => s.replace(/[-]/g, '\\-')).join('|');
+  return [...value.matchAll(new RegExp(`(?:^|[/,\\s])(${names}):(\\d+)`, 'g'))].map((m) => ({ service: m[1], port: m[2] }));
+}
+
+/** The port a service listens on inside the network, as its own configuration says. */
+function listenPorts(name: string): string[] {
+  const service = services[name];
+  const own = serviceEnv(service);
+  if (name === 'kafka') {
+    return own.KAFKA_ADVERTISED_LISTENERS.split(',').map((l) => /^INTERNAL:\/\/kafka:(\d+)$/.exec(l)?.[1]).filter((p): p is string => !!p);
+  }
+  if (name === 'schema-registry') return [new URL(own.SCHEMA_REGISTRY_LISTENERS).port];
+  if (name === 'cassandra') return ['9042'];
+  if (name === 'randomuser-mock') return [own.MOCK_API_PORT];
+  return [own.PORT];
+}
+
+describe('docker/compose.yaml', () => {
+  it('parses and holds the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(['cassandra', 'kafka', 'randomuser-mock', 'schema-registry', ...apps].sort());
+  });
+
+  it('takes Kafka, Schema Registry, Cassandra and Node from their official images, pinned, and builds only the apps', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build) {
+        expect(apps).toContain(name);
+        expect(service.image).toMatch(new RegExp(`^${dockerPluginOptions().imagePrefix ?? 'userstream'}/${name}:`));
+      } else {
+        expect(officialImages[name]).toBeDefined();
+        expect(service.image).toMatch(officialImages[name]);
+      }
+    }
+    // The versions the workspace's own tests run against (tools/stack).
+    expect(officialImages.kafka.exec(services.kafka.image!)![1]).toBe(pomVersion('kafka/pom.xml', 'kafka.version'));
+    expect(officialImages.cassandra.exec(services.cassandra.image!)![1]).toBe(pomVersion('cassandra/pom.xml', 'cassandra.version').split('.').slice(0, 2).join('.'));
+    // The mock runs on the same Node major as the app images.
+    const nodeMajor = dockerfile.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR='))!.args.split('=')[1];
+    expect(officialImages['randomuser-mock'].exec(services['randomuser-mock'].image!)![1]).toBe(nodeMajor);
+  });
+
+  it.each(apps)('builds %s from its prepared context, with the Dockerfile, port and health check of the image', (app) => {
+    const service = services[app];
+    const build = typeof service.build === 'string' ? { context: service.build } : service.build!;
+    const context = resolve(composeDir, build.context);
+    expect(context).toBe(contextDir(`apps/${app}`));
+    const dockerfilePath = resolve(context, build.dockerfile ?? 'Dockerfile');
+    expect(existsSync(dockerfilePath)).toBe(true);
+    expect(readFileSync(dockerfilePath, 'utf8')).toBe(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8'));
+
+    const port = String(dockerPluginOptions().ports?.[app]);
+    expect(build.args?.APP_PORT).toBe(port);
+    expect(serviceEnv(service).PORT).toBe(port);
+    expect(service.ports?.map(portMapping)).toEqual([{ hostIp: '127.0.0.1', published: port, target: port }]);
+
+    const imageCheck = dockerfile.find((i) => i.keyword === 'HEALTHCHECK')!;
+    expect(healthcheckTest(service)).toEqual(['CMD', ...execForm(imageCheck.args)]);
+    // More than the apps' graceful shutdown bound (SHUTDOWN_TIMEOUT_MS) before docker kills them.
+    const shutdown = appConfigFields(app).find((f) => f.env === 'SHUTDOWN_TIMEOUT_MS');
+    expect(Number(String(service.stop_grace_period).replace(/s$/, '')) * 1000).toBeGreaterThan(Number(shutdown?.default ?? 10_000));
+  });
+
+  it('starts every service only after what it depends on is healthy', () => {
+    let edges = 0;
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dep, options] of Object.entries(dependsOn(service))) {
+        edges++;
+        expect({ name, dep, exists: dep in services }).toEqual({ name, dep, exists: true });
+        expect({ name, dep, condition: options.condition }).toEqual({ name, dep, condition: 'service_healthy' });
+        expect(healthcheckTest(services[dep]).length).toBeGreaterThan(1);
+        // A service in no profile may not wait for one that only some profiles start.
+        if (!services[name].profiles) expect(services[dep].profiles).toBeUndefined();
+      }
+    }
+    expect(edges).toBeGreaterThanOrEqual(apps.length);
+    // Kafka, Schema Registry and Cassandra have health checks of their own too.
+    for (const name of ['kafka', 'schema-registry', 'cassandra']) expect(healthcheckTest(services[name]).length).toBeGreaterThan(1);
+  });
+
+  it('keeps Kafka and Cassandra data in named volumes', () => {
+    const mounts = (name: string) => (services[name].volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, v.target]));
+    expect(mounts('kafka')).toContainEqual(['kafka-data', serviceEnv(services.kafka).KAFKA_LOG_DIRS]);
+    expect(mounts('cassandra')).toContainEqual(['cassandra-data', '/var/lib/cassandra']);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(['cassandra-data', 'kafka-data']);
+  });
+
+  it('configures one KRaft node that advertises itself to the containers and to the host', () => {
+    const kafka = serviceEnv(services.kafka);
+    expect(kafka.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(Buffer.from(kafka.CLUSTER_ID, 'base64url')).toHaveLength(16);
+    const listeners = Object.fromEntries(kafka.KAFKA_LISTENERS.split(',').map((l) => l.split('://')));
+    expect(kafka.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${kafka.KAFKA_NODE_ID}@kafka${listeners.CONTROLLER}`);
+    expect(kafka.KAFKA_ADVERTISED_LISTENERS.split(',').sort()).toEqual([`HOST://localhost${listeners.HOST}`, `INTERNAL://kafka${listeners.INTERNAL}`]);
+    expect(services.kafka.ports?.map(portMapping)).toEqual([{ hostIp: '127.0.0.1', published: listeners.HOST.slice(1), target: listeners.HOST.slice(1) }]);
+  });
+
+  it('wires every address to a service of the stack, on the port that service listens on', () => {
+    let checked = 0;
+    for (const name of apps) {
+      for (const [variable, value] of Object.entries(serviceEnv(services[name]))) {
+        for (const ref of references(value)) {
+          checked++;
+          expect({ name, variable, ref, listens: listenPorts(ref.service) }).toEqual({ name, variable, ref, listens: expect.arrayContaining([ref.port]) });
+        }
+      }
+    }
+    const envOf = (app: string) => serviceEnv(services[app]);
+    expect(envOf('stream-processor')).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', CASSANDRA_CONTACT_POINTS: 'cassandra:9042', CASSANDRA_LOCAL_DC: 'datacenter1' });
+    expect(envOf('ingest').RANDOMUSER_BASE_URL).toBe('https://randomuser.me/api/');
+    expect(envOf('orchestrator')).toMatchObject({ INGEST_URL: 'http://ingest:3001', PROCESSOR_URL: 'http://stream-processor:3002' });
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
+  it('refuses to start without ORCHESTRATOR_PASSWORD, and the mock profile points ingest at the mock', () => {
+    expect(() => loadCompose({})).toThrow(/ORCHESTRATOR_PASSWORD/);
+    expect(serviceEnv(services.orchestrator).ORCHESTRATOR_PASSWORD).toBe('test-password');
+    const raw = loadCompose();
+    const withMock = interpolate(String(serviceEnv(raw.services.ingest).RANDOMUSER_BASE_URL), { RANDOMUSER_BASE_URL: 'http://randomuser-mock:3100/api/' });
+    expect(references(withMock)).toEqual([{ service: 'randomuser-mock', port: listenPorts('randomuser-mock')[0] }]);
+    expect(readFileSync(composeFile, 'utf8')).toContain('RANDOMUSER_BASE_URL=http://randomuser-mock:3100/api/ docker compose -f docker/compose.yaml --profile mock up');
+  });
+
+  it('runs the randomuser mock from tools/mock-api, mounted read-only, only in the mock profile', () => {
+    const mock = services['randomuser-mock'];
+    expect(mock.profiles).toEqual(['mock']);
+    const [mount] = (mock.volumes ?? []) as string[];
+    const [source, target, mode] = mount.split(':');
+    expect(resolve(composeDir, source)).toBe(join(workspaceRoot, 'tools', 'mock-api'));
+    expect(mode).toBe('ro');
+    expect(mock.working_dir).toBe(target);
+    const [node, script] = mock.command as string[];
+    expect(node).toBe('node');
+    expect(existsSync(join(workspaceRoot, 'tools', 'mock-api', script))).toBe(true);
+    expect(healthcheckTest(mock).join(' ')).toContain(`127.0.0.1:${serviceEnv(mock).MOCK_API_PORT}/`);
+  });
+
+  it.each(apps)('sets only variables %s reads, and every one it requires', (app) => {
+    const fields = appConfigFields(app);
+    expect(fields.length).toBeGreaterThan(0);
+    const known = new Set(fields.map((f) => f.env));
+    const given = Object.keys(serviceEnv(services[app]));
+    expect(given.filter((variable) => !known.has(variable))).toEqual([]);
+    const required = fields.filter((f) => f.default === undefined && !f.optional).map((f) => f.env);
+    expect(required.filter((variable) => !given.includes(variable))).toEqual([]);
+  });
+
+  const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
+  (composeCli ? it : it.skip)('is accepted by `docker compose config`', () => {
+    const result = spawnSync('docker', ['compose', '-f', composeFile, '--profile', 'mock', 'config', '--quiet'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});

@@ -1,0 +1,178 @@
+// Helpers for the shipping tests: what the workspace declares (apps, the
+// docker plugin's options), and small readers for the Dockerfile and the
+// compose file. Nothing here needs a Docker engine.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { workspaceRoot } from '../build-context.mjs';
+
+export { workspaceRoot };
+
+export function readJson<T = any>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** The apps the docker plugin applies to: apps/* whose package.json is tagged type:app. */
+export function dockerApps(): string[] {
+  const appsDir = join(workspaceRoot, 'apps');
+  return readdirSync(appsDir)
+    .filter((name) => existsSync(join(appsDir, name, 'package.json')))
+    .filter((name) => (readJson(join(appsDir, name, 'package.json')).nx?.tags ?? []).includes('type:app'))
+    .sort();
+}
+
+/** The options of the docker plugin's entry in nx.json. */
+export function dockerPluginOptions(): { ports?: Record<string, number>; imagePrefix?: string } {
+  const nx = readJson(join(workspaceRoot, 'nx.json'));
+  const entry = nx.plugins.find((p: unknown) => typeof p === 'object' && p !== null && (p as { plugin: string }).plugin === './tools/nx-plugins/docker.js');
+  if (!entry) throw new Error('nx.json does not register ./tools/nx-plugins/docker.js');
+  return entry.options ?? {};
+}
+
+// ---- Dockerfile ---------------------------------------------------------
+
+export interface Instruction {
+  keyword: string;
+  args: string;
+  /** Index of the build stage (FROM) the instruction belongs to; -1 before the first FROM. */
+  stage: number;
+}
+
+/** Splits a Dockerfile into instructions: joins `\` continuations, drops comments and blank lines. */
+export function parseDockerfile(text: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let pending = '';
+  let stage = -1;
+  for (const raw of text.split('\n')) {
+    const line = raw.trimEnd();
+    if (!pending && (/^\s*#/.test(line) || line.trim() === '')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    const full = (pending + line.trim()).trim();
+    pending = '';
+    const match = /^(\w+)\s+(.*)$/s.exec(full);
+    if (!match) throw new Error(`unreadable Dockerfile line: ${full}`);
+    const keyword = match[1].toUpperCase();
+    if (keyword === 'FROM') stage++;
+    instructions.push({ keyword, args: match[2], stage });
+  }
+  return instructions;
+}
+
+/** The JSON array of an exec-form instruction (`CMD ["node", "x"]`), after any `--flag=value` options. */
+export function execForm(args: string): string[] {
+  const start = args.indexOf('[');
+  if (start < 0) throw new Error(`not in exec form: ${args}`);
+  return JSON.parse(args.slice(start)) as string[];
+}
+
+// ---- compose --------------------------------------------------------------
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Compose-style interpolation of `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:?message}`, `${VAR?message}` and `$$`. A required variable that is
+ * missing throws with its message, as `docker compose` does.
+ */
+export function interpolate(text: string, env: Env): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])((?:[^}])*))?\}/g, (whole, name?: string, colon?: string, op?: string, word?: string) => {
+    if (whole === '$$') return '$';
+    const value = env[name as string];
+    const unset = value === undefined || (colon === ':' && value === '');
+    if (op === '-') return unset ? (word ?? '') : (value as string);
+    if (op === '?') {
+      if (unset) throw new Error(`required variable ${name} is missing a value: ${word}`);
+      return value as string;
+    }
+    return value ?? '';
+  });
+}
+
+function interpolateDeep(value: unknown, env: Env): unknown {
+  if (typeof value === 'string') return interpolate(value, env);
+  if (Array.isArray(value)) return value.map((v) => interpolateDeep(v, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, env)]));
+  return value;
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: string | { context: string; dockerfile?: string; args?: Record<string, string> };
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: Array<string | { target: number; published?: string | number }>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test: string[] | string; disable?: boolean };
+  volumes?: Array<string | { type: string; source?: string; target: string; read_only?: boolean }>;
+  profiles?: string[];
+  command?: string[] | string;
+  working_dir?: string;
+  [key: string]: unknown;
+}
+
+export interface ComposeFile {
+  name?: string;
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+export const composeFile = join(workspaceRoot, 'docker', 'compose.yaml');
+
+/** docker/compose.yaml parsed, raw (`interpolateWith` undefined) or interpolated with `env`. */
+export function loadCompose(interpolateWith?: Env): ComposeFile {
+  const doc = parseYaml(readFileSync(composeFile, 'utf8')) as ComposeFile;
+  return interpolateWith ? (interpolateDeep(doc, interpolateWith) as ComposeFile) : doc;
+}
+
+/** A service's environment as a map, whichever form (map or KEY=VALUE list) it is written in. */
+export function serviceEnv(service: ComposeService): Record<string, string> {
+  const env = service.environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((entry) => {
+      const at = entry.indexOf('=');
+      return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+    }));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
+}
+
+export function dependsOn(service: ComposeService): Record<string, { condition?: string }> {
+  const deps = service.depends_on ?? {};
+  return Array.isArray(deps) ? Object.fromEntries(deps.map((d) => [d, {}])) : deps;
+}
+
+// ---- app configuration ------------------------------------------------------
+
+export interface ConfigFieldLike {
+  env: string;
+  kind: string;
+  default?: unknown;
+  optional?: boolean;
+}
+
+/**
+ * The environment variables an app reads, from the config spec its built
+ * `dist/app.config.js` exports (objects of `field()`s from @userstream/core).
+ */
+export function appConfigFields(app: string): ConfigFieldLike[] {
+  const file = join(workspaceRoot, 'apps', app, 'dist', 'app.config.js');
+  const mod = require(file) as Record<string, unknown>;
+  const fields: ConfigFieldLike[] = [];
+  for (const value of Object.values(mod)) {
+    if (!value || typeof value !== 'object') continue;
+    const entries = Object.values(value as Record<string, unknown>);
+    const isSpec = entries.length > 0 && entries.every((f) => !!f && typeof f === 'object' && typeof (f as ConfigFieldLike).env === 'string' && typeof (f as ConfigFieldLike).kind === 'string');
+    if (isSpec) fields.push(...(entries as ConfigFieldLike[]));
+  }
+  return fields;
+}
+
+/** `du -sb` and `du -sk` of a folder: apparent bytes and disk usage in KiB. */
+export function folderSize(dir: string): { bytes: number; diskKiB: number } {
+  const bytes = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+  const diskKiB = Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]);
+  return { bytes, diskKiB };
+}
