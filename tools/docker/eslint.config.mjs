@@ -1,3 +1,18 @@
 import baseConfig from '../../eslint.config.mjs';
 
-export default [...baseConfig];
+export default [
+  ...baseConfig,
+  {
+    // The shipping tests use the dev tools (startAppProcess, the mock API), a type:tool project like this one.
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:lib'] }],
+        },
+      ],
+    },
+  },
+];

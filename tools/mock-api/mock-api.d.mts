@@ -127,7 +127,8 @@ export interface MockApi {
   close(): Promise<void>;
   /** Replaces the fault settings (and forgets attempt counts and the remaining sequence). Throws TypeError on bad settings. */
   setFaults(faults: MockFaults): void;
-  faults(): Required<Omit<MockFaults, 'faultSeed' | 'sequence'>> & { faultSeed?: string; sequence: unknown[] };
+  /** The current settings; `sequence` holds the forced answers not yet used. */
+  faults(): NormalizedMockFaults;
   stats(): MockStats;
   resetStats(): void;
 }
@@ -147,8 +148,20 @@ export function normalizeParams(params?: MockPageParams): {
   fields: string[];
   gender: 'male' | 'female' | undefined;
 };
-export function normalizeFaults(faults?: MockFaults): MockFaults;
-export function faultsFromEnv(env: Record<string, string | undefined>): MockFaults;
+/** A forced answer, parsed from `'slow,503'` and the like. */
+export interface MockFaultSpec {
+  outcome: MockOutcome;
+  slow: boolean;
+  badRecords: boolean;
+}
+
+/** Fault settings with every default filled in. */
+export type NormalizedMockFaults = Required<Omit<MockFaults, 'faultSeed' | 'sequence'>> & { faultSeed?: string; sequence: MockFaultSpec[] };
+
+/** Checks and completes fault settings; throws TypeError naming a bad one. */
+export function normalizeFaults(faults?: MockFaults): NormalizedMockFaults;
+/** Fault settings from `MOCK_FAULT_*` variables (see README); throws TypeError naming a bad variable. */
+export function faultsFromEnv(env: Record<string, string | undefined>): NormalizedMockFaults;
 
 export const API_VERSION: '1.4';
 export const AGE_REFERENCE: string;

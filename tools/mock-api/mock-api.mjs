@@ -122,15 +122,20 @@ export function startMockApi(options = {}) {
   let stats = emptyStats();
   const timers = new Set();
 
-  function send(req, res, status, headers, body) {
-    if (status !== undefined) count(stats.byStatus, String(status));
+  // Answers to API requests are counted by status; admin answers are not.
+  function send(req, res, status, headers, body, counted = true) {
+    if (counted) count(stats.byStatus, String(status));
     const buffer = typeof body === 'string' ? Buffer.from(body) : body;
     res.writeHead(status, { 'content-length': buffer.length, 'access-control-allow-origin': '*', ...headers });
     res.end(req.method === 'HEAD' ? undefined : buffer);
   }
 
-  function sendJson(req, res, status, value, headers = {}) {
-    send(req, res, status, { 'content-type': JSON_TYPE, ...headers }, JSON.stringify(value));
+  function sendJson(req, res, status, value, headers = {}, counted = true) {
+    send(req, res, status, { 'content-type': JSON_TYPE, ...headers }, JSON.stringify(value), counted);
+  }
+
+  function sendAdmin(req, res, status, value) {
+    sendJson(req, res, status, value, {}, false);
   }
 
   function natKeyOf(p) {
@@ -215,11 +220,11 @@ export function startMockApi(options = {}) {
   }
 
   function handleApi(req, res, url) {
+    stats.requests++;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(req, res, 405, { error: `Method ${req.method} not allowed` }, { allow: 'GET, HEAD' });
       return;
     }
-    stats.requests++;
     const q = Object.fromEntries(url.searchParams);
     const format = String(q.format ?? q.fmt ?? 'json').toLowerCase();
     if (!['json', 'pretty', 'prettyjson'].includes(format)) {
@@ -282,23 +287,23 @@ export function startMockApi(options = {}) {
   }
 
   async function handleAdmin(req, res, path) {
-    if (path === '/health' || path === '/_mock/health') return sendJson(req, res, 200, { status: 'ok' });
-    if (path === '/_mock/stats' && req.method === 'GET') return sendJson(req, res, 200, snapshot());
+    if (path === '/health' || path === '/_mock/health') return sendAdmin(req, res, 200, { status: 'ok' });
+    if (path === '/_mock/stats' && req.method === 'GET') return sendAdmin(req, res, 200, snapshot());
     if (path === '/_mock/reset' && req.method === 'POST') {
       resetStats();
-      return sendJson(req, res, 200, { ok: true });
+      return sendAdmin(req, res, 200, { ok: true });
     }
-    if (path === '/_mock/faults' && req.method === 'GET') return sendJson(req, res, 200, faults);
+    if (path === '/_mock/faults' && req.method === 'GET') return sendAdmin(req, res, 200, faults);
     if (path === '/_mock/faults' && (req.method === 'POST' || req.method === 'PUT')) {
       try {
         const body = await readBody(req);
         setFaults(body.trim() === '' ? {} : JSON.parse(body));
       } catch (error) {
-        return sendJson(req, res, 400, { error: `setting faults: ${error.message}` });
+        return sendAdmin(req, res, 400, { error: `setting faults: ${error.message}` });
       }
-      return sendJson(req, res, 200, faults);
+      return sendAdmin(req, res, 200, faults);
     }
-    return sendJson(req, res, 404, { error: `Not found: ${req.method} ${path}` });
+    return sendAdmin(req, res, 404, { error: `Not found: ${req.method} ${path}` });
   }
 
   function snapshot() {
@@ -331,7 +336,7 @@ export function startMockApi(options = {}) {
     try {
       url = new URL(req.url ?? '/', 'http://mock.invalid');
     } catch {
-      sendJson(req, res, 400, { error: 'bad request URL' });
+      sendAdmin(req, res, 400, { error: 'bad request URL' });
       return;
     }
     const path = url.pathname;
@@ -339,9 +344,9 @@ export function startMockApi(options = {}) {
       if (API_PATHS.has(path)) handleApi(req, res, url);
       else if (path === '/health' || path.startsWith('/_mock/')) {
         handleAdmin(req, res, path).catch((error) => {
-          if (!res.headersSent) sendJson(req, res, 500, { error: `mock-api: ${error.message}` });
+          if (!res.headersSent) sendAdmin(req, res, 500, { error: `mock-api: ${error.message}` });
         });
-      } else sendJson(req, res, 404, { error: `Not found: ${path}` });
+      } else sendAdmin(req, res, 404, { error: `Not found: ${path}` });
     } catch (error) {
       // A bug in the mock, not an injected fault: say so plainly.
       if (!res.headersSent) sendJson(req, res, 500, { error: `mock-api internal error: ${error.message}` });

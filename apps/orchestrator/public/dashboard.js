@@ -4,11 +4,11 @@
 (function () {
   'use strict';
 
-  var POLL_MS = 2000;
-  var CHART_POINTS = 150; // 5 minutes at one point per poll
-  var SVG_NS = 'http://www.w3.org/2000/svg';
+  const POLL_MS = 2000;
+  const CHART_POINTS = 150; // 5 minutes at one point per poll
+  const SVG_NS = 'http://www.w3.org/2000/svg';
 
-  var state = {
+  const state = {
     jobs: [],
     runs: [],
     openRuns: new Set(),
@@ -23,15 +23,15 @@
   }
 
   /** Creates an element: h('td', { class: 'num' }, 'text', childNode, ...). */
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
+      const value = attrs[key];
       if (value === undefined || value === null || value === false) return;
       if (key === 'onclick') el.addEventListener('click', value);
       else el.setAttribute(key, value === true ? '' : String(value));
     });
-    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    children.forEach((child) => append(el, child));
     return el;
   }
 
@@ -42,7 +42,7 @@
   }
 
   function svg(tag, attrs) {
-    var el = document.createElementNS(SVG_NS, tag);
+    const el = document.createElementNS(SVG_NS, tag);
     Object.keys(attrs || {}).forEach(function (key) { el.setAttribute(key, String(attrs[key])); });
     return el;
   }
@@ -52,34 +52,34 @@
     append(el, children);
   }
 
-  var numberFormat = new Intl.NumberFormat();
+  const numberFormat = new Intl.NumberFormat();
   function num(value) {
     return value === undefined || value === null ? '–' : numberFormat.format(value);
   }
 
   function time(iso) {
     if (!iso) return '–';
-    var d = new Date(iso);
+    const d = new Date(iso);
     return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
 
   function relative(iso) {
     if (!iso) return '';
-    var seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-    var abs = Math.abs(seconds);
-    var text = abs < 90 ? abs + ' s' : abs < 5400 ? Math.round(abs / 60) + ' min' : Math.round(abs / 3600) + ' h';
+    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+    const abs = Math.abs(seconds);
+    const text = abs < 90 ? abs + ' s' : abs < 5400 ? Math.round(abs / 60) + ' min' : Math.round(abs / 3600) + ' h';
     return seconds >= 0 ? 'in ' + text : text + ' ago';
   }
 
   function duration(run) {
     if (!run.startedAt) return '–';
-    var end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
-    var s = Math.max(0, Math.round((end - Date.parse(run.startedAt)) / 1000));
+    const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
+    const s = Math.max(0, Math.round((end - Date.parse(run.startedAt)) / 1000));
     return s < 120 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
   }
 
   function toast(message, bad) {
-    var el = $('toast');
+    const el = $('toast');
     el.textContent = message;
     el.className = bad ? 'bad' : '';
     el.hidden = false;
@@ -109,7 +109,7 @@
   // --- pipeline health --------------------------------------------------------
 
   function healthCard(name, health, detail) {
-    var ok = health && health.ok;
+    const ok = health && health.ok;
     return h(
       'div',
       { class: 'card', 'data-app': name },
@@ -119,9 +119,9 @@
   }
 
   function renderPipeline(p) {
-    var processor = p.apps.processor;
-    var m = processor.metrics || {};
-    var processorDetail = m.recordsWritten !== undefined ? 'written ' + num(m.recordsWritten) + ' · dead-lettered ' + num(m.recordsDeadLettered) : 'ready';
+    const processor = p.apps.processor;
+    const m = processor.metrics || {};
+    const processorDetail = m.recordsWritten !== undefined ? 'written ' + num(m.recordsWritten) + ' · dead-lettered ' + num(m.recordsDeadLettered) : 'ready';
     replaceChildren($('apps'), [
       healthCard('orchestrator', p.apps.orchestrator, 'ready · Cassandra reachable'),
       healthCard('kafka', { ok: p.kafka.ok, error: p.kafka.error }, p.kafka.topic.exists ? 'topic ' + p.kafka.topic.name : 'topic ' + p.kafka.topic.name + ' not created yet'),
@@ -133,7 +133,7 @@
     $('group').textContent = p.kafka.groupId;
     $('lag-total').textContent = p.kafka.topic.exists ? num(p.kafka.topic.lagTotal) : '–';
     $('dlq').textContent = p.kafka.dlq.exists ? num(p.kafka.dlq.depth) + ' records in ' + p.kafka.dlq.name : 'empty (' + p.kafka.dlq.name + ' not created)';
-    var rows = p.table;
+    const rows = p.table;
     replaceChildren($('rows'), [
       rows.rows === null ? '–' : num(rows.rows),
       h('span', { class: 'label', title: rows.error || '' }, rows.kind === 'exact' ? 'exact COUNT(*)' : rows.kind),
@@ -153,7 +153,7 @@
         );
       }),
     );
-    var kafkaError = $('kafka-error');
+    const kafkaError = $('kafka-error');
     kafkaError.hidden = !p.kafka.error;
     kafkaError.textContent = p.kafka.error || '';
 
@@ -168,32 +168,32 @@
 
   /** Two lines (in and out) over the last five minutes, y scaled to the largest value. */
   function renderChart() {
-    var el = $('chart');
-    var W = 640, H = 200, left = 48, right = 8, top = 10, bottom = 22;
-    var now = Date.now();
-    var span = CHART_POINTS * (POLL_MS / 1000) * 1000;
-    var max = 1;
+    const el = $('chart');
+    const W = 640, H = 200, left = 48, right = 8, top = 10, bottom = 22;
+    const now = Date.now();
+    const span = CHART_POINTS * (POLL_MS / 1000) * 1000;
+    let max = 1;
     state.series.forEach(function (s) { max = Math.max(max, s.inPerSec || 0, s.outPerSec || 0); });
-    var magnitude = Math.pow(10, Math.floor(Math.log10(max)));
-    var yMax = Math.ceil(max / magnitude) * magnitude;
-    var x = function (t) { return left + ((t - (now - span)) / span) * (W - left - right); };
-    var y = function (v) { return top + (1 - v / yMax) * (H - top - bottom); };
+    const magnitude = Math.pow(10, Math.floor(Math.log10(max)));
+    const yMax = Math.ceil(max / magnitude) * magnitude;
+    const x = function (t) { return left + ((t - (now - span)) / span) * (W - left - right); };
+    const y = function (v) { return top + (1 - v / yMax) * (H - top - bottom); };
 
-    var nodes = [];
-    for (var i = 0; i <= 4; i++) {
-      var v = (yMax * i) / 4;
+    const nodes = [];
+    for (let i = 0; i <= 4; i++) {
+      const v = (yMax * i) / 4;
       nodes.push(svg('line', { class: 'grid-line', x1: left, x2: W - right, y1: y(v), y2: y(v) }));
-      var label = svg('text', { class: 'axis-label', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' });
+      const label = svg('text', { class: 'axis-label', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' });
       label.textContent = numberFormat.format(Math.round(v));
       nodes.push(label);
     }
     ['-5 min', '-2.5 min', 'now'].forEach(function (text, k) {
-      var t = svg('text', { class: 'axis-label', x: left + (k / 2) * (W - left - right), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 1 ? 'middle' : 'end' });
+      const t = svg('text', { class: 'axis-label', x: left + (k / 2) * (W - left - right), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 1 ? 'middle' : 'end' });
       t.textContent = text;
       nodes.push(t);
     });
     ['inPerSec', 'outPerSec'].forEach(function (key) {
-      var points = state.series
+      const points = state.series
         .filter(function (s) { return s[key] !== null && s.t >= now - span; })
         .map(function (s) { return x(s.t).toFixed(1) + ',' + y(s[key]).toFixed(1); });
       if (points.length > 0) nodes.push(svg('polyline', { class: 'series ' + (key === 'inPerSec' ? 'in' : 'out'), points: points.join(' ') }));
@@ -204,21 +204,21 @@
   // --- jobs -------------------------------------------------------------------
 
   function triggerParams() {
-    var form = $('params-form');
-    var params = {};
+    const form = $('params-form');
+    const params = {};
     ['records', 'durationSeconds', 'rate'].forEach(function (name) {
-      var value = form.elements[name].value.trim();
+      const value = form.elements[name].value.trim();
       if (value !== '') params[name] = Number(value);
     });
     ['seed', 'nat', 'encoding'].forEach(function (name) {
-      var value = form.elements[name].value.trim();
+      const value = form.elements[name].value.trim();
       if (value !== '') params[name] = value;
     });
     return params;
   }
 
   function jobAction(job, action) {
-    var body = action === 'trigger' ? { params: triggerParams() } : undefined;
+    const body = action === 'trigger' ? { params: triggerParams() } : undefined;
     state.busy = true;
     return api('POST', '/api/jobs/' + encodeURIComponent(job.name) + '/' + action, body)
       .then(function (result) {
@@ -235,9 +235,9 @@
     replaceChildren(
       $('jobs'),
       state.jobs.map(function (job) {
-        var p = job.policy;
-        var retries = p.retries + ' × ' + Math.round(p.retryDelayMs / 1000) + ' s' + (p.exponentialBackoff ? ' exp. (max ' + Math.round(p.maxRetryDelayMs / 1000) + ' s)' : '');
-        var active = job.activeRun;
+        const p = job.policy;
+        const retries = p.retries + ' × ' + Math.round(p.retryDelayMs / 1000) + ' s' + (p.exponentialBackoff ? ' exp. (max ' + Math.round(p.maxRetryDelayMs / 1000) + ' s)' : '');
+        const active = job.activeRun;
         return h(
           'tr',
           { 'data-job': job.name },
@@ -268,13 +268,13 @@
   }
 
   function rowsWrittenCell(run) {
-    var rw = run.rowsWritten || { state: 'unknown' };
+    const rw = run.rowsWritten || { state: 'unknown' };
     if (rw.state === 'known') return h('td', { class: 'num' }, num(rw.value));
     return h('td', { class: 'num muted', title: rw.reason || '' }, run.state === 'success' ? rw.state : '–');
   }
 
   function runDetails(run) {
-    var tries = run.tries.map(function (t) {
+    const tries = run.tries.map(function (t) {
       return h('li', null, 'try ' + t.tryNumber + ': ' + t.state + ', ' + time(t.startedAt) + (t.endedAt ? ' → ' + time(t.endedAt) : '') + (t.ingestRunId ? ', ingest run ' + t.ingestRunId : '') + (t.error ? ' — ' + t.error : ''));
     });
     return h(
@@ -297,10 +297,10 @@
 
   function renderRuns() {
     $('runs-empty').hidden = state.runs.length > 0;
-    var rows = [];
+    const rows = [];
     state.runs.forEach(function (run) {
-      var c = run.counts || {};
-      var open = state.openRuns.has(run.id);
+      const c = run.counts || {};
+      const open = state.openRuns.has(run.id);
       rows.push(
         h(
           'tr',
@@ -354,7 +354,7 @@
   }
 
   function loop() {
-    var next = function () { setTimeout(loop, POLL_MS); };
+    const next = function () { setTimeout(loop, POLL_MS); };
     if (document.hidden) return next();
     refresh().then(next, next);
   }

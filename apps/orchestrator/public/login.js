@@ -1,8 +1,8 @@
 // Carries ?next= into the form and shows the error after a failed attempt.
 (function () {
   'use strict';
-  var params = new URLSearchParams(window.location.search);
-  var next = params.get('next');
+  const params = new URLSearchParams(window.location.search);
+  const next = params.get('next');
   if (next && next.charAt(0) === '/' && next.charAt(1) !== '/') document.getElementById('next').value = next;
   if (params.get('error')) document.getElementById('login-error').hidden = false;
 })();

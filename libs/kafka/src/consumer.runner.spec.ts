@@ -22,8 +22,12 @@ class StubDeadLetter extends DeadLetterPublisher {
     }
     this.published.push(...entries);
   }
-  override async ensureTopicFor(): Promise<void> {}
-  override async close(): Promise<void> {}
+  override async ensureTopicFor(): Promise<void> {
+    // The stub needs no topic.
+  }
+  override async close(): Promise<void> {
+    // Nothing to disconnect.
+  }
 }
 
 function message(offset: number, value: string | Buffer): KafkaMessage {
@@ -238,7 +242,7 @@ describe('ConsumerRunner batch logic', () => {
   });
 
   it('stops between chunks once kafkajs stops running', async () => {
-    let fake!: FakePayload;
+    const fake = fakePayload(records(0, 6));
     const seen: number[] = [];
     const { eachBatch } = create(
       async ({ records }) => {
@@ -247,7 +251,6 @@ describe('ConsumerRunner batch logic', () => {
       },
       { maxRecordsPerCall: 2 },
     );
-    fake = fakePayload(records(0, 6));
     await eachBatch(fake.payload);
     expect(seen).toEqual([0, 1]);
     expect(fake.commits).toEqual(['2']);

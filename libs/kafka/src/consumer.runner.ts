@@ -344,6 +344,7 @@ export class ConsumerRunner<T> {
     });
     let timer: NodeJS.Timeout | undefined;
     try {
+      await this.checkTopicsExist();
       for (const topic of this.options.topics) await this.deadLetter.ensureTopicFor(topic);
       try {
         await this.consumer.connect();
@@ -381,6 +382,24 @@ export class ConsumerRunner<T> {
       clearTimeout(timer);
       this.onJoined = undefined;
       this.onStartCrash = undefined;
+    }
+  }
+
+  /** Fails start clearly (and before any dead-letter topic is created) when a topic is missing. */
+  private async checkTopicsExist(): Promise<void> {
+    const admin = this.client.admin();
+    try {
+      for (const topic of this.options.topics) {
+        if (!(await admin.topicExists(topic))) {
+          throw new KafkaError(`topic ${topic} does not exist: create it first (KafkaAdmin.ensureTopic)`, {
+            code: 'KAFKA_CONSUMER_FAILED',
+            retriable: true,
+            details: { topic },
+          });
+        }
+      }
+    } finally {
+      await admin.close();
     }
   }
 

@@ -27,8 +27,11 @@ export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       // kafkajs puts message, timestamp and logger name beside its fields; keep the fields only.
-      const { message, timestamp: _timestamp, logger: _name, ...fields } = log as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
-      const entry = { kafkajsNamespace: namespace, ...fields };
+      const entry: Record<string, unknown> = { kafkajsNamespace: namespace, ...log };
+      const message = String(entry.message);
+      delete entry.message;
+      delete entry.timestamp;
+      delete entry.logger;
       switch (level) {
         case KafkaLogLevel.ERROR:
           child.error(entry, message);

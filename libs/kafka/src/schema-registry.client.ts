@@ -31,10 +31,14 @@ export interface CompatibilityResult {
   messages: string[];
 }
 
-/** A registry error: status 5xx, 429 and network failures are retriable; other 4xx are not. */
+// mappersmith (under @kafkajs/confluent-schema-registry) reports network failures as status 400.
+const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out)\b/i;
+
+/** A registry error: status 5xx, 408, 429 and network failures are retriable; other 4xx are not. */
 function registryError(context: string, error: unknown): KafkaError {
   const status = (error as { status?: unknown } | null)?.status;
-  const retriable = typeof status !== 'number' || status >= 500 || status === 429 || status === 408;
+  const network = NETWORK_FAILURE.test(describeError(error));
+  const retriable = typeof status !== 'number' || network || status >= 500 || status === 429 || status === 408;
   return new KafkaError(`${context}: ${describeError(error)}`, {
     code: 'SCHEMA_REGISTRY_FAILED',
     retriable,

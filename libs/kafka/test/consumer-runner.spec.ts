@@ -100,6 +100,8 @@ describe('ConsumerRunner against the real broker', () => {
     const topic = await topicWith(testRecords(10));
     const groupId = unique('group');
     const retries = collect('kafka.handler_retry');
+    const paused = collect('kafka.consumer_paused');
+    const resumed = collect('kafka.consumer_resumed');
     let attempts = 0;
     const first = runner({
       groupId,
@@ -116,6 +118,11 @@ describe('ConsumerRunner against the real broker', () => {
     expect(retries.events.length).toBeGreaterThanOrEqual(2);
     expect(retries.events.every((e) => e.delayMs >= 50 && e.retriable && e.error.message === 'cassandra is down')).toBe(true);
     expect(retries.events.map((e) => e.attempt).slice(0, 2)).toEqual([1, 2]);
+    // Each failure pauses the partition and the backoff's end resumes it.
+    paused.off();
+    resumed.off();
+    expect(paused.events.filter((e) => e.topic === topic && e.reason === 'retry').length).toBeGreaterThanOrEqual(2);
+    expect(resumed.events.filter((e) => e.topic === topic && e.reason === 'retry').length).toBeGreaterThanOrEqual(2);
     await stop(first);
     expect(await committed(groupId, topic)).toEqual([null]);
 
@@ -282,6 +289,38 @@ describe('ConsumerRunner against the real broker', () => {
     expect(r.state).toBe('stopped');
     expect(await committed(groupId, topic)).toEqual([4]);
     expect(await admin.describeGroup(groupId)).toMatchObject({ state: 'Empty', members: 0 });
+  });
+
+  it('keeps the membership alive through a handler call longer than the session timeout', async () => {
+    const topic = await topicWith(testRecords(3));
+    const groupId = unique('group');
+    const joins = collect('kafka.group_joined');
+    let calls = 0;
+    const r = runner({
+      groupId,
+      topics: topic,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+      handler: async () => {
+        calls++;
+        // Longer than the session: without heartbeats the coordinator would evict this member.
+        await sleep(7_500);
+      },
+    });
+    await r.start();
+    await waitFor(async () => (await committed(groupId, topic))[0] === 3, { timeoutMs: 30_000, description: 'commit after the long call' });
+    joins.off();
+    expect(calls).toBe(1);
+    expect(joins.events.filter((e) => e.groupId === groupId)).toHaveLength(1);
+    await stop(r);
+  });
+
+  it('start() fails with a clear retriable error for a missing topic and creates no dead-letter topic', async () => {
+    const topic = unique('missing');
+    const r = runner({ groupId: unique('group'), topics: topic, handler: async () => undefined });
+    await expect(r.start()).rejects.toMatchObject({ code: 'KAFKA_CONSUMER_FAILED', retriable: true, message: expect.stringContaining(`topic ${topic} does not exist`) });
+    expect(r.state).toBe('stopped');
+    expect(await admin.topicExists(`${topic}.dlq`)).toBe(false);
   });
 
   it('pause() stops delivery until resume()', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { waitFor, type Logger } from '@userstream/core';
+import type { UserRecordV2 } from '@userstream/user-schema';
 import { KafkaClient, type KafkaConnectionOptions } from '../src';
 
 /** Bootstrap servers of the real Kafka the integration specs use. */
@@ -82,4 +83,37 @@ export function decodeTestRecord(message: KafkaMessage): TestRecord {
 
 export function testRecords(count: number, start = 0): TestRecord[] {
   return Array.from({ length: count }, (_, i) => ({ id: `id-${start + i}`, n: start + i }));
+}
+
+/** A valid v2 user record (the id is a UUID, as the codec requires). */
+export function sampleUser(i: number): UserRecordV2 {
+  const hex = i.toString(16).padStart(12, '0');
+  return {
+    id: `3f2a6c1e-8b4d-4c2a-9e1f-${hex}`,
+    first_name: `First${i}`,
+    last_name: 'Lastname',
+    gender: i % 2 === 0 ? 'female' : 'male',
+    address: `${i} Main Street, Springfield, Oregon, United States`,
+    postcode: `9700${i % 10}`,
+    email: `user${i}@example.com`,
+    username: `user${i}`,
+    dob: '1990-04-01T10:00:00.000Z',
+    registered_date: '2015-06-01T10:00:00.000Z',
+    phone: '(555) 010-0000',
+    picture: `https://randomuser.me/api/portraits/women/${i % 100}.jpg`,
+    title: 'Ms',
+    nationality: 'US',
+    cell: '(555) 010-0001',
+    city: 'Springfield',
+    state: 'Oregon',
+    country: 'United States',
+    latitude: 44.05,
+    longitude: -123.02,
+    timezone_offset: '-8:00',
+    timezone_description: 'Pacific Time (US & Canada)',
+    age: 36,
+    picture_medium: `https://randomuser.me/api/portraits/med/women/${i % 100}.jpg`,
+    picture_thumbnail: `https://randomuser.me/api/portraits/thumb/women/${i % 100}.jpg`,
+    ingested_at: 1_760_000_000_000 + i,
+  };
 }

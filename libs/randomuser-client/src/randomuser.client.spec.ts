@@ -186,17 +186,28 @@ describe('RandomUserClient retries', () => {
     expect(events.failed).toEqual([expect.objectContaining({ code: 'API_TIMEOUT', willRetry: true })]);
   });
 
-  it('stops at the deadline with the last failure as cause', async () => {
-    api.setFaults({ rate5xx: 1, statuses5xx: [500] });
-    const c = client({ retry: { maxAttempts: Infinity, initialDelayMs: 50, maxDelayMs: 50, deadlineMs: 300 } });
+  it('stops before a wait that would pass the deadline, with the last failure as cause', async () => {
+    api.setFaults({ rate429: 1, retryAfterSeconds: 1 });
+    const c = client({ retry: { maxAttempts: 5, initialDelayMs: 1, maxDelayMs: 5000, deadlineMs: 300 } });
+    const events = record(c);
     const started = Date.now();
     const error = await rejection(c.fetchPage({ results: 1, seed: 'x' }));
+    expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(RandomUserError);
-    expect(error).toMatchObject({ code: 'API_DEADLINE', retriable: true });
-    expect(error.attempts).toBeGreaterThanOrEqual(1);
+    expect(error).toMatchObject({ code: 'API_DEADLINE', retriable: true, attempts: 1, status: 429 });
     expect(error.details['lastCode']).toBe('API_HTTP_ERROR');
-    expect((error.cause as RandomUserError).status).toBe(500);
-    expect(error.message).toMatch(/deadline of 300 ms reached after \d+ attempts?/);
+    expect((error.cause as RandomUserError).retryAfterMs).toBe(1000);
+    expect(error.message).toContain('deadline of 300 ms reached after 1 attempt; last failure: randomuser API answered HTTP 429');
+    expect(events.failed).toEqual([expect.objectContaining({ status: 429, willRetry: false })]);
+  });
+
+  it('keeps retrying until the deadline when attempts are unlimited', async () => {
+    api.setFaults({ rate5xx: 1, statuses5xx: [500] });
+    const c = client({ retry: { maxAttempts: Infinity, initialDelayMs: 20, maxDelayMs: 20, deadlineMs: 300 } });
+    const started = Date.now();
+    const error = await rejection(c.fetchPage({ results: 1, seed: 'x' }));
+    expect(error).toMatchObject({ code: 'API_DEADLINE' });
+    expect(error.attempts).toBeGreaterThan(1);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

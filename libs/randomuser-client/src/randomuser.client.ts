@@ -100,6 +100,15 @@ export type RandomUserClientEvents = {
   };
 };
 
+interface AttemptState {
+  /** Requests sent so far. */
+  requests: number;
+  /** Duration of the last request, in ms. */
+  durationMs?: number;
+  /** The last request's failure. */
+  lastError?: RandomUserError;
+}
+
 interface PreparedRequest {
   url: string;
   results: number;
@@ -221,40 +230,33 @@ export class RandomUserClient {
     const { signal } = params;
     const { maxAttempts, initialDelayMs, maxDelayMs, deadlineMs } = this.retryOptions;
     const deadlineAt = deadlineMs === undefined ? Infinity : Date.now() + deadlineMs;
-    let attempts = 0;
-    let lastFailure: { durationMs?: number } = {};
+    // What the requests actually sent did; an attempt cut off by the deadline before sending is no request.
+    const state: AttemptState = { requests: 0 };
     try {
-      return await retry(
-        async (attempt) => {
-          attempts = attempt;
-          lastFailure = {};
-          return this.attempt(request, attempt, deadlineAt, lastFailure, signal);
+      return await retry((attempt) => this.attempt(request, attempt, deadlineAt, state, signal), {
+        maxAttempts,
+        initialDelayMs,
+        maxDelayMs,
+        deadlineMs,
+        signal,
+        delayHint: (error) => (error instanceof RandomUserError ? error.retryAfterMs : undefined),
+        onRetry: ({ error, attempt, delayMs }) => {
+          const e = error as RandomUserError;
+          this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(error) }, 'randomuser request failed, retrying');
+          this.events.emitLazy('client.request_failed', () => ({
+            code: e.code,
+            status: e.status,
+            attempt,
+            willRetry: true,
+            delayMs,
+            durationMs: state.durationMs,
+            message: e.message,
+            page: request.page,
+          }));
         },
-        {
-          maxAttempts,
-          initialDelayMs,
-          maxDelayMs,
-          deadlineMs,
-          signal,
-          delayHint: (error) => (error instanceof RandomUserError ? error.retryAfterMs : undefined),
-          onRetry: ({ error, attempt, delayMs }) => {
-            const e = error as RandomUserError;
-            this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(error) }, 'randomuser request failed, retrying');
-            this.events.emitLazy('client.request_failed', () => ({
-              code: e.code,
-              status: e.status,
-              attempt,
-              willRetry: true,
-              delayMs,
-              durationMs: lastFailure.durationMs,
-              message: e.message,
-              page: request.page,
-            }));
-          },
-        },
-      );
+      });
     } catch (error) {
-      throw this.finalError(error, request, attempts, lastFailure.durationMs);
+      throw this.finalError(error, request, state);
     }
   }
 
@@ -319,27 +321,37 @@ export class RandomUserClient {
     request: PreparedRequest,
     attempt: number,
     deadlineAt: number,
-    failure: { durationMs?: number },
+    state: AttemptState,
     signal: AbortSignal | undefined,
   ): Promise<RandomUserPage> {
     if (this.limiter) await this.limiter.acquire(signal);
     const remaining = deadlineAt - Date.now();
-    if (remaining <= 0) throw new TimeoutError('retry deadline reached before the request could start');
+    // Not retriable: the deadline is over; finalError reports the last real failure.
+    if (remaining <= 0) throw new TimeoutError('retry deadline reached before the next request', { retriable: false });
     const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
+    state.requests++;
+    state.durationMs = undefined;
     const started = performance.now();
-    let response: Response<string>;
+    let page: RandomUserPage;
+    let status: number;
     try {
-      response = await this.http(request.url, { signal, timeout: { request: timeoutMs } });
+      let response: Response<string>;
+      try {
+        response = await this.http(request.url, { signal, timeout: { request: timeoutMs } });
+      } catch (error) {
+        throw this.transportError(error, request, timeoutMs, signal);
+      }
+      status = response.statusCode;
+      const text = response.body;
+      if (status < 200 || status >= 300) throw this.httpError(status, text, request, response.headers['retry-after']);
+      page = parseEnvelope(text, { status, url: request.url, results: request.results, page: request.page, seed: request.seed });
     } catch (error) {
-      failure.durationMs = performance.now() - started;
-      throw this.transportError(error, request, timeoutMs, signal);
+      state.durationMs = performance.now() - started;
+      if (error instanceof RandomUserError) state.lastError = error;
+      throw error;
     }
     const durationMs = performance.now() - started;
-    failure.durationMs = durationMs;
-    const status = response.statusCode;
-    const text = response.body;
-    if (status < 200 || status >= 300) throw this.httpError(status, text, request, response.headers['retry-after']);
-    const page = parseEnvelope(text, { status, url: request.url, results: request.results, page: request.page, seed: request.seed });
+    state.durationMs = durationMs;
     this.log.debug({ status, durationMs: Math.round(durationMs), results: page.results.length, page: request.page, attempt }, 'randomuser page fetched');
     this.events.emitLazy('client.request_succeeded', () => ({
       durationMs,
@@ -393,9 +405,18 @@ export class RandomUserClient {
     });
   }
 
-  private finalError(error: unknown, request: PreparedRequest, attempts: number, durationMs: number | undefined): unknown {
+  private finalError(error: unknown, request: PreparedRequest, state: AttemptState): unknown {
+    const attempts = state.requests;
     const emitFailed = (code: string, status: number | undefined, message: string) =>
-      this.events.emitLazy('client.request_failed', () => ({ code, status, attempt: attempts, willRetry: false, durationMs, message, page: request.page }));
+      this.events.emitLazy('client.request_failed', () => ({
+        code,
+        status,
+        attempt: attempts,
+        willRetry: false,
+        durationMs: state.durationMs,
+        message,
+        page: request.page,
+      }));
     const times = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
     if (error instanceof AbortError) {
       emitFailed(error.code, undefined, error.message);
@@ -411,18 +432,22 @@ export class RandomUserClient {
       });
     }
     if (error instanceof TimeoutError) {
-      // core retry: the deadline would pass before the next attempt. Its cause is the last failure.
-      const last = error.cause;
-      const lastCode = last instanceof RandomUserError ? last.code : undefined;
-      const status = last instanceof RandomUserError ? last.status : undefined;
-      emitFailed(lastCode ?? RandomUserErrorCode.DEADLINE, status, describeError(last ?? error));
+      // The deadline: core retry saw the next wait would pass it, or it passed before the next request.
+      const last = state.lastError;
+      if (last && error.cause === last) emitFailed(last.code, last.status, last.message);
       return new RandomUserError(
-        `randomuser request deadline of ${this.retryOptions.deadlineMs} ms reached after ${times}${last ? `; last failure: ${describeError(last)}` : ''}`,
+        `randomuser request deadline of ${this.retryOptions.deadlineMs} ms reached after ${times}${last ? `; last failure: ${last.message}` : ''}`,
         {
           code: RandomUserErrorCode.DEADLINE,
           retriable: true,
           cause: last ?? error,
-          details: { attempts, deadlineMs: this.retryOptions.deadlineMs, url: request.url, ...(lastCode ? { lastCode } : {}), ...(status ? { status } : {}) },
+          details: {
+            attempts,
+            deadlineMs: this.retryOptions.deadlineMs,
+            url: request.url,
+            ...(last ? { lastCode: last.code } : {}),
+            ...(last?.status !== undefined ? { status: last.status } : {}),
+          },
         },
       );
     }

@@ -36,6 +36,11 @@ const officialImages: Record<string, RegExp> = {
   'randomuser-mock': /^node:(\d+)-bookworm-slim$/,
 };
 
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`missing: ${what}`);
+  return value;
+}
+
 function pomVersion(pom: string, property: string): string {
   const match = new RegExp(`<${property}>([^<]+)</${property}>`).exec(readFileSync(join(workspaceRoot, 'tools', 'stack', pom), 'utf8'));
   if (!match) throw new Error(`tools/stack/${pom} has no <${property}>`);
@@ -90,16 +95,17 @@ describe('docker/compose.yaml', () => {
       }
     }
     // The versions the workspace's own tests run against (tools/stack).
-    expect(officialImages.kafka.exec(services.kafka.image!)![1]).toBe(pomVersion('kafka/pom.xml', 'kafka.version'));
-    expect(officialImages.cassandra.exec(services.cassandra.image!)![1]).toBe(pomVersion('cassandra/pom.xml', 'cassandra.version').split('.').slice(0, 2).join('.'));
+    const tag = (name: string) => must(officialImages[name].exec(String(services[name].image)), `${name} image`)[1];
+    expect(tag('kafka')).toBe(pomVersion('kafka/pom.xml', 'kafka.version'));
+    expect(tag('cassandra')).toBe(pomVersion('cassandra/pom.xml', 'cassandra.version').split('.').slice(0, 2).join('.'));
     // The mock runs on the same Node major as the app images.
-    const nodeMajor = dockerfile.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR='))!.args.split('=')[1];
-    expect(officialImages['randomuser-mock'].exec(services['randomuser-mock'].image!)![1]).toBe(nodeMajor);
+    const nodeMajor = must(dockerfile.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR=')), 'ARG NODE_MAJOR').args.split('=')[1];
+    expect(tag('randomuser-mock')).toBe(nodeMajor);
   });
 
   it.each(apps)('builds %s from its prepared context, with the Dockerfile, port and health check of the image', (app) => {
     const service = services[app];
-    const build = typeof service.build === 'string' ? { context: service.build } : service.build!;
+    const build = typeof service.build === 'string' ? { context: service.build } : must(service.build, `${app} build`);
     const context = resolve(composeDir, build.context);
     expect(context).toBe(contextDir(`apps/${app}`));
     const dockerfilePath = resolve(context, build.dockerfile ?? 'Dockerfile');
@@ -111,7 +117,7 @@ describe('docker/compose.yaml', () => {
     expect(serviceEnv(service).PORT).toBe(port);
     expect(service.ports?.map(portMapping)).toEqual([{ hostIp: '127.0.0.1', published: port, target: port }]);
 
-    const imageCheck = dockerfile.find((i) => i.keyword === 'HEALTHCHECK')!;
+    const imageCheck = must(dockerfile.find((i) => i.keyword === 'HEALTHCHECK'), 'HEALTHCHECK');
     expect(healthcheckTest(service)).toEqual(['CMD', ...execForm(imageCheck.args)]);
     // More than the apps' graceful shutdown bound (SHUTDOWN_TIMEOUT_MS) before docker kills them.
     const shutdown = appConfigFields(app).find((f) => f.env === 'SHUTDOWN_TIMEOUT_MS');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startAppProcess } from '@userstream/tools/testing';
 import { contextDir, workspaceClosure, workspaceLibraries } from '../build-context.mjs';
-import { dockerApps, folderSize, loadCompose, parseDockerfile, readJson, serviceEnv, workspaceRoot } from './shipping.helpers';
+import { dockerApps, dockerfileNodeMajor, folderSize, loadCompose, nodeOfMajor, parseDockerfile, readJson, serviceEnv, startWithNode, workspaceRoot } from './shipping.helpers';
 
 const apps = dockerApps();
 const libs = workspaceLibraries();
@@ -63,10 +63,7 @@ describe.each(apps)('build context of %s', (app) => {
     const needed = workspaceClosure(appPkg.dependencies, libs);
     const expected: Record<string, string> = {};
     for (const [name, range] of Object.entries(appPkg.dependencies as Record<string, string>)) if (!libs.has(name)) expected[name] = range;
-    for (const name of needed) {
-      const lib = libs.get(name)!;
-      expected[name] = `file:./libs/${name.replace(/^@/, '').replace('/', '-')}-${lib.version}.tgz`;
-    }
+    for (const name of needed) expected[name] = `file:./libs/${name.replace(/^@/, '').replace('/', '-')}-${libs.get(name)?.version}.tgz`;
     expect(pkg.dependencies).toEqual(expected);
     const tarballs = readdirSync(join(dir, 'libs')).sort();
     expect(tarballs).toEqual(needed.map((name) => expected[name].slice('file:./libs/'.length)).sort());
@@ -89,7 +86,7 @@ describe.each(apps)('build context of %s', (app) => {
     }
   });
 
-  it('installs with the Dockerfile\'s npm ci outside the workspace, and the app starts from it, answers /health/live and exits 0 on SIGTERM', async () => {
+  it(`installs with the Dockerfile's npm ci outside the workspace, and the app starts from it (on this Node and on Node ${dockerfileNodeMajor()}), answers /health/live and exits 0 on SIGTERM`, async () => {
     installDir = mkdtempSync(join(tmpdir(), `userstream-${app}-context-`));
     cpSync(dir, installDir, { recursive: true });
     const [command, ...args] = npmCi;
@@ -121,15 +118,22 @@ describe.each(apps)('build context of %s', (app) => {
       ]),
     );
 
-    const started = await startAppProcess(join(installDir, 'dist', 'main.js'), { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 30_000 });
-    try {
-      const res = await fetch(`${started.url}/health/live`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ status: 'ok' });
-    } finally {
-      const exit = await started.stop('SIGTERM');
-      if (exit.code !== 0) console.error(`${app} output:\n${started.output()}`);
-      expect(exit).toEqual({ code: 0, signal: null });
-    }
+    const check = async (app: { url: string; output(): string; stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> }) => {
+      try {
+        const res = await fetch(`${app.url}/health/live`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ status: 'ok' });
+      } finally {
+        const exit = await app.stop('SIGTERM');
+        if (exit.code !== 0) console.error(`output:\n${app.output()}`);
+        expect(exit).toEqual({ code: 0, signal: null });
+      }
+    };
+    const entry = join(installDir, 'dist', 'main.js');
+    // On the workspace's Node...
+    await check(await startAppProcess(entry, { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 30_000 }));
+    // ...and on the Node major the image runs (docker/Dockerfile NODE_MAJOR).
+    const node = nodeOfMajor(dockerfileNodeMajor());
+    await check(await startWithNode(node, entry, await freePort(), { ...env, LOG_LEVEL: 'warn' }));
   });
 });

@@ -1,14 +1,15 @@
 // Helpers for the shipping tests: what the workspace declares (apps, the
 // docker plugin's options), and small readers for the Dockerfile and the
 // compose file. Nothing here needs a Docker engine.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { workspaceRoot } from '../build-context.mjs';
 
 export { workspaceRoot };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of known files, shaped by each caller
 export function readJson<T = any>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
@@ -175,4 +176,73 @@ export function folderSize(dir: string): { bytes: number; diskKiB: number } {
   const bytes = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
   const diskKiB = Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]);
   return { bytes, diskKiB };
+}
+
+// ---- the image's Node.js ------------------------------------------------------
+
+/**
+ * A node binary of the given major version: this process's own when it
+ * matches, else the official build from the npm registry's
+ * `node-<platform>-<arch>` package, unpacked once into node_modules/.cache.
+ */
+export function nodeOfMajor(major: string): string {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  const platform = process.platform === 'win32' ? 'win' : process.platform;
+  const dir = join(workspaceRoot, 'node_modules', '.cache', 'userstream-node', `${platform}-${process.arch}-${major}`);
+  const bin = join(dir, 'package', 'bin', 'node');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const spec = `node-${platform}-${process.arch}@${major}`;
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--prefer-offline', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string }>;
+    execFileSync('tar', ['xzf', join(dir, packed.filename), '-C', dir, 'package/bin/node']);
+    rmSync(join(dir, packed.filename));
+  }
+  return bin;
+}
+
+/** The Dockerfile's default NODE_MAJOR build argument. */
+export function dockerfileNodeMajor(): string {
+  const arg = parseDockerfile(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8')).find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR='));
+  if (!arg) throw new Error('docker/Dockerfile has no ARG NODE_MAJOR=<default>');
+  return arg.args.split('=')[1];
+}
+
+export interface RunningApp {
+  url: string;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `node <entry>` with a given node binary (startAppProcess from
+ * @userstream/tools/testing always uses this process's node) and waits until
+ * GET /health/live answers 200.
+ */
+export async function startWithNode(node: string, entry: string, port: number, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningApp> {
+  const output: string[] = [];
+  const child = spawn(node, [entry], { env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => output.push(String(d)));
+  child.stderr.on('data', (d) => output.push(String(d)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before answering:\n${output.join('')}`);
+    const ok = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`${entry} did not answer ${url}/health/live within ${timeoutMs} ms:\n${output.join('')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    output: () => output.join(''),
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }

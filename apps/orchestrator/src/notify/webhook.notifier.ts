@@ -109,6 +109,7 @@ export class WebhookNotifier {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.pending), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
+    if (this.pending.size === 0) return;
     this.stop.abort();
     await Promise.all(this.pending);
   }

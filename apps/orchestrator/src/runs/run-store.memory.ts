@@ -12,7 +12,9 @@ export class InMemoryRunStore extends RunStore {
   /** Every saved version of every run, in order; lets tests check the states a run went through. */
   readonly history: RunRecord[] = [];
 
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    // Nothing to create in memory.
+  }
 
   async saveRun(run: RunRecord): Promise<void> {
     const copy = structuredClone(run);
@@ -48,7 +50,11 @@ export class InMemoryRunStore extends RunStore {
     this.states.set(state.job, { ...state });
   }
 
-  async ping(): Promise<void> {}
+  async ping(): Promise<void> {
+    // Always reachable.
+  }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing to release.
+  }
 }

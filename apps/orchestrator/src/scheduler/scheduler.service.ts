@@ -373,6 +373,7 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     const current = run.tries[run.tries.length - 1];
     current.endedAt = new Date().toISOString();
     if (result.ok) Object.assign(run, result.progress);
+    if (run.ingestRunId) current.ingestRunId = run.ingestRunId;
     if (run.counts) current.counts = run.counts;
     if (result.ok) {
       current.state = 'success';
