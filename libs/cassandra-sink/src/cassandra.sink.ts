@@ -114,6 +114,7 @@ export class CassandraSink {
       await client.connect();
     } catch (error) {
       await client.shutdown().catch(() => undefined);
+      await closeLeakedControlConnection(client);
       const wrapped = wrapDriverError(error, 'creating Cassandra session', { code: SinkErrorCode.CONNECT_FAILED });
       this.log.warn({ err: wrapped, retriable: wrapped.retriable, contactPoints: this.options.contactPoints }, 'could not connect to Cassandra');
       throw wrapped;
@@ -319,6 +320,19 @@ export class CassandraSink {
     this.log.info('Cassandra session closed');
     this.events.emit('sink.closed', {});
   }
+}
+
+/**
+ * cassandra-driver 4.x leaks the control connection's socket when `connect()`
+ * fails after the socket opened (e.g. an unknown localDataCenter): `shutdown()`
+ * of a client that never connected returns early, and the socket keeps the
+ * process alive. Close it ourselves; a no-op when there is none.
+ */
+async function closeLeakedControlConnection(client: Client): Promise<void> {
+  const internals = client as unknown as { controlConnection?: { connection?: { close(callback: () => void): void } | null } };
+  const connection = internals.controlConnection?.connection;
+  if (!connection || typeof connection.close !== 'function') return;
+  await new Promise<void>((resolve) => connection.close(() => resolve()));
 }
 
 function idOf(record: unknown): string {

@@ -80,6 +80,15 @@ describe('wrapDriverError', () => {
     expect(wrapped.message).toMatch(/^creating Cassandra session: All host\(s\) tried for query failed/);
   });
 
+  it('says on one line why each host failed', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9042'), { code: 'ECONNREFUSED' });
+    const dc = new errors.ArgumentError("localDataCenter was configured as 'x',\n but only found [datacenter1]");
+    const wrapped = wrapDriverError(new errors.NoHostAvailableError({ '127.0.0.1:9042': refused, '10.0.0.2:9042': dc }), 'creating Cassandra session');
+    expect(wrapped.message).toBe(
+      "creating Cassandra session: no host could serve the request (127.0.0.1:9042: connect ECONNREFUSED 127.0.0.1:9042; 10.0.0.2:9042: localDataCenter was configured as 'x', but only found [datacenter1])",
+    );
+  });
+
   it('passes a SinkError through unchanged', () => {
     const error = new SinkError('x', { code: SinkErrorCode.INVALID_RECORD });
     expect(wrapDriverError(error, 'ctx')).toBe(error);

@@ -172,12 +172,27 @@ function classifyNoHostAvailable(error: InstanceType<typeof driverErrors.NoHostA
 export function wrapDriverError(error: unknown, context: string, override?: Partial<ErrorClassification>, details?: Record<string, unknown>): SinkError {
   if (error instanceof SinkError && override === undefined) return error;
   const decided = { ...classifyDriverError(error), ...override };
-  return new SinkError(`${context}: ${describeError(error)}`, {
+  return new SinkError(`${context}: ${describeDriverError(error)}`, {
     code: decided.code,
     retriable: decided.retriable,
     cause: error,
     details: { ...driverErrorDetails(error), ...details },
   });
+}
+
+/**
+ * One line for any driver error. NoHostAvailableError's own message embeds an
+ * inspected inner error over several lines; list each host's reason instead.
+ */
+export function describeDriverError(error: unknown): string {
+  if (error instanceof driverErrors.NoHostAvailableError && error.innerErrors && typeof error.innerErrors === 'object') {
+    const hosts = Object.entries(error.innerErrors as Record<string, unknown>);
+    if (hosts.length > 0) {
+      const reasons = hosts.map(([host, inner]) => `${host}: ${describeDriverError(inner)}`);
+      return `no host could serve the request (${reasons.join('; ')})`;
+    }
+  }
+  return describeError(error).replace(/\s*\n\s*/g, ' ');
 }
 
 function driverErrorDetails(error: unknown): Record<string, unknown> {

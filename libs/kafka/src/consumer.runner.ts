@@ -445,7 +445,7 @@ export class ConsumerRunner<T> {
       clearTimeout(abortTimer);
       clearTimeout(giveUp);
       for (const remove of this.removeListeners.splice(0)) remove();
-      if (this.ownsDeadLetter) await this.deadLetter.close();
+      if (this.ownsDeadLetter) await this.deadLetter.close({ timeoutMs: 5_000 });
     }
   }
 
@@ -539,7 +539,8 @@ export class ConsumerRunner<T> {
     while (index < messages.length) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = messages.slice(index, index + this.options.maxRecordsPerCall);
-      const failure = await this.processChunk(ctx, chunk, batch.highWatermark);
+      const chunkEnd = index + chunk.length;
+      let failure = await this.processChunk(ctx, chunk, batch.highWatermark);
 
       let end = index;
       while (end < messages.length && ctx.state.done.has(messages[end].offset)) end++;
@@ -554,6 +555,10 @@ export class ConsumerRunner<T> {
         index = end;
       }
       if (ctx.rebalanceError !== undefined) throw ctx.rebalanceError;
+      if (failure === undefined && end < chunkEnd) {
+        // Cannot happen by the completion rule; guards against looping on a chunk that made no progress.
+        failure = new UserstreamError('consumer runner: a chunk finished without finishing all its records', { code: 'KAFKA_CONSUMER_FAILED' });
+      }
       if (failure !== undefined) {
         this.scheduleRetry(ctx.state, failure);
         return;

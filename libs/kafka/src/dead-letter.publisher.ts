@@ -171,8 +171,8 @@ export class DeadLetterPublisher {
     }
   }
 
-  /** Waits for sends in flight, then disconnects. */
-  async close(): Promise<void> {
-    await Promise.allSettled([this.producer.close(), this.admin?.close()]);
+  /** Waits for sends in flight (at most `timeoutMs` when given), then disconnects. Never throws. */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    await Promise.allSettled([this.producer.close(options), this.admin?.close()]);
   }
 }

@@ -1,5 +1,5 @@
 import { Partitioners, type CompressionTypes, type IHeaders, type Producer } from 'kafkajs';
-import { ConfigError, UserstreamError, describeError, type Logger } from '@userstream/core';
+import { ConfigError, TimeoutError, UserstreamError, describeError, type Logger } from '@userstream/core';
 import { compressionType, type CompressionName } from './compression';
 import { KafkaError, ProduceError, wrapKafkaError, type SendFailure, type SendReport } from './kafka.errors';
 import { Semaphore } from './semaphore.util';
@@ -265,11 +265,40 @@ export class KafkaProducer {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Waits for requests in flight ({@link flush}), then disconnects. Later sends reject with `KAFKA_CLOSED`. */
-  async close(): Promise<void> {
+  /**
+   * Waits for requests in flight ({@link flush}), then disconnects. Later sends
+   * reject with `KAFKA_CLOSED`. With `timeoutMs`, stops waiting after that long
+   * (an idempotent send may be waiting out a broker outage), disconnects
+   * anyway and throws TimeoutError: the sends still in flight then fail or
+   * complete on their own, and are counted when they do.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flush();
+    let timedOut = false;
+    if (options.timeoutMs === undefined) {
+      await this.flush();
+    } else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.flush(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            timedOut = true;
+            resolve();
+          }, options.timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const inFlight = this.pending.size;
+    await this.disconnect();
+    if (timedOut && inFlight > 0) {
+      throw new TimeoutError(`closing producer: ${inFlight} sends still in flight after ${options.timeoutMs} ms`, { details: { inFlight } });
+    }
+  }
+
+  private async disconnect(): Promise<void> {
     if (this.connecting) {
       await this.connecting.catch(() => undefined);
       this.connecting = undefined;
@@ -400,8 +429,8 @@ export class RecordProducer<T> {
     return this.producer.flush();
   }
 
-  /** Flushes, then disconnects. */
-  close(): Promise<void> {
-    return this.producer.close();
+  /** Flushes (at most `timeoutMs` when given), then disconnects; see {@link KafkaProducer.close}. */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    return this.producer.close(options);
   }
 }

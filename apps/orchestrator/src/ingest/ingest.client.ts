@@ -61,6 +61,11 @@ export interface IngestClientOptions {
   timeoutMs: number;
 }
 
+/** `base` + `path`, keeping a path prefix in `base` (`http://h/ingest` + `/runs` = `http://h/ingest/runs`). */
+export function joinUrl(base: string, path: string): URL {
+  return new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
+}
+
 /** {@link IngestApi} over HTTP (Node's fetch). */
 export class IngestClient extends IngestApi {
   constructor(private readonly options: IngestClientOptions) {
@@ -83,7 +88,7 @@ export class IngestClient extends IngestApi {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.options.baseUrl), {
+      res = await fetch(joinUrl(this.options.baseUrl, path), {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { describeError } from '@userstream/core';
+import { joinUrl } from '../ingest/ingest.client';
 import { RunStore } from '../runs/run.store';
 import { PipelineStats } from './pipeline.stats';
 import { sumPrometheusSamples } from './prometheus.text';
@@ -170,7 +171,7 @@ export class PipelineService {
   }
 
   private async probe(base: string): Promise<ComponentHealth> {
-    const url = new URL('/health/ready', base).toString();
+    const url = joinUrl(base, '/health/ready').toString();
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
       const text = await res.text();
@@ -190,7 +191,7 @@ export class PipelineService {
     const health = await this.probe(this.settings.processorUrl);
     if (!health.ok && !health.report) return health;
     try {
-      const res = await fetch(new URL('/metrics', this.settings.processorUrl), { signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
+      const res = await fetch(joinUrl(this.settings.processorUrl, '/metrics'), { signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
       if (!res.ok) return health;
       const sums = sumPrometheusSamples(await res.text());
       return {

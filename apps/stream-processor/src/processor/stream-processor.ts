@@ -1,0 +1,214 @@
+import {
+  ConsumerRunner,
+  createSchemaRegistry,
+  KafkaClient,
+  userRecordDecoder,
+  type DecodedUserValue,
+  type HandlerBatch,
+} from '@userstream/kafka';
+import { CassandraSink, SinkError, SinkErrorCode, type TableKind } from '@userstream/cassandra-sink';
+import { UserCodec } from '@userstream/user-schema';
+import { backoffDelay, describeError, sleep, TypedEmitter, type Logger } from '@userstream/core';
+import type { StreamProcessorConfig } from '../app.config';
+
+/** What the processor reports about itself for readiness and the dashboard. */
+export interface ProcessorStatus {
+  state: 'starting' | 'running' | 'stopping' | 'stopped';
+  /** The last start-up problem while it keeps retrying (Cassandra or Kafka not reachable yet). */
+  waitingFor?: string;
+}
+
+/** Events of the processor itself, for metrics. */
+export type ProcessorEvents = {
+  /** A batch of one partition was handled; `latenciesMs` are produce-to-write times of the rows written. */
+  'processor.batch_done': { partition: number; written: number; deadLettered: number; lag: number; latenciesMs: number[] };
+};
+
+/**
+ * Kafka → Cassandra: consumes the users topic in a consumer group, decodes
+ * any supported encoding, writes through the Cassandra sink, and dead-letters
+ * poison records and rows Cassandra refuses for good. Offsets are committed
+ * by the consumer runner only after every earlier record is written or
+ * dead-lettered; a retriable write failure (Cassandra down or overloaded)
+ * leaves the records undone, so the runner pauses the partition and delivers
+ * them again after a backoff.
+ */
+export class StreamProcessor {
+  readonly kafka: KafkaClient;
+  readonly sink: CassandraSink;
+  readonly events = new TypedEmitter<ProcessorEvents>();
+  private runner?: ConsumerRunner<DecodedUserValue>;
+  private readonly codec: UserCodec;
+  private readonly logger: Logger;
+  private readonly stopController = new AbortController();
+  private starting?: Promise<void>;
+  private statusValue: ProcessorStatus = { state: 'starting' };
+
+  constructor(
+    private readonly config: StreamProcessorConfig,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'stream-processor' });
+    this.kafka = new KafkaClient({
+      brokers: config.kafkaBrokers,
+      clientId: config.kafkaClientId,
+      ssl: config.kafkaSsl || undefined,
+      sasl:
+        config.kafkaSaslMechanism && config.kafkaSaslUsername && config.kafkaSaslPassword
+          ? {
+              mechanism: config.kafkaSaslMechanism as 'plain' | 'scram-sha-256' | 'scram-sha-512',
+              username: config.kafkaSaslUsername,
+              password: config.kafkaSaslPassword,
+            }
+          : undefined,
+      logger,
+    });
+    const registry = config.schemaRegistryUrl ? createSchemaRegistry({ host: config.schemaRegistryUrl }) : undefined;
+    this.codec = new UserCodec({
+      readerVersion: 2,
+      ...(registry ? { resolveSchemaId: (id: number) => registry.getSchema(id) } : {}),
+    });
+    this.sink = new CassandraSink({
+      contactPoints: config.cassandraContactPoints,
+      localDataCenter: config.cassandraLocalDc,
+      keyspace: config.keyspace,
+      tableNames: { users: config.usersTable, reference: config.referenceTable },
+      credentials:
+        config.cassandraUsername && config.cassandraPassword ? { username: config.cassandraUsername, password: config.cassandraPassword } : undefined,
+      ssl: config.cassandraSsl || undefined,
+      consistency: config.consistency as 'LOCAL_QUORUM',
+      write: {
+        tables: config.tables as TableKind[],
+        concurrency: config.writeConcurrency,
+        ttlSeconds: config.ttlSeconds,
+        timestampFromIngestedAt: config.timestampFromIngestedAt,
+      },
+      logger,
+    });
+  }
+
+  get status(): ProcessorStatus {
+    return this.statusValue;
+  }
+
+  /** The consumer runner once it exists (for stats and health). */
+  get consumer(): ConsumerRunner<DecodedUserValue> | undefined {
+    return this.runner;
+  }
+
+  /**
+   * Starts in the background: connects to Cassandra (creating the keyspace
+   * and tables), then joins the consumer group. Either dependency being down
+   * is retried with backoff until it answers or {@link stop} is called.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startWithRetry();
+    return this.starting;
+  }
+
+  private async startWithRetry(): Promise<void> {
+    for (let attempt = 1; !this.stopController.signal.aborted; attempt++) {
+      try {
+        await this.startOnce();
+        this.statusValue = { state: 'running' };
+        this.logger.info({ topic: this.config.topic, groupId: this.config.groupId, keyspace: this.config.keyspace }, 'processor running');
+        return;
+      } catch (error) {
+        const delayMs = Math.max(500, backoffDelay(attempt, { initialDelayMs: 1000, maxDelayMs: 15_000 }));
+        this.statusValue = { state: 'starting', waitingFor: describeError(error) };
+        this.logger.warn({ err: error, attempt, delayMs }, 'processor start failed, retrying');
+        await this.runner?.stop().catch(() => undefined);
+        this.runner = undefined;
+        try {
+          await sleep(delayMs, this.stopController.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
+    await this.sink.connect();
+    await this.sink.migrate({ replication: { class: 'SimpleStrategy', replicationFactor: this.config.replicationFactor } });
+    const admin = this.kafka.admin();
+    try {
+      // The topic may not exist yet when the processor starts before the first ingest run.
+      await admin.ensureTopic(this.config.topic, { partitions: 4 });
+    } finally {
+      await admin.close();
+    }
+    this.runner = new ConsumerRunner<DecodedUserValue>(this.kafka, {
+      groupId: this.config.groupId,
+      topics: this.config.topic,
+      fromBeginning: this.config.fromBeginning,
+      partitionsConsumedConcurrently: this.config.partitionsConcurrently,
+      maxRecordsPerCall: this.config.maxRecordsPerBatch,
+      maxWaitTimeInMs: this.config.maxWaitMs,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 4)),
+      decode: userRecordDecoder(this.codec),
+      handler: (batch) => this.handle(batch),
+    });
+    await this.runner.start();
+  }
+
+  /** Writes one partition's batch; see the class comment for the completion rule. */
+  private async handle(batch: HandlerBatch<DecodedUserValue>): Promise<void> {
+    const result = await this.sink.writeBatch(
+      batch.records.map((r) => r.value.record),
+      { signal: batch.signal },
+    );
+    let retriable: SinkError | undefined;
+    let deadLettered = 0;
+    const now = Date.now();
+    const latenciesMs: number[] = [];
+    for (const outcome of result.results) {
+      const record = batch.records[outcome.index];
+      if (outcome.status === 'written') {
+        batch.done(record);
+        latenciesMs.push(now - Number(record.timestamp));
+      } else if (!outcome.retriable) {
+        batch.reject(record, outcome.error, 'write');
+        deadLettered++;
+      } else retriable ??= outcome.error;
+    }
+    const last = batch.records[batch.records.length - 1];
+    this.events.emitLazy('processor.batch_done', () => ({
+      partition: batch.partition,
+      written: result.written,
+      deadLettered,
+      lag: last ? Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1) : 0,
+      latenciesMs,
+    }));
+    if (retriable) {
+      // Leaves the unwritten records undone: the runner pauses this partition and retries them.
+      throw new SinkError(`writing batch: ${result.retriableFailures} of ${batch.records.length} records not written yet: ${retriable.message}`, {
+        code: SinkErrorCode.NOT_ATTEMPTED,
+        retriable: true,
+        cause: retriable,
+      });
+    }
+  }
+
+  /** Readiness: the group is joined and Cassandra answers. */
+  async checkKafka(): Promise<void> {
+    if (this.statusValue.state !== 'running' || this.runner?.state !== 'running') {
+      throw new Error(this.statusValue.waitingFor ?? `consumer is ${this.runner?.state ?? 'not started'}`);
+    }
+  }
+
+  async checkCassandra(): Promise<void> {
+    await this.sink.ping({ timeoutMs: 2000 });
+  }
+
+  /** Stops fetching, finishes and commits in-flight batches, leaves the group, closes the session. */
+  async stop(): Promise<void> {
+    this.statusValue = { state: 'stopping' };
+    this.stopController.abort();
+    await this.starting?.catch(() => undefined);
+    await this.runner?.stop();
+    await this.sink.close();
+    this.statusValue = { state: 'stopped' };
+  }
+}
