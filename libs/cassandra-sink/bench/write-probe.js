@@ -69,9 +69,11 @@ async function main() {
     sink.events.on('sink.write_latency', (e) => (latest = e));
     for (const concurrency of levels) {
       const batch = Array.from({ length: rows }, (_, n) => record(n));
+      const cpuBefore = process.cpuUsage();
       const started = process.hrtime.bigint();
       const result = await sink.writeBatch(batch, { concurrency });
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = process.cpuUsage(cpuBefore);
       const run = {
         concurrency,
         rows,
@@ -80,11 +82,14 @@ async function main() {
         durationMs: Math.round(durationMs),
         rowsPerSec: Math.round((result.written / durationMs) * 1000),
         latencyMs: latest && { p50: round(latest.p50Ms), p99: round(latest.p99Ms), max: round(latest.maxMs) },
+        // CPU the probe process itself used (driver encoding + sink), to tell client cost from server cost.
+        clientCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       };
       runs.push(run);
       console.log(
         `concurrency ${String(concurrency).padStart(4)}: ${run.written}/${rows} rows in ${run.durationMs} ms = ${run.rowsPerSec} rows/s` +
-          (run.latencyMs ? ` (per record p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms)` : ''),
+          (run.latencyMs ? ` (per record p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms)` : '') +
+          `, client CPU ${run.clientCpuMs} ms`,
       );
     }
   } finally {

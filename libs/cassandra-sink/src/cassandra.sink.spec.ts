@@ -133,6 +133,36 @@ describe('CassandraSink', () => {
     expect(latency[0]?.maxMs).toBeGreaterThanOrEqual(latency[0]?.p50Ms ?? Infinity);
   });
 
+  it('on close, lets requests in flight finish, hands back the records not started, then shuts down', async () => {
+    const order: string[] = [];
+    const fake = fakeClient();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    fake.client.execute = async (_query: string, params: unknown[] = []) => {
+      order.push(`execute ${params[0]}`);
+      await gate;
+      order.push(`done ${params[0]}`);
+      return { rows: [] };
+    };
+    fake.client.shutdown = async () => {
+      order.push('shutdown');
+    };
+    const sink = connectedSink(fake);
+    const batch = sink.writeBatch([record(0), record(1), record(2), record(3)], { concurrency: 2 });
+    await new Promise((r) => setImmediate(r));
+    const closed = sink.close();
+    release();
+    const [result] = await Promise.all([batch, closed]);
+
+    expect(result.results.map((r) => r.status)).toEqual(['written', 'written', 'failed', 'failed']);
+    const handedBack = result.results[2];
+    if (handedBack?.status !== 'failed') throw new Error('expected failure');
+    expect(handedBack).toMatchObject({ code: SinkErrorCode.NOT_ATTEMPTED, retriable: true, attempts: 0 });
+    expect(handedBack.error.message).toBe('record 2 not attempted: the sink is closing');
+    expect(order).toEqual([`execute ${uuid(0)}`, `execute ${uuid(1)}`, `done ${uuid(0)}`, `done ${uuid(1)}`, 'shutdown']);
+    expect(sink.connected).toBe(false);
+  });
+
   it('creates keyspace and tables, adds missing columns, and refuses a column of another type', async () => {
     const fake = fakeClient((query, params) => {
       if (query !== TABLE_COLUMNS_CQL) return { rows: [] };

@@ -64,6 +64,9 @@ export class CassandraSink {
   private readonly log: Logger;
   private client: Client | undefined;
   private connecting: Promise<void> | undefined;
+  /** Aborted by `close()`: running batches start no new records and stop retrying. */
+  private lifecycle = new AbortController();
+  private readonly activeBatches = new Set<Promise<unknown>>();
 
   /** @throws ConfigError naming every invalid option. */
   constructor(options: CassandraSinkOptions) {
@@ -120,6 +123,7 @@ export class CassandraSink {
       throw wrapped;
     }
     this.client = client;
+    this.lifecycle = new AbortController();
     const durationMs = performance.now() - started;
     this.log.info({ contactPoints: this.options.contactPoints, localDataCenter: this.options.localDataCenter, durationMs }, 'connected to Cassandra');
     this.events.emitLazy('sink.connected', () => ({
@@ -149,7 +153,7 @@ export class CassandraSink {
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
     const started = performance.now();
     const replication = resolveReplication(options.replication);
-    const kinds = resolveWriteOptions(this.options.write, options.tables === undefined ? undefined : { tables: options.tables }).tables;
+    const kinds = resolveWriteOptions(this.options.write, options.tables === undefined ? undefined : { tables: options.tables }, 'migrate options').tables;
     const client = this.requireClient('migrating');
     const result = await runMigration(
       client as unknown as Parameters<typeof runMigration>[0],
@@ -185,6 +189,7 @@ export class CassandraSink {
     const { signal, ...overrides } = options;
     const write = resolveWriteOptions(this.options.write, overrides);
     const client = this.requireClient('writing batch');
+    const stop = signal ? AbortSignal.any([signal, this.lifecycle.signal]) : this.lifecycle.signal;
     const statements = write.tables.map((kind) => ({
       kind,
       table: this.tableName(kind),
@@ -205,7 +210,7 @@ export class CassandraSink {
     }
 
     const latencies: number[] | undefined = this.events.listenerCount('sink.write_latency') > 0 ? [] : undefined;
-    const outcomes = await runWrites(tasks, {
+    const running = runWrites(tasks, {
       execute: (query, params) => client.execute(query, params),
       concurrency: write.concurrency,
       maxAttempts: write.maxAttempts,
@@ -213,13 +218,20 @@ export class CassandraSink {
       initialDelayMs: write.initialDelayMs,
       maxDelayMs: write.maxDelayMs,
       stopOnExhausted: write.stopOnExhausted,
-      signal,
+      signal: stop,
       onLatency: latencies ? (ms) => latencies.push(ms) : undefined,
       onRetry: ({ task, attempt, delayMs, error }) => {
         this.log.debug({ index: task.index, id: task.id, attempt, delayMs, code: error.code }, 'retrying Cassandra write');
         this.events.emitLazy('sink.retry', () => ({ index: task.index, id: task.id, attempt, delayMs, code: error.code, error: error.message }));
       },
     });
+    this.activeBatches.add(running);
+    let outcomes: WriteRecordResult[];
+    try {
+      outcomes = await running;
+    } finally {
+      this.activeBatches.delete(running);
+    }
     for (const outcome of outcomes) results[outcome.index] = outcome;
 
     return this.summarize(results, statements.map((s) => s.table), started, latencies);
@@ -304,14 +316,19 @@ export class CassandraSink {
   }
 
   /**
-   * Shuts the session down; in-flight requests finish or fail first. Safe to
-   * call more than once; `connect()` afterwards creates a new session.
+   * Stops taking work and shuts the session down. Running `writeBatch` calls
+   * start no new records and stop retrying (records not written come back
+   * `failed`, retriable), their requests in flight finish (bounded by
+   * `requestTimeoutMs`), then the driver session closes. Safe to call more
+   * than once; `connect()` afterwards creates a new session.
    */
   async close(): Promise<void> {
     if (this.connecting) await this.connecting.catch(() => undefined);
     const client = this.client;
     if (!client) return;
     this.client = undefined;
+    this.lifecycle.abort('the sink is closing');
+    await Promise.allSettled([...this.activeBatches]);
     try {
       await client.shutdown();
     } catch (error) {

@@ -89,7 +89,16 @@ function cqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {...}`. */
+/**
+ * `CREATE KEYSPACE IF NOT EXISTS "ks" WITH replication = {...}`. Names must
+ * already be normalized (see the sink options).
+ *
+ * @example
+ * ```ts
+ * createKeyspaceCql('userstream', { class: 'NetworkTopologyStrategy', dataCenters: { dc1: 3 } });
+ * // CREATE KEYSPACE IF NOT EXISTS "userstream" WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}
+ * ```
+ */
 export function createKeyspaceCql(keyspace: string, replication: Replication): string {
   const map =
     replication.class === 'SimpleStrategy'
@@ -98,7 +107,17 @@ export function createKeyspaceCql(keyspace: string, replication: Replication): s
   return `CREATE KEYSPACE IF NOT EXISTS ${q(keyspace)} WITH replication = {${map}}`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS "ks"."table" (id uuid PRIMARY KEY, ...)`. */
+/**
+ * `CREATE TABLE IF NOT EXISTS "ks"."table" (id uuid PRIMARY KEY, ...)` with
+ * the columns of `kind` ({@link REFERENCE_COLUMNS} or {@link USERS_COLUMNS}).
+ * Useful to create the tables with cqlsh instead of `migrate()`.
+ *
+ * @example
+ * ```ts
+ * createTableCql('spark_streams', 'users_created', 'reference');
+ * // CREATE TABLE IF NOT EXISTS "spark_streams"."users_created" (id uuid PRIMARY KEY, first_name text, ...)
+ * ```
+ */
 export function createTableCql(keyspace: string, table: string, kind: TableKind): string {
   const columns = columnsOf(kind).map((c) => (c.name === 'id' ? 'id uuid PRIMARY KEY' : `${c.name} ${c.type}`));
   return `CREATE TABLE IF NOT EXISTS ${qualifiedName(keyspace, table)} (${columns.join(', ')})`;
@@ -121,6 +140,12 @@ export interface InsertCqlOptions {
  * The prepared upsert for `kind`: `INSERT INTO "ks"."table" (cols) VALUES (?, ...)`
  * with optional `USING TIMESTAMP ?` and `TTL n`. INSERT in Cassandra is an
  * upsert, so writing the same record twice leaves one row.
+ *
+ * @example
+ * ```ts
+ * insertCql('ks', 'users_created', 'reference', { ttlSeconds: 60 });
+ * // INSERT INTO "ks"."users_created" (id, first_name, ..., picture) VALUES (?, ..., ?) USING TTL 60
+ * ```
  */
 export function insertCql(keyspace: string, table: string, kind: TableKind, options: InsertCqlOptions = {}): string {
   const columns = columnsOf(kind).map((c) => c.name);
@@ -131,7 +156,7 @@ export function insertCql(keyspace: string, table: string, kind: TableKind, opti
   return `INSERT INTO ${qualifiedName(keyspace, table)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${suffix}`;
 }
 
-/** `SELECT COUNT(*) FROM "ks"."table"`. */
+/** `SELECT COUNT(*) FROM "ks"."table"` (a full scan; see `CassandraSink.countRows`). */
 export function countCql(keyspace: string, table: string): string {
   return `SELECT COUNT(*) FROM ${qualifiedName(keyspace, table)}`;
 }

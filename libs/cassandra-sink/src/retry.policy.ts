@@ -14,6 +14,11 @@ type DecisionInfo = policies.retry.DecisionInfo;
  * The driver's default policy rethrows write timeouts (it cannot know the
  * write is safe to repeat) and retries request errors regardless of
  * idempotence; for upserts keyed by the user id both are the wrong way round.
+ *
+ * @example
+ * ```ts
+ * new Client({ ...options, policies: { retry: new IdempotentWriteRetryPolicy() }, queryOptions: { isIdempotent: true } });
+ * ```
  */
 export class IdempotentWriteRetryPolicy extends policies.retry.RetryPolicy {
   /** Driver-level retries per request before the sink's own backoff takes over. */

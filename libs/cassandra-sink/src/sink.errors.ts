@@ -4,6 +4,11 @@ import { describeError, UserstreamError, type UserstreamErrorOptions } from '@us
 /**
  * Stable codes carried by {@link SinkError}. Callers branch on `retriable`
  * first and use the code for metrics, logs and DLQ headers.
+ *
+ * @example
+ * ```ts
+ * if (result.code === SinkErrorCode.INVALID_RECORD) await dlq.send(record, { reason: result.error.message });
+ * ```
  */
 export const SinkErrorCode = {
   /** The session could not be created (unreachable hosts, bad credentials, TLS). */
@@ -60,7 +65,7 @@ export class SinkError extends UserstreamError {
   }
 }
 
-/** What {@link classifyDriverError} decides about one failure. */
+/** What {@link classifyDriverError} decides about one failure: a {@link SinkErrorCode} and whether trying again may help. */
 export interface ErrorClassification {
   code: SinkErrorCode;
   retriable: boolean;
@@ -167,7 +172,15 @@ function classifyNoHostAvailable(error: InstanceType<typeof driverErrors.NoHostA
 /**
  * Wraps any thrown value in a {@link SinkError} with `context` prefixed to the
  * message ("creating Cassandra session: ..."), classified by
- * {@link classifyDriverError}. A SinkError passes through unchanged.
+ * {@link classifyDriverError} unless `override` fixes the code or the
+ * retriable flag. Driver details (write type, replicas received/required)
+ * go to `details`. A SinkError passes through unchanged when there is no
+ * override.
+ *
+ * @example
+ * ```ts
+ * try { await client.execute(cql); } catch (e) { throw wrapDriverError(e, 'reading users'); }
+ * ```
  */
 export function wrapDriverError(error: unknown, context: string, override?: Partial<ErrorClassification>, details?: Record<string, unknown>): SinkError {
   if (error instanceof SinkError && override === undefined) return error;

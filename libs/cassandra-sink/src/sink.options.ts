@@ -118,7 +118,11 @@ export interface ResolvedSinkOptions {
   logger?: Logger;
 }
 
-/** Default write options. */
+/**
+ * Default write options: `users` table only, 64 records in flight, no
+ * `USING TIMESTAMP`/TTL, 5 attempts within 30 s, backoff 100 ms to 5 s,
+ * stop the batch when a record exhausts its retries.
+ */
 export const DEFAULT_WRITE_OPTIONS: ResolvedWriteOptions = Object.freeze({
   tables: ['users'] as TableKind[],
   concurrency: 64,
@@ -235,16 +239,23 @@ function resolveWriteInto(problems: Problems, path: string, value: unknown, base
  * Merges per-call write options over the sink's defaults. Throws
  * {@link ConfigError} naming every invalid field.
  */
-export function resolveWriteOptions(base: ResolvedWriteOptions, overrides: WriteOptions | undefined): ResolvedWriteOptions {
+export function resolveWriteOptions(base: ResolvedWriteOptions, overrides: WriteOptions | undefined, context = 'writeBatch options'): ResolvedWriteOptions {
   const problems = new Problems();
-  const out = resolveWriteInto(problems, 'writeBatch options', overrides, base);
+  const out = resolveWriteInto(problems, context, overrides, base);
   problems.throwIfAny('invalid write options');
   return out;
 }
 
 /**
- * Validates {@link CassandraSinkOptions} and fills in defaults. Throws one
- * {@link ConfigError} that names every invalid field.
+ * Validates {@link CassandraSinkOptions} and fills in defaults. The sink
+ * calls it in its constructor; call it yourself to check configuration early.
+ *
+ * @throws ConfigError naming every invalid field at once.
+ * @example
+ * ```ts
+ * const resolved = resolveSinkOptions({ contactPoints: ['db:9042'], localDataCenter: 'dc1', keyspace: 'userstream' });
+ * resolved.write.concurrency; // 64
+ * ```
  */
 export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkOptions {
   const problems = new Problems();
@@ -319,6 +330,12 @@ export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkO
  * requests in flight; {@link IdempotentWriteRetryPolicy}. No keyspace is set
  * on the session (statements name it), so connecting works before `migrate`
  * has created it.
+ *
+ * @example
+ * ```ts
+ * const driverOptions = buildClientOptions(resolveSinkOptions(options));
+ * driverOptions.queryOptions; // { prepare: true, isIdempotent: true, consistency: 6, captureStackTrace: false }
+ * ```
  */
 export function buildClientOptions(options: ResolvedSinkOptions): DseClientOptions {
   return {

@@ -101,7 +101,7 @@ export async function runWrites(tasks: readonly WriteTask[], options: RunWritesO
     stopReason = reason;
     stop.abort();
   };
-  const onCallerAbort = () => halt('the write was aborted');
+  const onCallerAbort = () => halt(typeof options.signal?.reason === 'string' ? options.signal.reason : 'the write was aborted');
   if (options.signal?.aborted) onCallerAbort();
   else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
 

@@ -187,6 +187,22 @@ describe('CassandraSink against Cassandra', () => {
     }
   });
 
+  it('retries transient failures with backoff until every record is written', async () => {
+    // One request per connection and 16 records in flight: the driver refuses most requests as
+    // "all connections busy" (retriable), a real transient failure the sink has to ride out.
+    const sink = await openSink('busy', { maxRequestsPerConnection: 1 });
+    const retries: SinkEvents['sink.retry'][] = [];
+    sink.events.on('sink.retry', (e) => retries.push(e));
+    const records = Array.from({ length: 200 }, (_, n) => makeRecord(n));
+    const result = await sink.writeBatch(records, { concurrency: 16, maxAttempts: 100, initialDelayMs: 1, maxDelayMs: 20 });
+    expect(result).toMatchObject({ written: 200, failed: 0 });
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatchObject({ attempt: 1, code: SinkErrorCode.UNAVAILABLE });
+    expect(retries[0]?.error).toMatch(/busy/);
+    expect(result.results.some((r) => r.attempts > 1)).toBe(true);
+    await expect(sink.countRows('users')).resolves.toBe(200);
+  });
+
   it('sets WRITETIME from ingested_at, so a replayed older record does not overwrite a newer one', async () => {
     const sink = await openSink('wtime');
     const newer = makeRecord(1, { ingested_at: 1_750_000_000_456, first_name: 'Newer' });
@@ -254,6 +270,20 @@ describe('CassandraSink against Cassandra', () => {
     const error = (await sink.connect().catch((e: unknown) => e)) as SinkError;
     expect(error).toMatchObject({ code: SinkErrorCode.CONNECT_FAILED, retriable: false });
     expect(error.message).toMatch(/^creating Cassandra session: .*no_such_dc/);
+  });
+
+  it('on close, finishes the writes in flight and hands back the rest as retriable', async () => {
+    const sink = await openSink('closing');
+    const records = Array.from({ length: 2_000 }, (_, n) => makeRecord(n));
+    // The first `concurrency` writes go out synchronously inside writeBatch; close() then stops the rest.
+    const batch = sink.writeBatch(records, { concurrency: 4 });
+    await sink.close();
+    const result = await batch;
+    expect(result.written).toBe(4);
+    expect(result.results.slice(0, 4).every((r) => r.status === 'written')).toBe(true);
+    for (const r of result.results.slice(4)) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true });
+    await sink.connect();
+    await expect(sink.countRows('users')).resolves.toBe(4);
   });
 
   it('reconnects after close', async () => {

@@ -257,6 +257,24 @@ describe('ConsumerRunner batch logic', () => {
   });
 });
 
+describe('ConsumerRunner lifecycle without a broker', () => {
+  it('start() fails with a retriable error when Kafka cannot be reached, and the runner ends stopped', async () => {
+    const client = new KafkaClient({ brokers: ['127.0.0.1:9'], connectionTimeoutMs: 200, retry: { retries: 0 } });
+    const runner = new ConsumerRunner(client, { groupId: 'g', topics: 't', decode: () => 1, handler: async () => undefined });
+    await expect(runner.start()).rejects.toMatchObject({ retriable: true, code: 'KAFKA_CONNECT_FAILED' });
+    expect(runner.state).toBe('stopped');
+    await expect(runner.start()).rejects.toThrow('consumer runner cannot start: it is stopped');
+    await runner.stop();
+  });
+
+  it('stop() before start() is a no-op that leaves the runner stopped', async () => {
+    const client = new KafkaClient({ brokers: ['127.0.0.1:9'] });
+    const runner = new ConsumerRunner(client, { groupId: 'g', topics: 't', decode: () => 1, handler: async () => undefined });
+    await runner.stop();
+    expect(runner.state).toBe('stopped');
+  });
+});
+
 describe('ConsumerRunner options', () => {
   const client = new KafkaClient({ brokers: ['127.0.0.1:9'] });
   const base = { groupId: 'g', topics: 't', decode: () => 1, handler: async () => undefined };

@@ -342,15 +342,22 @@ export class ConsumerRunner<T> {
       this.onJoined = resolve;
       this.onStartCrash = reject;
     });
+    // A crash or stop may reject it before it is awaited below; the race still sees it.
+    joined.catch(() => undefined);
+    const notStopped = () => {
+      if (this.stopping) throw new AbortError(`consumer group ${this.options.groupId}: stopped while starting`);
+    };
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.checkTopicsExist();
       for (const topic of this.options.topics) await this.deadLetter.ensureTopicFor(topic);
+      notStopped();
       try {
         await this.consumer.connect();
       } catch (error) {
         throw wrapKafkaError(error, `connecting consumer of group ${this.options.groupId}`, 'KAFKA_CONNECT_FAILED');
       }
+      notStopped();
       try {
         await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
         await this.consumer.run({
@@ -371,12 +378,21 @@ export class ConsumerRunner<T> {
           );
         }),
       ]);
+      notStopped();
       this.stateValue = 'running';
       this.logger.info({ topics: this.options.topics }, 'consumer runner started');
     } catch (error) {
-      this.stateValue = 'stopping';
-      await this.shutdown().catch(() => undefined);
-      this.stateValue = 'stopped';
+      if (this.stopping) {
+        await this.stopping.catch(() => undefined);
+      } else {
+        this.stateValue = 'stopping';
+        this.stopping = this.shutdown()
+          .catch(() => undefined)
+          .finally(() => {
+            this.stateValue = 'stopped';
+          });
+        await this.stopping;
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -418,6 +434,8 @@ export class ConsumerRunner<T> {
         this.stopping = Promise.resolve();
         return this.stopping;
       }
+      // A start still waiting to join gives up now instead of at its timeout.
+      this.onStartCrash?.(new AbortError(`consumer group ${this.options.groupId}: stopped while starting`));
       this.stateValue = 'stopping';
       this.stopping = this.shutdown().finally(() => {
         this.stateValue = 'stopped';

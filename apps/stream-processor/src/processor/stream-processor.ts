@@ -6,7 +6,8 @@ import {
   type DecodedUserValue,
   type HandlerBatch,
 } from '@userstream/kafka';
-import { CassandraSink, SinkError, SinkErrorCode, type TableKind } from '@userstream/cassandra-sink';
+import { CassandraSink, type TableKind } from '@userstream/cassandra-sink';
+import { writeUserBatch, type ProcessorEvents } from './batch.writer';
 import { UserCodec } from '@userstream/user-schema';
 import { backoffDelay, describeError, sleep, TypedEmitter, type Logger } from '@userstream/core';
 import type { StreamProcessorConfig } from '../app.config';
@@ -17,12 +18,6 @@ export interface ProcessorStatus {
   /** The last start-up problem while it keeps retrying (Cassandra or Kafka not reachable yet). */
   waitingFor?: string;
 }
-
-/** Events of the processor itself, for metrics. */
-export type ProcessorEvents = {
-  /** A batch of one partition was handled; `latenciesMs` are produce-to-write times of the rows written. */
-  'processor.batch_done': { partition: number; written: number; deadLettered: number; lag: number; latenciesMs: number[] };
-};
 
 /**
  * Kafka → Cassandra: consumes the users topic in a consumer group, decodes
@@ -153,42 +148,8 @@ export class StreamProcessor {
     await this.runner.start();
   }
 
-  /** Writes one partition's batch; see the class comment for the completion rule. */
-  private async handle(batch: HandlerBatch<DecodedUserValue>): Promise<void> {
-    const result = await this.sink.writeBatch(
-      batch.records.map((r) => r.value.record),
-      { signal: batch.signal },
-    );
-    let retriable: SinkError | undefined;
-    let deadLettered = 0;
-    const now = Date.now();
-    const latenciesMs: number[] = [];
-    for (const outcome of result.results) {
-      const record = batch.records[outcome.index];
-      if (outcome.status === 'written') {
-        batch.done(record);
-        latenciesMs.push(now - Number(record.timestamp));
-      } else if (!outcome.retriable) {
-        batch.reject(record, outcome.error, 'write');
-        deadLettered++;
-      } else retriable ??= outcome.error;
-    }
-    const last = batch.records[batch.records.length - 1];
-    this.events.emitLazy('processor.batch_done', () => ({
-      partition: batch.partition,
-      written: result.written,
-      deadLettered,
-      lag: last ? Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1) : 0,
-      latenciesMs,
-    }));
-    if (retriable) {
-      // Leaves the unwritten records undone: the runner pauses this partition and retries them.
-      throw new SinkError(`writing batch: ${result.retriableFailures} of ${batch.records.length} records not written yet: ${retriable.message}`, {
-        code: SinkErrorCode.NOT_ATTEMPTED,
-        retriable: true,
-        cause: retriable,
-      });
-    }
+  private handle(batch: HandlerBatch<DecodedUserValue>): Promise<void> {
+    return writeUserBatch(this.sink, batch, this.events);
   }
 
   /** Readiness: the group is joined and Cassandra answers. */

@@ -1,0 +1,83 @@
+import type { IngestEncoding } from '../app.config';
+
+/** Where a run is in its life. Every state but `running` is final. */
+export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * The parameters of a run, as resolved (defaults applied, a generated seed
+ * filled in). Sending them back as `POST /runs` replays the same users.
+ */
+export interface RunParams {
+  /** Stop after this many users were fetched from the API (valid and invalid). */
+  records?: number;
+  /** Stop after this many seconds of streaming (counted from the first fetch). */
+  durationSeconds?: number;
+  /** Target produce rate, records per second. Unset: as fast as the API and Kafka go. */
+  rate?: number;
+  /** randomuser.me seed: the same seed, page size and pages give the same users. */
+  seed: string;
+  /** Nationality filter, upper-case comma list (`GB,US`). Unset: all nationalities. */
+  nat?: string;
+  encoding: IngestEncoding;
+  /** First API page of the seed (1-based). */
+  startPage: number;
+  /** Users per API request. */
+  pageSize: number;
+}
+
+/** What a run has done so far. */
+export interface RunCounts {
+  /** API pages received. */
+  pagesFetched: number;
+  /** Users received from the API (pages fetched ahead and not used when a run stops early included). */
+  fetched: number;
+  /** Users that mapped to a valid record. */
+  valid: number;
+  /** Users the API sent broken (counted, logged, never produced). */
+  invalid: number;
+  /** Records handed to the Kafka producer. */
+  produced: number;
+  /** Records the broker acknowledged (acks=all). */
+  acknowledged: number;
+}
+
+/**
+ * The seed/page cursor. `startPage`..`nextPage - 1` are the pages this run
+ * used (a page cut short by a duration bound or a cancel counts as used); a
+ * later run from `nextPage` with the same seed never repeats one of its users.
+ */
+export interface RunCursor {
+  seed: string;
+  startPage: number;
+  nextPage: number;
+}
+
+/** Kafka offsets holding the run's records: first and last offset per partition, inclusive. */
+export interface RunOffsets {
+  topic: string;
+  partitions: Array<{ partition: number; first: number; last: number }>;
+}
+
+/** One kind of problem a run met, with how often. */
+export interface RunErrorEntry {
+  code: string;
+  message: string;
+  count: number;
+}
+
+/** The state of a run, as `GET /runs/:id` serves it. */
+export interface RunStatus {
+  id: string;
+  state: RunState;
+  params: RunParams;
+  /** ISO-8601. */
+  startedAt: string;
+  /** ISO-8601, once the run is over. */
+  endedAt?: string;
+  counts: RunCounts;
+  cursor: RunCursor;
+  offsets?: RunOffsets;
+  errors: RunErrorEntry[];
+  /** Why the run failed or was cancelled. */
+  error?: string;
+}
