@@ -63,12 +63,20 @@
     return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
 
+  /** A span of milliseconds for people: 200 ms, 45 s, 2 min, 3 h, 36 d. */
+  function span(ms) {
+    const abs = Math.abs(ms);
+    if (abs < 1000) return Math.round(abs) + ' ms';
+    if (abs < 90_000) return Math.round(abs / 1000) + ' s';
+    if (abs < 5_400_000) return Math.round(abs / 60_000) + ' min';
+    if (abs < 172_800_000) return Math.round(abs / 3_600_000) + ' h';
+    return Math.round(abs / 86_400_000) + ' d';
+  }
+
   function relative(iso) {
     if (!iso) return '';
-    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-    const abs = Math.abs(seconds);
-    const text = abs < 90 ? abs + ' s' : abs < 5400 ? Math.round(abs / 60) + ' min' : Math.round(abs / 3600) + ' h';
-    return seconds >= 0 ? 'in ' + text : text + ' ago';
+    const ms = Date.parse(iso) - Date.now();
+    return ms >= 0 ? 'in ' + span(ms) : span(ms) + ' ago';
   }
 
   function duration(run) {
@@ -236,7 +244,7 @@
       $('jobs'),
       state.jobs.map(function (job) {
         const p = job.policy;
-        const retries = p.retries + ' × ' + Math.round(p.retryDelayMs / 1000) + ' s' + (p.exponentialBackoff ? ' exp. (max ' + Math.round(p.maxRetryDelayMs / 1000) + ' s)' : '');
+        const retries = p.retries + ' × ' + span(p.retryDelayMs) + (p.exponentialBackoff ? ', doubling up to ' + span(p.maxRetryDelayMs) : '');
         const active = job.activeRun;
         return h(
           'tr',
@@ -244,7 +252,7 @@
           h('td', null, h('strong', null, job.name), h('div', { class: 'muted' }, job.description)),
           h('td', { class: 'mono' }, job.scheduleText),
           h('td', null, job.paused ? h('span', { class: 'muted' }, 'paused') : [time(job.nextRunAt), h('div', { class: 'muted' }, relative(job.nextRunAt))]),
-          h('td', null, retries, h('div', { class: 'muted' }, 'timeout ' + Math.round(p.executionTimeoutMs / 1000) + ' s')),
+          h('td', null, retries, h('div', { class: 'muted' }, 'timeout ' + span(p.executionTimeoutMs))),
           h('td', null, active ? [h('span', { class: 'badge ' + active.state }, active.state), ' ', h('span', { class: 'mono' }, active.id.slice(0, 8))] : h('span', { class: 'muted' }, 'none')),
           h('td', null, h('span', { class: 'badge ' + (job.paused ? 'paused' : 'active') }, job.paused ? 'paused' : 'scheduled')),
           h(

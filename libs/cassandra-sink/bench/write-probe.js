@@ -3,11 +3,13 @@
 //
 //   npx nx run @userstream/cassandra-sink:build && node libs/cassandra-sink/bench/write-probe.js
 //
-// Writes BENCH_ROWS (default 20 000) fresh records once per concurrency level
-// in BENCH_CONCURRENCY (default "32,256") into a throw-away keyspace (dropped
-// at the end), after a small warm-up batch that prepares the statement. Prints
-// one line per run and writes everything to bench-results/cassandra-write.json
-// at the repository root.
+// Writes BENCH_ROWS (default 20 000) fresh records per run, BENCH_REPEAT
+// (default 3) runs per concurrency level in BENCH_CONCURRENCY (default
+// "32,256"), levels interleaved so background load hits them alike, into a
+// throw-away keyspace (dropped at the end), after a small warm-up batch that
+// prepares the statement. Prints one line per run and the median per level,
+// and writes everything to bench-results/cassandra-write.json at the
+// repository root.
 'use strict';
 
 const fs = require('node:fs');
@@ -21,6 +23,7 @@ const localDataCenter = process.env.CASSANDRA_LOCAL_DC || 'datacenter1';
 const rows = Number(process.env.BENCH_ROWS || 20000);
 const levels = (process.env.BENCH_CONCURRENCY || '32,256').split(',').map(Number);
 const tables = (process.env.BENCH_TABLES || 'users').split(',');
+const repeat = Number(process.env.BENCH_REPEAT || 3);
 const keyspace = `bench_sink_${Date.now()}`;
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -67,7 +70,9 @@ async function main() {
 
     let latest;
     sink.events.on('sink.write_latency', (e) => (latest = e));
-    for (const concurrency of levels) {
+    const plan = [];
+    for (let r = 0; r < repeat; r++) plan.push(...levels);
+    for (const concurrency of plan) {
       const batch = Array.from({ length: rows }, (_, n) => record(n));
       const cpuBefore = process.cpuUsage();
       const started = process.hrtime.bigint();
@@ -97,6 +102,13 @@ async function main() {
     await dropKeyspace();
   }
 
+  const summary = levels.map((concurrency) => {
+    const mine = runs.filter((r) => r.concurrency === concurrency).map((r) => r.rowsPerSec).sort((a, b) => a - b);
+    return { concurrency, runs: mine.length, medianRowsPerSec: mine[Math.floor(mine.length / 2)], minRowsPerSec: mine[0], maxRowsPerSec: mine[mine.length - 1] };
+  });
+  for (const s of summary) {
+    console.log(`concurrency ${String(s.concurrency).padStart(4)}: median ${s.medianRowsPerSec} rows/s over ${s.runs} runs (min ${s.minRowsPerSec}, max ${s.maxRowsPerSec})`);
+  }
   const out = {
     probe: 'libs/cassandra-sink/bench/write-probe.js',
     date: new Date().toISOString(),
@@ -106,6 +118,8 @@ async function main() {
     contactPoints,
     tables,
     note: 'single Cassandra node sharing the machine with Kafka and other work; one writeBatch per run, fresh ids, prepared upserts',
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    summary,
     runs,
   };
   const dir = path.join(repoRoot, 'bench-results');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'cassandra-driver';
 import { componentLogger, TypedEmitter, type Logger } from '@userstream/core';
@@ -65,7 +66,7 @@ export class CassandraSink {
   private client: Client | undefined;
   private connecting: Promise<void> | undefined;
   /** Aborted by `close()`: running batches start no new records and stop retrying. */
-  private lifecycle = new AbortController();
+  private lifecycle = unboundedController();
   private readonly activeBatches = new Set<Promise<unknown>>();
 
   /** @throws ConfigError naming every invalid option. */
@@ -123,7 +124,7 @@ export class CassandraSink {
       throw wrapped;
     }
     this.client = client;
-    this.lifecycle = new AbortController();
+    this.lifecycle = unboundedController();
     const durationMs = performance.now() - started;
     this.log.info({ contactPoints: this.options.contactPoints, localDataCenter: this.options.localDataCenter, durationMs }, 'connected to Cassandra');
     this.events.emitLazy('sink.connected', () => ({
@@ -337,6 +338,13 @@ export class CassandraSink {
     this.log.info('Cassandra session closed');
     this.events.emit('sink.closed', {});
   }
+}
+
+/** An AbortController whose signal may have one listener per concurrent batch without a leak warning. */
+function unboundedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { AbortError, isRetriable, retry, TimeoutError } from '@userstream/core';
 import { SinkError, SinkErrorCode, wrapDriverError } from './sink.errors';
@@ -95,6 +96,8 @@ function notAttempted(task: WriteTask, reason: string): WriteRecordResult {
 export async function runWrites(tasks: readonly WriteTask[], options: RunWritesOptions): Promise<WriteRecordResult[]> {
   const results: (WriteRecordResult | undefined)[] = new Array(tasks.length);
   const stop = new AbortController();
+  // Every record waiting out a backoff listens on this signal; that is by design, not a leak.
+  setMaxListeners(options.concurrency + 10, stop.signal);
   let stopReason = '';
   const halt = (reason: string) => {
     if (stop.signal.aborted) return;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client } from 'cassandra-driver';
-import { startAppProcess, type AppProcess } from '@userstream/tools/testing';
+import { freePort, startAppProcess, type AppProcess } from '@userstream/tools/testing';
 
 /** The built app, as the tests start it. */
 export const ENTRY = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -27,9 +27,11 @@ export function cassandraClient(): Client {
 /**
  * Starts the built orchestrator with settings fit for tests: its own
  * keyspace, a fake ingest, a schedule that never fires during a test, fast
- * polling and retries, and a known password.
+ * polling and retries, a known password, and no stream-processor (a free
+ * port nothing listens on).
  */
-export function startOrchestrator(env: Record<string, string>, options: { waitLive?: boolean } = {}): Promise<AppProcess> {
+export async function startOrchestrator(env: Record<string, string>, options: { waitLive?: boolean } = {}): Promise<AppProcess> {
+  const noProcessor = `http://127.0.0.1:${await freePort()}`;
   return startAppProcess(ENTRY, {
     env: {
       LOG_LEVEL: 'warn',
@@ -39,7 +41,7 @@ export function startOrchestrator(env: Record<string, string>, options: { waitLi
       ORCHESTRATOR_POLL_INTERVAL_MS: '50',
       ORCHESTRATOR_JOB_RETRY_DELAY_MS: '200',
       ORCHESTRATOR_JOB_MAX_RETRY_DELAY_MS: '1000',
-      ORCHESTRATOR_PROCESSOR_URL: 'http://127.0.0.1:9',
+      ORCHESTRATOR_PROCESSOR_URL: noProcessor,
       CASSANDRA_CONTACT_POINTS,
       CASSANDRA_LOCAL_DC,
       KAFKA_BROKERS,

@@ -1,0 +1,73 @@
+import { describeError, UserstreamError } from '@userstream/core';
+import { ProduceError, type KafkaAdmin, type KafkaProducer, type OutgoingMessage, type PartitionOffsets } from '@userstream/kafka';
+import type { UserRecordV2 } from '@userstream/user-schema';
+import type { RunSink, SendOutcome } from './ingest-run';
+import type { RunOffsets } from './run.types';
+
+/** Options of {@link KafkaRunSink}. */
+export interface KafkaRunSinkOptions {
+  topic: string;
+  producer: KafkaProducer;
+  admin: KafkaAdmin;
+  /** Makes sure the topic exists; called once by `open`. */
+  ensureTopic: () => Promise<void>;
+  /** Builds the run's serializer (key = user id, encoded value, userstream headers with the run id). */
+  serializer: () => Promise<(record: UserRecordV2) => OutgoingMessage>;
+}
+
+/**
+ * The Kafka side of a run: ensures the topic, serializes records with the
+ * run's encoding and headers, sends them with the shared idempotent producer
+ * (acks=all) and reports how many the broker acknowledged.
+ *
+ * Offsets: the producer does not report the offsets it was given, so the
+ * sink reads the topic's end offsets before the first send and after the
+ * last acknowledgement. The range per partition holds every record of the
+ * run, and only them when the run was the topic's only writer meanwhile.
+ */
+export class KafkaRunSink implements RunSink {
+  private serialize?: (record: UserRecordV2) => OutgoingMessage;
+  private before?: PartitionOffsets[];
+  private acknowledged = 0;
+
+  constructor(private readonly options: KafkaRunSinkOptions) {}
+
+  async open(): Promise<void> {
+    await this.options.ensureTopic();
+    this.serialize = await this.options.serializer();
+    this.before = await this.options.admin.topicEndOffsets(this.options.topic);
+  }
+
+  async send(records: readonly UserRecordV2[]): Promise<SendOutcome> {
+    const serialize = this.serialize;
+    if (!serialize) return { acknowledged: 0, error: new UserstreamError('sink used before open()', { code: 'SINK_NOT_OPEN' }) };
+    const messages: OutgoingMessage[] = [];
+    let encodeError: UserstreamError | undefined;
+    for (const record of records) {
+      try {
+        messages.push(serialize(record));
+      } catch (error) {
+        encodeError ??= new UserstreamError(`encoding user ${record.id}: ${describeError(error)}`, { code: 'RECORD_UNENCODABLE', cause: error });
+      }
+    }
+    try {
+      const report = await this.options.producer.sendMessages(this.options.topic, messages);
+      this.acknowledged += report.acknowledged;
+      return { acknowledged: report.acknowledged, ...(encodeError ? { error: encodeError } : {}) };
+    } catch (error) {
+      const acknowledged = error instanceof ProduceError ? error.report.acknowledged : 0;
+      this.acknowledged += acknowledged;
+      return { acknowledged, error: error instanceof Error ? error : new Error(describeError(error)) };
+    }
+  }
+
+  async close(): Promise<RunOffsets | undefined> {
+    if (this.acknowledged === 0 || !this.before) return undefined;
+    const after = await this.options.admin.topicEndOffsets(this.options.topic);
+    const start = new Map(this.before.map((p) => [p.partition, p.high]));
+    const partitions = after
+      .map((p) => ({ partition: p.partition, first: start.get(p.partition) ?? 0, last: p.high - 1 }))
+      .filter((p) => p.last >= p.first);
+    return { topic: this.options.topic, partitions };
+  }
+}

@@ -1,0 +1,141 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { chromium, type BrowserContext } from 'playwright-core';
+import type { AppProcess } from '@userstream/tools/testing';
+import { waitFor } from '@userstream/core';
+import type { RunRecord } from '../src/runs/run.model';
+import { FakeIngest } from './support/fake-ingest.server';
+import { api, cassandraClient, KAFKA_BROKERS, PASSWORD, startOrchestrator, uniqueName, USER } from './support/orchestrator.process';
+
+jest.setTimeout(120_000);
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** Git-ignored, at the repository root. */
+const OUTPUT_DIR = join(__dirname, '..', '..', '..', 'test-output');
+const SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-dashboard.png');
+
+describe('dashboard in a real browser (Debian chromium, headless)', () => {
+  const topic = uniqueName('orch_browser');
+  const historyKeyspace = uniqueName('orch_browser_hist');
+  const sinkKeyspace = uniqueName('orch_browser_sink');
+  const kafka = new Kafka({ clientId: 'orchestrator-browser-test', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.ERROR });
+  const cassandra = cassandraClient();
+  const ingest = new FakeIngest();
+  const profile = mkdtempSync(join(tmpdir(), 'orchestrator-chromium-'));
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  let app: AppProcess;
+  let browser: BrowserContext | undefined;
+  let traffic: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    // A small pipeline to look at: a topic with records on two partitions and a table with rows.
+    const admin = kafka.admin();
+    await Promise.all([admin.connect(), producer.connect()]);
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    for (const partition of [0, 1]) {
+      await producer.send({ topic, messages: Array.from({ length: 40 + partition * 25 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition })) });
+    }
+    await admin.disconnect();
+    await cassandra.execute(`CREATE KEYSPACE ${sinkKeyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await cassandra.execute(`CREATE TABLE ${sinkKeyspace}.users_created (id uuid PRIMARY KEY, first_name text)`);
+    for (let i = 0; i < 12; i++) await cassandra.execute(`INSERT INTO ${sinkKeyspace}.users_created (id, first_name) VALUES (uuid(), ?)`, [`user${i}`], { prepare: true });
+
+    await ingest.start();
+    ingest.topic = topic;
+    // Long enough for the dashboard to show the run while it runs.
+    ingest.plan = () => ({ outcome: 'succeed', durationMs: 1500 });
+    app = await startOrchestrator({
+      ORCHESTRATOR_KEYSPACE: historyKeyspace,
+      ORCHESTRATOR_INGEST_URL: ingest.url,
+      KAFKA_TOPIC: topic,
+      CASSANDRA_KEYSPACE: sinkKeyspace,
+      CASSANDRA_TABLE: 'users_created',
+    });
+  });
+
+  afterAll(async () => {
+    clearInterval(traffic);
+    await producer.disconnect();
+    await browser?.close();
+    await app?.stop('SIGTERM');
+    await ingest.close();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+    for (const ks of [historyKeyspace, sinkKeyspace]) await cassandra.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
+    await cassandra.shutdown();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('logs in, sees the runs, triggers a run, sees it succeed, and saves a screenshot', async () => {
+    // One run already in the history.
+    const { body: earlier } = await api<RunRecord>(app, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 120 } });
+    await waitFor(async () => (await api<RunRecord>(app, 'GET', `/api/runs/${earlier.id}`)).body.state === 'success' || undefined, {
+      timeoutMs: 15_000,
+      description: 'the first run to succeed',
+    });
+
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1440, height: 1200 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // Some traffic on the topic while the dashboard is open, so the records/s chart has something to draw.
+    traffic = setInterval(() => {
+      const count = 20 + Math.floor(Math.random() * 30);
+      void producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `t${i}`, value: `t${i}` })) }).catch(() => undefined);
+    }, 500);
+
+    await page.goto(`${app.url}/`);
+    await page.waitForURL(/\/login\?next=%2F$/, { timeout: 10_000 });
+    await page.fill('input[name="username"]', USER);
+    await page.fill('input[name="password"]', PASSWORD);
+    await Promise.all([page.waitForURL(`${app.url}/`, { timeout: 10_000 }), page.click('button[type="submit"]')]);
+
+    // The runs: the earlier one, with its counts.
+    const earlierRow = page.locator(`tr.run[data-run="${earlier.id}"]`);
+    await earlierRow.waitFor({ timeout: 10_000 });
+    expect(await earlierRow.getAttribute('data-state')).toBe('success');
+    expect(await earlierRow.locator('[data-field="acknowledged"]').textContent()).toBe('120');
+    // The job, with its next run and buttons.
+    const jobRow = page.locator('tr[data-job="user_data_kafka_stream"]');
+    await expect(jobRow.textContent()).resolves.toContain('cron 0 0 1 1 * (UTC)');
+
+    // Trigger with parameters from the form.
+    await page.click('#trigger-params summary');
+    await page.fill('#params-form input[name="records"]', '250');
+    await jobRow.locator('button[data-action="trigger"]').click();
+    const newRow = page.locator('tr.run').first();
+    await page.waitForFunction((id) => {
+      const row = document.querySelector('tr.run');
+      return row !== null && row.getAttribute('data-run') !== id;
+    }, earlier.id, { timeout: 10_000 });
+    const newId = (await newRow.getAttribute('data-run'))!;
+    await page.locator(`tr.run[data-run="${newId}"][data-state="success"]`).waitFor({ timeout: 20_000 });
+    expect(await page.locator(`tr.run[data-run="${newId}"] [data-field="acknowledged"]`).textContent()).toBe('250');
+    expect(ingest.calls('POST').at(-1)!.body).toEqual({ durationSeconds: 60, records: 250 });
+
+    // Pipeline health: partitions of the topic, the row count and a chart line.
+    await page.locator('#partitions tr').nth(1).waitFor({ timeout: 10_000 });
+    await expect(page.locator('#rows').textContent()).resolves.toMatch(/^12exact COUNT\(\*\)/);
+    await page.waitForFunction(() => (document.querySelector('#chart polyline.series.in')?.getAttribute('points') ?? '').split(' ').length >= 3, undefined, {
+      timeout: 15_000,
+    });
+    await page.click(`tr.run[data-run="${newId}"]`); // open its details for the picture
+    await page.locator('tr.details').waitFor({ timeout: 5_000 });
+
+    clearInterval(traffic);
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    expect(pageErrors).toEqual([]);
+  });
+});
