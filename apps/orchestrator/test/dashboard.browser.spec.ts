@@ -113,20 +113,19 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     await page.click('#trigger-params summary');
     await page.fill('#params-form input[name="records"]', '250');
     await jobRow.locator('button[data-action="trigger"]').click();
-    const newRow = page.locator('tr.run').first();
-    await page.waitForFunction((id) => {
-      const row = document.querySelector('tr.run');
-      return row !== null && row.getAttribute('data-run') !== id;
-    }, earlier.id, { timeout: 10_000 });
-    const newId = (await newRow.getAttribute('data-run'))!;
+    const newRow = page.locator(`tr.run:not([data-run="${earlier.id}"])`).first();
+    await newRow.waitFor({ timeout: 10_000 });
+    const newId = await newRow.getAttribute('data-run');
+    expect(newId).toMatch(/^[0-9a-f-]{36}$/);
     await page.locator(`tr.run[data-run="${newId}"][data-state="success"]`).waitFor({ timeout: 20_000 });
     expect(await page.locator(`tr.run[data-run="${newId}"] [data-field="acknowledged"]`).textContent()).toBe('250');
-    expect(ingest.calls('POST').at(-1)!.body).toEqual({ durationSeconds: 60, records: 250 });
+    expect(ingest.calls('POST').at(-1)?.body).toEqual({ durationSeconds: 60, records: 250 });
 
     // Pipeline health: partitions of the topic, the row count and a chart line.
     await page.locator('#partitions tr').nth(1).waitFor({ timeout: 10_000 });
     await expect(page.locator('#rows').textContent()).resolves.toMatch(/^12exact COUNT\(\*\)/);
-    await page.waitForFunction(() => (document.querySelector('#chart polyline.series.in')?.getAttribute('points') ?? '').split(' ').length >= 3, undefined, {
+    // At least three points on the "in" line (it draws one per poll).
+    await page.waitForFunction("(document.querySelector('#chart polyline.series.in')?.getAttribute('points') ?? '').split(' ').length >= 3", undefined, {
       timeout: 15_000,
     });
     await page.click(`tr.run[data-run="${newId}"]`); // open its details for the picture

@@ -15,7 +15,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
   const ingest = new FakeIngest();
   const webhook = new WebhookReceiver();
   const cassandra = cassandraClient();
-  let app: AppProcess | undefined;
+  let app: AppProcess;
 
   const start = async (env: Record<string, string> = {}) => {
     app = await startOrchestrator({
@@ -33,7 +33,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
   const waitForRun = (id: string, states: string[], timeoutMs = 20_000) =>
     waitFor(
       async () => {
-        const { body } = await api<RunRecord>(app!, 'GET', `/api/runs/${id}`);
+        const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${id}`);
         return states.includes(body.state) ? body : undefined;
       },
       { timeoutMs, intervalMs: 50, description: `run ${id} to reach ${states.join(' or ')}` },
@@ -57,7 +57,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
   });
 
   it('keeps the dashboard and the API behind a login; probes stay open', async () => {
-    const a = app!;
+    const a = app;
     expect((await fetch(`${a.url}/api/jobs`)).status).toBe(401);
     expect((await fetch(`${a.url}/api/runs`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:wrong`).toString('base64')}` } })).status).toBe(401);
     expect((await fetch(`${a.url}/health/ready`)).status).toBe(200);
@@ -71,7 +71,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
 
     const login = await fetch(`${a.url}/login`, { method: 'POST', body: new URLSearchParams({ username: USER, password: PASSWORD, next: '/' }), redirect: 'manual' });
     expect(login.status).toBe(303);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     const dashboard = await fetch(`${a.url}/`, { headers: { cookie } });
     expect(dashboard.status).toBe(200);
     expect(dashboard.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -81,7 +81,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
   });
 
   it('lists the reference job with its policy and next run', async () => {
-    const { status, body } = await api<{ jobs: JobView[] }>(app!, 'GET', '/api/jobs');
+    const { status, body } = await api<{ jobs: JobView[] }>(app, 'GET', '/api/jobs');
     expect(status).toBe(200);
     expect(body.jobs).toHaveLength(1);
     expect(body.jobs[0]).toMatchObject({
@@ -91,31 +91,31 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
       policy: { retries: 2, exponentialBackoff: true, maxActiveRuns: 1, catchup: false },
       paused: false,
     });
-    expect(Date.parse(body.jobs[0].nextRunAt!)).toBeGreaterThan(Date.now());
+    expect(Date.parse(body.jobs[0].nextRunAt ?? '')).toBeGreaterThan(Date.now());
   });
 
   it('refuses bad trigger parameters with 400 and the reason, unknown jobs with 404', async () => {
-    const bad = await api(app!, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: -5 } });
+    const bad = await api(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: -5 } });
     expect(bad).toEqual({ status: 400, body: { error: 'invalid_params', message: 'params.records: must be an integer from 1 to 100000000 (got -5)' } });
-    const typo = await api(app!, 'POST', `/api/jobs/${JOB}/trigger`, { parms: {} });
+    const typo = await api(app, 'POST', `/api/jobs/${JOB}/trigger`, { parms: {} });
     expect(typo.status).toBe(400);
     expect(typo.body).toMatchObject({ message: 'body.parms: unknown field (send {"params": {...}})' });
-    const unknown = await api(app!, 'POST', '/api/jobs/nope/trigger', {});
+    const unknown = await api(app, 'POST', '/api/jobs/nope/trigger', {});
     expect(unknown).toEqual({ status: 404, body: { error: 'job_not_found', message: 'no job named "nope"' } });
-    const limit = await api(app!, 'GET', '/api/runs?limit=1000');
+    const limit = await api(app, 'GET', '/api/runs?limit=1000');
     expect(limit.status).toBe(400);
-    expect((await api(app!, 'GET', '/api/runs?pageToken=zz')).status).toBe(400);
-    expect((await api(app!, 'GET', '/api/runs/not-a-run')).status).toBe(404);
+    expect((await api(app, 'GET', '/api/runs?pageToken=zz')).status).toBe(400);
+    expect((await api(app, 'GET', '/api/runs/not-a-run')).status).toBe(404);
   });
 
   it('runs a triggered ingest run to success, keeps it in Cassandra and pages the history newest first', async () => {
     ingest.plan = () => ({ outcome: 'succeed', durationMs: 300 });
-    const first = await api<RunRecord>(app!, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 120, seed: 'it-seed' } });
+    const first = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 120, seed: 'it-seed' } });
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ job: JOB, state: 'queued', trigger: 'manual', params: { durationSeconds: 60, records: 120, seed: 'it-seed' } });
 
     // Runs never overlap: a second trigger while the first is active is refused.
-    const conflict = await api(app!, 'POST', `/api/jobs/${JOB}/trigger`, {});
+    const conflict = await api(app, 'POST', `/api/jobs/${JOB}/trigger`, {});
     expect(conflict.status).toBe(409);
 
     const done = await waitForRun(first.body.id, ['success', 'failed']);
@@ -127,7 +127,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
       offsets: { topic: 'users_created', partitions: [expect.objectContaining({ partition: 0 }), expect.objectContaining({ partition: 1 })] },
     });
     expect(done.ingestRunId).toMatch(/^fake-/);
-    expect(ingest.calls('POST').at(-1)!.body).toEqual({ durationSeconds: 60, records: 120, seed: 'it-seed' });
+    expect(ingest.calls('POST').at(-1)?.body).toEqual({ durationSeconds: 60, records: 120, seed: 'it-seed' });
 
     // Straight from Cassandra: the history is really there.
     const row = (await cassandra.execute(`SELECT state, try_number, counts, params FROM ${keyspace}.runs WHERE id = ?`, [first.body.id], { prepare: true })).first();
@@ -135,13 +135,13 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     expect(row['try_number']).toBe(1);
     expect(JSON.parse(row['counts'])).toMatchObject({ acknowledged: 120 });
 
-    const second = await api<RunRecord>(app!, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 10 } });
+    const second = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 10 } });
     await waitForRun(second.body.id, ['success']);
 
-    const page1 = await api<RunPage>(app!, 'GET', `/api/runs?job=${JOB}&limit=1`);
+    const page1 = await api<RunPage>(app, 'GET', `/api/runs?job=${JOB}&limit=1`);
     expect(page1.body.runs.map((r) => r.id)).toEqual([second.body.id]);
     expect(page1.body.nextPageToken).toBeDefined();
-    const page2 = await api<RunPage>(app!, 'GET', `/api/runs?job=${JOB}&limit=1&pageToken=${page1.body.nextPageToken}`);
+    const page2 = await api<RunPage>(app, 'GET', `/api/runs?job=${JOB}&limit=1&pageToken=${page1.body.nextPageToken}`);
     expect(page2.body.runs.map((r) => r.id)).toEqual([first.body.id]);
   });
 
@@ -149,7 +149,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     ingest.plan = () => ({ outcome: 'fail', durationMs: 50, error: 'randomuser API kept failing: HTTP 503' });
     webhook.statuses = [500];
     const before = webhook.calls.length;
-    const { body: queued } = await api<RunRecord>(app!, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 5 } });
+    const { body: queued } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 5 } });
     const failed = await waitForRun(queued.id, ['failed', 'success']);
     expect(failed).toMatchObject({ state: 'failed', tryNumber: 3, maxTries: 3 });
     expect(failed.error).toMatch(/^ingest run fake-\S+ failed: randomuser API kept failing: HTTP 503$/);
@@ -164,54 +164,54 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
   });
 
   it('keeps a pause across restarts', async () => {
-    const paused = await api<JobView>(app!, 'POST', `/api/jobs/${JOB}/pause`);
+    const paused = await api<JobView>(app, 'POST', `/api/jobs/${JOB}/pause`);
     expect(paused.body).toMatchObject({ name: JOB, paused: true });
     expect(paused.body.nextRunAt).toBeUndefined();
-    await app!.stop('SIGTERM');
+    await app.stop('SIGTERM');
     await start();
-    const { body } = await api<JobView>(app!, 'GET', `/api/jobs/${JOB}`);
+    const { body } = await api<JobView>(app, 'GET', `/api/jobs/${JOB}`);
     expect(body.paused).toBe(true);
-    const resumed = await api<JobView>(app!, 'POST', `/api/jobs/${JOB}/unpause`);
+    const resumed = await api<JobView>(app, 'POST', `/api/jobs/${JOB}/unpause`);
     expect(resumed.body.paused).toBe(false);
     expect(resumed.body.nextRunAt).toBeDefined();
   });
 
   it('marks a run left running by a crash as failed at the next start, and notifies', async () => {
     ingest.plan = () => ({ outcome: 'hang' });
-    const { body: queued } = await api<RunRecord>(app!, 'POST', `/api/jobs/${JOB}/trigger`, {});
+    const { body: queued } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, {});
     const running = await waitFor(
       async () => {
-        const { body } = await api<RunRecord>(app!, 'GET', `/api/runs/${queued.id}`);
+        const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);
         return body.state === 'running' && body.ingestRunId ? body : undefined;
       },
       { timeoutMs: 10_000, description: 'the run to be running with its ingest run id saved' },
     );
     await waitFor(() => ingest.calls('GET').some((c) => c.path === `/runs/${running.ingestRunId}`) || undefined, { timeoutMs: 10_000, description: 'the ingest run being polled' });
 
-    const crashed = await app!.stop('SIGKILL');
+    const crashed = await app.stop('SIGKILL');
     expect(crashed.signal).toBe('SIGKILL');
     const stillRunning = (await cassandra.execute(`SELECT state FROM ${keyspace}.runs WHERE id = ?`, [queued.id], { prepare: true })).first();
     expect(stillRunning['state']).toBe('running');
 
     const before = webhook.calls.length;
     await start();
-    const { body } = await api<RunRecord>(app!, 'GET', `/api/runs/${queued.id}`);
+    const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);
     expect(body).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
     expect(body.tries.at(-1)).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
     await waitFor(() => webhook.calls.slice(before).find((c) => (c.body as { runId?: string }).runId === queued.id), { timeoutMs: 10_000, description: 'the failure webhook' });
     // The job is free again.
-    const jobs = await api<{ jobs: JobView[] }>(app!, 'GET', '/api/jobs');
+    const jobs = await api<{ jobs: JobView[] }>(app, 'GET', '/api/jobs');
     expect(jobs.body.jobs[0].activeRun).toBeUndefined();
   });
 
   it('cancels the ingest run and fails the run when a try passes its execution timeout', async () => {
-    await app!.stop('SIGTERM');
+    await app.stop('SIGTERM');
     await start({ ORCHESTRATOR_JOB_DURATION_SECONDS: '1', ORCHESTRATOR_JOB_TIMEOUT_MS: '1500', ORCHESTRATOR_JOB_RETRIES: '0' });
     ingest.plan = () => ({ outcome: 'hang' });
-    const { body: queued } = await api<RunRecord>(app!, 'POST', `/api/jobs/${JOB}/trigger`, {});
+    const { body: queued } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, {});
     const failed = await waitForRun(queued.id, ['failed', 'success']);
     expect(failed).toMatchObject({ state: 'failed', tryNumber: 1, maxTries: 1, error: 'try 1 ran past the execution timeout of 1500 ms' });
     expect(ingest.calls('DELETE').map((c) => c.path)).toContain(`/runs/${failed.ingestRunId}`);
-    expect(ingest.runs.get(failed.ingestRunId!)!.status.state).toBe('cancelled');
+    expect(ingest.runs.get(failed.ingestRunId ?? '')?.status.state).toBe('cancelled');
   });
 });

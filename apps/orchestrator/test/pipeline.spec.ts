@@ -127,7 +127,7 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
       },
       { timeoutMs: 10_000, intervalMs: 300, description: 'a snapshot with records/s in' },
     );
-    const seconds = p.rates.windowSeconds!;
+    const seconds = p.rates.windowSeconds ?? 0;
     expect(p.rates.inPerSec).toBeCloseTo(20 / seconds, 0);
     expect(p.rates.outPerSec).toBeCloseTo(10 / seconds, 0);
   });

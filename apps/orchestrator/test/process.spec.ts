@@ -41,8 +41,8 @@ describe('orchestrator process', () => {
     const app = await startOrchestrator({ ORCHESTRATOR_PASSWORD: '', ORCHESTRATOR_KEYSPACE: keyspace, LOG_LEVEL: 'info' });
     try {
       const printed = /password: (\S+) \(generated; set ORCHESTRATOR_PASSWORD to choose one\)/.exec(app.output());
-      expect(printed).not.toBeNull();
-      const password = printed![1];
+      const password = printed?.[1] ?? '';
+      expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
       // Once on stderr for people, once in the log line.
       expect(app.output().split(password)).toHaveLength(3);
       expect(app.output()).toContain(`orchestrator dashboard: ${app.url}/`);

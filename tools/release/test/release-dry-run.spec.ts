@@ -3,7 +3,7 @@
 // the workspace that gets two new commits, so the test sees a real version
 // bump, changelog and publish preview without touching this repository.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -18,6 +18,17 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=release test', '-c', 'user.email=release-test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+}
+
+// Appends a comment to one source file of a library. Not src/index.ts: every
+// test target lists all libraries' index.ts as inputs (the jest preset maps
+// @userstream/* to them), which makes a change there "affect" every library
+// and gives each one a patch bump (see tools/release/README.md).
+function touch(root: string, lib: string): void {
+  const src = join(root, 'libs', lib, 'src');
+  const file = readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'index.ts').sort()[0];
+  if (!file) throw new Error(`libs/${lib}/src has no source file besides index.ts`);
+  writeFileSync(join(src, file), `${readFileSync(join(src, file), 'utf8')}\n// release test\n`);
 }
 
 describe('nx release --dry-run', () => {
@@ -46,10 +57,10 @@ describe('nx release --dry-run', () => {
     git(copy, 'add', '--all');
     git(copy, 'commit', '--quiet', '--message', 'chore: the workspace as it is');
     // A conventional commit in one leaf library (nothing depends on randomuser-client)...
-    writeFileSync(join(copy, 'libs/randomuser-client/src/index.ts'), `${readFileSync(join(copy, 'libs/randomuser-client/src/index.ts'), 'utf8')}\n// release test\n`);
+    touch(copy, 'randomuser-client');
     git(copy, 'commit', '--quiet', '--all', '--message', 'feat(randomuser-client): a feature for the release test');
     // ...and a commit in the house style ("area: what changed"), which is not a conventional commit type.
-    writeFileSync(join(copy, 'libs/kafka/src/index.ts'), `${readFileSync(join(copy, 'libs/kafka/src/index.ts'), 'utf8')}\n// release test\n`);
+    touch(copy, 'kafka');
     git(copy, 'commit', '--quiet', '--all', '--message', 'kafka: a change that is not a conventional commit');
 
     const run = spawnSync(join(workspaceRoot, 'node_modules', '.bin', 'nx'), ['release', '--dry-run', '--yes'], { cwd: copy, env: cleanEnv(), encoding: 'utf8', timeout: 240_000 });

@@ -124,7 +124,7 @@ describe('auth middleware', () => {
     });
     expect(login.status).toBe(303);
     expect(login.headers.get('location')).toBe('/'); // never an off-site redirect
-    const setCookie = login.headers.get('set-cookie')!;
+    const setCookie = login.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;]+; Path=/; HttpOnly; SameSite=Strict; Max-Age=60$`));
     const cookie = setCookie.split(';')[0];
     expect(readCookie(cookie, SESSION_COOKIE)).toBeDefined();

@@ -90,7 +90,7 @@ describe('the reference job against an HTTP ingest', () => {
     const deletes = fake.calls('DELETE');
     expect(deletes).toHaveLength(1);
     expect(deletes[0].path).toBe(`/runs/${progress[0].ingestRunId}`);
-    expect(fake.runs.get(progress[0].ingestRunId!)!.status.state).toBe('cancelled');
+    expect(fake.runs.get(progress[0].ingestRunId ?? '')?.status.state).toBe('cancelled');
   });
 
   it('tolerates a few failed polls, then gives up on a lost ingest and tries to cancel it', async () => {

@@ -77,7 +77,7 @@ describe('PipelineService', () => {
       [1, 50], // first commit on partition 1: not counted as throughput
     ]);
     const second = await pipeline.snapshot();
-    const seconds = second.rates.windowSeconds!;
+    const seconds = second.rates.windowSeconds ?? 0;
     expect(seconds).toBeGreaterThan(0.15);
     expect(second.rates.inPerSec).toBeCloseTo(80 / seconds, 0);
     expect(second.rates.outPerSec).toBeCloseTo(40 / seconds, 0);

@@ -78,6 +78,12 @@ describe('SchedulerService', () => {
   }
 
   const runs = async () => (await store.listRuns({ limit: 100 })).runs;
+  /** The saved run; fails the test when there is none. */
+  const saved = async (id: string): Promise<RunRecord> => {
+    const run = await store.getRun(id);
+    if (!run) throw new Error(`run ${id} was not saved`);
+    return run;
+  };
   const only = async (): Promise<RunRecord> => {
     const all = await runs();
     expect(all).toHaveLength(1);
@@ -109,10 +115,10 @@ describe('SchedulerService', () => {
   it('arms the job for its next cron time and starts a scheduled run when it comes', async () => {
     const execute = jest.fn(async () => ({ ingestRunId: 'fake-1', counts }));
     const scheduler = await start([job(execute)]);
-    const registry = moduleRef!.get(SchedulerRegistry);
+    const registry = moduleRef?.get(SchedulerRegistry);
 
     expect(scheduler.listJobs()[0]).toMatchObject({ name: 'user_data_kafka_stream', paused: false, nextRunAt: '2025-06-01T11:00:00.000Z' });
-    expect(registry.getTimeouts()).toEqual(['schedule:user_data_kafka_stream']);
+    expect(registry?.getTimeouts()).toEqual(['schedule:user_data_kafka_stream']);
 
     await jest.advanceTimersByTimeAsync(45 * MIN - 1);
     expect(execute).not.toHaveBeenCalled();
@@ -135,7 +141,7 @@ describe('SchedulerService', () => {
     expect(queued).toMatchObject({ state: 'queued', tryNumber: 0, trigger: 'manual' });
 
     await jest.advanceTimersByTimeAsync(0);
-    let run = (await store.getRun(queued.id))!;
+    let run = (await saved(queued.id));
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 1, nextTryAt: '2025-06-01T10:17:00.000Z' });
     expect(run.error).toContain('randomuser API kept failing');
 
@@ -144,7 +150,7 @@ describe('SchedulerService', () => {
     expect(execute).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(1);
     expect(execute).toHaveBeenCalledTimes(2);
-    run = (await store.getRun(queued.id))!;
+    run = (await saved(queued.id));
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 2, nextTryAt: '2025-06-01T10:21:00.000Z' }); // then 4 min
 
     await jest.advanceTimersByTimeAsync(4 * MIN - 1);
@@ -152,7 +158,7 @@ describe('SchedulerService', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(execute).toHaveBeenCalledTimes(3);
 
-    run = (await store.getRun(queued.id))!;
+    run = (await saved(queued.id));
     expect(run).toMatchObject({ state: 'failed', tryNumber: 3, maxTries: 3 });
     expect(run.endedAt).toBe('2025-06-01T10:21:00.000Z');
     expect(run.tries.map((t) => [t.tryNumber, t.state])).toEqual([
@@ -176,13 +182,14 @@ describe('SchedulerService', () => {
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       await jest.advanceTimersByTimeAsync(0);
-      const run = (await store.getRun(id))!;
-      delays.push((Date.parse(run.nextTryAt!) - Date.now()) / MIN);
-      await jest.advanceTimersByTimeAsync(Date.parse(run.nextTryAt!) - Date.now());
+      const run = (await saved(id));
+      const wait = Date.parse(run.nextTryAt ?? '') - Date.now();
+      delays.push(wait / MIN);
+      await jest.advanceTimersByTimeAsync(wait);
     }
     await jest.advanceTimersByTimeAsync(0);
     expect(delays).toEqual([4, 8, 10, 10]);
-    expect((await store.getRun(id))!.state).toBe('failed');
+    expect((await saved(id)).state).toBe('failed');
     expect(execute).toHaveBeenCalledTimes(5);
   });
 
@@ -196,7 +203,7 @@ describe('SchedulerService', () => {
     const scheduler = await start([job(execute)]);
     const { id } = await scheduler.trigger('user_data_kafka_stream');
     await jest.advanceTimersByTimeAsync(2 * MIN);
-    const run = (await store.getRun(id))!;
+    const run = (await saved(id));
     expect(run).toMatchObject({ state: 'success', tryNumber: 2, ingestRunId: 'fake-2', counts });
     expect(run.error).toBeUndefined();
     expect(run.tries).toMatchObject([
@@ -258,13 +265,13 @@ describe('SchedulerService', () => {
     expect(cleanedUp).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(1);
     expect(cleanedUp).toHaveBeenCalledWith(1);
-    let run = (await store.getRun(id))!;
+    let run = (await saved(id));
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 1 });
     expect(run.error).toBe('try 1 ran past the execution timeout of 300000 ms');
     expect(run.tries[0]).toMatchObject({ ingestRunId: 'fake-1', state: 'failed' });
 
     await jest.advanceTimersByTimeAsync(2 * MIN + 5 * MIN);
-    run = (await store.getRun(id))!;
+    run = (await saved(id));
     expect(run).toMatchObject({ state: 'failed', tryNumber: 2, error: 'try 2 ran past the execution timeout of 300000 ms' });
     expect(cleanedUp).toHaveBeenCalledTimes(2);
   });
@@ -274,7 +281,7 @@ describe('SchedulerService', () => {
     const scheduler = await start([job(execute, { executionTimeoutMs: MIN, retries: 0 })], new SchedulerSettings(10_000, 100));
     const { id } = await scheduler.trigger('user_data_kafka_stream');
     await jest.advanceTimersByTimeAsync(MIN + 9_999);
-    expect((await store.getRun(id))!.state).toBe('running');
+    expect((await saved(id)).state).toBe('running');
     await jest.advanceTimersByTimeAsync(1);
     expect(await store.getRun(id)).toMatchObject({ state: 'failed', error: 'try 1 ran past the execution timeout of 60000 ms' });
   });
@@ -286,7 +293,7 @@ describe('SchedulerService', () => {
     expect(paused.paused).toBe(true);
     expect(paused.nextRunAt).toBeUndefined();
     expect(await store.jobStates()).toEqual([{ job: 'user_data_kafka_stream', paused: true, updatedAt: '2025-06-01T10:15:00.000Z' }]);
-    expect(moduleRef!.get(SchedulerRegistry).getTimeouts()).toEqual([]);
+    expect(moduleRef?.get(SchedulerRegistry).getTimeouts()).toEqual([]);
 
     await jest.advanceTimersByTimeAsync(3 * 60 * MIN); // 11:00, 12:00 and 13:00 pass
     expect(execute).not.toHaveBeenCalled();
@@ -333,10 +340,10 @@ describe('SchedulerService', () => {
     const scheduler = await start([job(execute)]);
 
     for (const id of ['run-running', 'run-queued']) {
-      const run = (await store.getRun(id))!;
+      const run = (await saved(id));
       expect(run).toMatchObject({ state: 'failed', error: RESTART_ERROR, endedAt: '2025-06-01T10:15:00.000Z' });
     }
-    expect((await store.getRun('run-running'))!.tries[0]).toMatchObject({ state: 'failed', error: RESTART_ERROR });
+    expect((await saved('run-running')).tries[0]).toMatchObject({ state: 'failed', error: RESTART_ERROR });
     expect(notified).toHaveBeenCalledTimes(2);
     expect(scheduler.listJobs()[0].activeRun).toBeUndefined();
     expect(await store.activeRuns()).toEqual([]);
@@ -373,7 +380,7 @@ describe('SchedulerService', () => {
     const { id } = await scheduler.trigger('user_data_kafka_stream');
     await jest.advanceTimersByTimeAsync(0);
     tries[0].ctx.signal.addEventListener('abort', () => tries[0].reject(tries[0].ctx.signal.reason));
-    await moduleRef!.close();
+    await moduleRef?.close();
     moduleRef = undefined;
     expect(await store.getRun(id)).toMatchObject({ state: 'failed', tryNumber: 1, error: SHUTDOWN_ERROR });
     expect(notified).toHaveBeenCalledTimes(1);

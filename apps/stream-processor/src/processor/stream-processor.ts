@@ -98,7 +98,20 @@ export class StreamProcessor {
    */
   start(): Promise<void> {
     this.starting ??= this.startWithRetry();
+    // kafkajs restarts its consumer after most failures; when it gives up, start a new runner.
+    this.kafka.events.on('kafka.consumer_crashed', (event) => {
+      if (event.restart || this.stopController.signal.aborted) return;
+      this.logger.error({ err: event.error }, 'consumer crashed without restart, starting a new one');
+      this.starting = this.starting?.then(() => this.restart());
+    });
     return this.starting;
+  }
+
+  private async restart(): Promise<void> {
+    const old = this.runner;
+    this.runner = undefined;
+    await old?.stop().catch((error: unknown) => this.logger.warn({ err: error }, 'stopping the crashed consumer failed'));
+    await this.startWithRetry();
   }
 
   private async startWithRetry(): Promise<void> {
