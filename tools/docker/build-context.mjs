@@ -63,12 +63,14 @@ export function workspaceClosure(dependencies, libs) {
   return [...found].sort();
 }
 
-// npm started from `npm run` or `npx` passes its own settings down in the
-// environment; workspace selection from there must not leak into the context.
+// npm started from `npm run`, `npm test` or `npx` passes its own settings down
+// in npm_* variables (workspace selection, prefixes, the lifecycle event): none
+// may leak into the context's npm. Registry, cache and proxy settings stay.
+const KEPT_NPM_SETTINGS = /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|prefer_offline|offline|@.+:registry)$/i;
 function npmEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^npm_config_(workspace|workspaces|include_workspace_root|prefix|global|location)$/i.test(key)) delete env[key];
+    if (/^npm_/i.test(key) && !KEPT_NPM_SETTINGS.test(key)) delete env[key];
   }
   return env;
 }

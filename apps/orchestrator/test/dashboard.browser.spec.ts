@@ -125,8 +125,11 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     await page.locator('#partitions tr').nth(1).waitFor({ timeout: 10_000 });
     await expect(page.locator('#rows').textContent()).resolves.toMatch(/^12exact COUNT\(\*\)/);
     // At least three points on the "in" line (it draws one per poll).
-    await page.waitForFunction("(document.querySelector('#chart polyline.series.in')?.getAttribute('points') ?? '').split(' ').length >= 3", undefined, {
-      timeout: 15_000,
+    const inLine = page.locator('#chart polyline.series.in');
+    await waitFor(async () => ((await inLine.count()) > 0 && ((await inLine.getAttribute('points')) ?? '').split(' ').length >= 3) || undefined, {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+      description: 'three points on the records/s chart',
     });
     await page.click(`tr.run[data-run="${newId}"]`); // open its details for the picture
     await page.locator('tr.details').waitFor({ timeout: 5_000 });

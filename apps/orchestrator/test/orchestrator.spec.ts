@@ -199,9 +199,28 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     expect(body).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
     expect(body.tries.at(-1)).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
     await waitFor(() => webhook.calls.slice(before).find((c) => (c.body as { runId?: string }).runId === queued.id), { timeoutMs: 10_000, description: 'the failure webhook' });
+    // The ingest run the dead process was following is stopped too.
+    await waitFor(() => ingest.runs.get(running.ingestRunId ?? '')?.status.state === 'cancelled' || undefined, { timeoutMs: 10_000, description: 'the orphaned ingest run to be cancelled' });
     // The job is free again.
     const jobs = await api<{ jobs: JobView[] }>(app, 'GET', '/api/jobs');
     expect(jobs.body.jobs[0].activeRun).toBeUndefined();
+  });
+
+  it('on SIGTERM cancels the ingest run in flight, fails its run and exits 0', async () => {
+    ingest.plan = () => ({ outcome: 'hang' });
+    const { body: queued } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, {});
+    const running = await waitFor(
+      async () => {
+        const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);
+        return body.state === 'running' && body.ingestRunId ? body : undefined;
+      },
+      { timeoutMs: 10_000, description: 'the run to be running with its ingest run id saved' },
+    );
+    await expect(app.stop('SIGTERM')).resolves.toEqual({ code: 0, signal: null });
+    expect(ingest.runs.get(running.ingestRunId ?? '')?.status.state).toBe('cancelled');
+    const row = (await cassandra.execute(`SELECT state, error FROM ${keyspace}.runs WHERE id = ?`, [queued.id], { prepare: true })).first();
+    expect({ state: row['state'], error: row['error'] }).toEqual({ state: 'failed', error: 'orchestrator shut down while the run was active' });
+    await start();
   });
 
   it('cancels the ingest run and fails the run when a try passes its execution timeout', async () => {

@@ -98,14 +98,14 @@ function legend(names, colors, x, y) {
  * A line chart panel. `series`: `[{ name, points: [[x, y], ...], color? }]`;
  * `hlines`: horizontal reference lines `[{ y, label, color? }]`.
  */
-export function lineChart({ title, xLabel, yLabel, series, hlines = [], width = 820, height = 340, yLog = false, yFormat, xFormat = formatNumber }) {
+export function lineChart({ title, xLabel, yLabel, series, hlines = [], width = 820, height = 340, yLog = false, yFormat, xFormat = formatNumber, xMin, xMax: xMaxOption }) {
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), ...hlines.map((h) => h.y)];
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMax = xs.length ? Math.max(...xs) : 1;
-  const xt = linearTicks(xMin, xMax === xMin ? xMin + 1 : xMax, 8);
+  const xLo = xMin ?? (xs.length ? Math.min(...xs) : 0);
+  const xMax = xMaxOption ?? (xs.length ? Math.max(...xs) : 1);
+  const xt = linearTicks(xLo, xMax === xLo ? xLo + 1 : xMax, 8);
   const xMap = (x) => MARGIN.left + ((x - xt.lo) / (xt.hi - xt.lo)) * plotW;
   const { ticks, map } = yScale({ values: ys, log: yLog });
   const parts = frame({ width, height, title, yLabel, xLabel, ticks, map, plotW, plotH, yFormat });

@@ -54,6 +54,12 @@ export interface IngestRunOptions {
   invalidLogIntervalMs?: number;
 }
 
+interface PendingPage {
+  page: number;
+  size: number;
+  promise: Promise<FetchedPage>;
+}
+
 interface FetchedPage {
   page: number;
   results: readonly unknown[];
@@ -63,6 +69,8 @@ interface FetchedPage {
 /** Distinct error messages kept per run; more are folded into one entry per code. */
 const MAX_ERROR_KINDS = 20;
 const STOPPED = Symbol('stopped');
+/** With a rate, pages are fetched ahead only while fewer than this many seconds of records are at hand. */
+const PREFETCH_SECONDS = 5;
 
 /** `promise`, or {@link STOPPED} as soon as `signal` aborts. */
 async function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof STOPPED> {
@@ -124,6 +132,13 @@ export class IngestRun {
   private suppressedInvalidLogs = 0;
   private started?: Promise<RunStatus>;
   private pumped = false;
+  /** Pages requested and not yet handed over, in page order. */
+  private readonly window: PendingPage[] = [];
+  private nextToFetch: number;
+  /** Users asked for so far. */
+  private requested = 0;
+  /** Users of the current page not handed over yet. */
+  private unconsumed = 0;
 
   constructor(options: IngestRunOptions) {
     this.id = options.id;
@@ -138,6 +153,7 @@ export class IngestRun {
     this.invalidLogIntervalMs = options.invalidLogIntervalMs ?? 5000;
     this.startedAt = this.wallClock();
     this.nextPage = this.params.startPage;
+    this.nextToFetch = this.params.startPage;
     if (this.params.rate !== undefined) {
       // About ten sends a second keeps the rate smooth without tiny requests.
       this.chunkSize = Math.max(1, Math.min(this.params.pageSize, Math.ceil(this.params.rate / 10)));
@@ -223,22 +239,10 @@ export class IngestRun {
 
   /** Fetches pages ahead and hands them over in order until a bound, a stop or a failure. */
   private async pump(): Promise<void> {
-    const { records, startPage, pageSize } = this.params;
-    const window: Array<{ page: number; promise: Promise<FetchedPage> }> = [];
-    let nextToFetch = startPage;
-    let requested = 0;
     const signal = this.stop.signal;
-    const refill = () => {
-      while (window.length < this.fetchConcurrency && !signal.aborted && nextToFetch <= MAX_PAGE && (records === undefined || requested < records)) {
-        const size = records === undefined ? pageSize : Math.min(pageSize, records - requested);
-        window.push({ page: nextToFetch, promise: this.fetch(nextToFetch, size) });
-        requested += size;
-        nextToFetch++;
-      }
-    };
-    refill();
-    while (window.length > 0 && !signal.aborted) {
-      const head = window.shift() as { page: number; promise: Promise<FetchedPage> };
+    this.refill();
+    while (this.window.length > 0 && !signal.aborted) {
+      const head = this.window.shift() as PendingPage;
       let page: FetchedPage | typeof STOPPED;
       try {
         page = await unlessAborted(head.promise, signal);
@@ -248,12 +252,38 @@ export class IngestRun {
         return;
       }
       if (page === STOPPED) return;
-      refill();
+      this.unconsumed = page.results.length;
+      this.refill();
       await this.producePage(page);
+      this.unconsumed = 0;
     }
-    if (!signal.aborted && nextToFetch > MAX_PAGE && (records === undefined || requested < records)) {
+    const { records } = this.params;
+    if (!signal.aborted && this.nextToFetch > MAX_PAGE && (records === undefined || this.requested < records)) {
       this.addError('PAGE_LIMIT', `stopped at page ${MAX_PAGE}, the API's last page of a seed; start another run with a new seed to go on`);
       this.log.warn({ page: MAX_PAGE }, 'run reached the last API page of its seed');
+    }
+  }
+
+  /**
+   * Starts fetches until `fetchConcurrency` pages are in flight or waiting,
+   * the record bound is covered, or (with a rate) about
+   * {@link PREFETCH_SECONDS} of records are at hand: a slow run does not pull
+   * pages it may never send.
+   */
+  private refill(): void {
+    const { records, pageSize, rate } = this.params;
+    const lookahead = rate === undefined ? Infinity : Math.max(1, rate * PREFETCH_SECONDS);
+    while (
+      this.window.length < this.fetchConcurrency &&
+      !this.stop.signal.aborted &&
+      this.nextToFetch <= MAX_PAGE &&
+      (records === undefined || this.requested < records) &&
+      this.unconsumed + this.window.reduce((sum, p) => sum + p.size, 0) < lookahead
+    ) {
+      const size = records === undefined ? pageSize : Math.min(pageSize, records - this.requested);
+      this.window.push({ page: this.nextToFetch, size, promise: this.fetch(this.nextToFetch, size) });
+      this.requested += size;
+      this.nextToFetch++;
     }
   }
 
@@ -312,6 +342,8 @@ export class IngestRun {
         await this.waitForRoom();
         this.send(valid);
       }
+      this.unconsumed = results.length - to;
+      this.refill();
     }
   }
 

@@ -34,6 +34,14 @@ export function randomSeed(): string {
   return randomBytes(8).toString('hex');
 }
 
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === null) return 'null';
@@ -89,7 +97,7 @@ export function validateRunParams(body: unknown, defaults: RunDefaults): RunPara
     seed = randomSeed();
   } else {
     const value = input['seed'];
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SEED_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SEED_LENGTH || hasControlCharacter(value)) {
       throw new InvalidRunParamsError(`seed must be a non-empty string of at most ${MAX_SEED_LENGTH} printable characters (got ${describe(value)})`);
     }
     seed = value;

@@ -1,4 +1,4 @@
-import { AbortError, silentLogger, TimeoutError } from '@userstream/core';
+import { silentLogger, TimeoutError } from '@userstream/core';
 import { FakeIngest } from '../../test/support/fake-ingest.server';
 import { IngestClient, IngestError, IngestRejectedError } from '../ingest/ingest.client';
 import { createIngestStreamJob, REFERENCE_JOB_NAME } from './ingest-stream.job';
@@ -85,8 +85,9 @@ describe('the reference job against an HTTP ingest', () => {
     const { ctx, progress } = context({ durationSeconds: 60 }, controller.signal);
     const execution = makeJob().execute(ctx);
     while (fake.calls('GET').length < 2) await new Promise((r) => setTimeout(r, 10));
-    controller.abort(new TimeoutError('try 1 ran past the execution timeout'));
-    await expect(execution).rejects.toBeInstanceOf(AbortError);
+    const reason = new TimeoutError('try 1 ran past the execution timeout');
+    controller.abort(reason);
+    await expect(execution).rejects.toBe(reason);
     const deletes = fake.calls('DELETE');
     expect(deletes).toHaveLength(1);
     expect(deletes[0].path).toBe(`/runs/${progress[0].ingestRunId}`);
@@ -105,6 +106,18 @@ describe('the reference job against an HTTP ingest', () => {
     const error = await execution;
     expect(error).toBeInstanceOf(IngestError);
     expect((error as Error).message).toMatch(/^following ingest run fake-\S+: 3 polls in a row failed/);
+  });
+
+  it('cancels an ingest run still running after a crash (abandon), and leaves finished ones alone', async () => {
+    fake.plan = () => ({ outcome: 'hang' });
+    const client = new IngestClient({ baseUrl: fake.url, timeoutMs: 1000 });
+    const orphan = await client.startRun({ durationSeconds: 60 });
+    const job = makeJob();
+    await job.abandon?.({ ingestRunId: orphan.id }, silentLogger);
+    expect(fake.runs.get(orphan.id)?.status.state).toBe('cancelled');
+    const deletes = fake.calls('DELETE').length;
+    await job.abandon?.({ ingestRunId: orphan.id }, silentLogger);
+    expect(fake.calls('DELETE')).toHaveLength(deletes);
   });
 
   it('validates trigger parameters, including against the execution timeout', () => {

@@ -80,7 +80,8 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
       }
     } catch (error) {
       if (status.state === 'running') await cancelQuietly(ctx, status.id);
-      throw error;
+      // Aborted while sleeping or while polling: either way, fail with the reason of the abort.
+      throw ctx.signal.aborted ? ctx.signal.reason : error;
     }
     if (status.state === 'succeeded') return progressOf(status);
     throw new IngestError(`ingest run ${status.id} ${status.state}: ${failureReason(status)}`, { code: 'INGEST_RUN_FAILED', retriable: true });
@@ -119,5 +120,12 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
       return params;
     },
     execute,
+    async abandon(progress: JobProgress, logger): Promise<void> {
+      if (!progress.ingestRunId) return;
+      const status = await ingest.getRun(progress.ingestRunId);
+      if (status.state !== 'running') return;
+      const final = await ingest.cancelRun(progress.ingestRunId);
+      logger.info({ ingestRunId: progress.ingestRunId, state: final.state }, 'cancelled the ingest run of an interrupted run');
+    },
   };
 }

@@ -62,6 +62,12 @@ export interface JobDefinition<P extends object = Record<string, unknown>> exten
   resolveParams(input: unknown): P;
   /** One try. Resolves with the final progress on success; throws on failure. */
   execute(context: JobContext<P>): Promise<JobProgress>;
+  /**
+   * Stops work a try left behind when the orchestrator died under it (found
+   * at the next start), e.g. cancels the ingest run. Best effort: failures
+   * are logged, never retried.
+   */
+  abandon?(progress: JobProgress, logger: Logger): Promise<void>;
 }
 
 /** Trigger parameters that a job refuses; the message says why (HTTP 400). */

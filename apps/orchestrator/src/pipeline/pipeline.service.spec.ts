@@ -83,6 +83,18 @@ describe('PipelineService', () => {
     expect(second.rates.outPerSec).toBeCloseTo(40 / seconds, 0);
   });
 
+  it('reports no rate out while the group has committed nothing', async () => {
+    const stats = new FakeStats();
+    stats.offsets['users_created'] = [{ partition: 0, low: 0, high: 10 }];
+    const pipeline = service(stats);
+    await pipeline.snapshot();
+    stats.offsets['users_created'] = [{ partition: 0, low: 0, high: 30 }];
+    await new Promise((r) => setTimeout(r, 50));
+    const p = await pipeline.snapshot();
+    expect(p.rates.inPerSec).toBeGreaterThan(0);
+    expect(p.rates.outPerSec).toBeNull();
+  });
+
   it('reports a missing topic and a Kafka outage without failing', async () => {
     const stats = new FakeStats();
     stats.existing = new Set();

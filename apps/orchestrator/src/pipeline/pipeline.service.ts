@@ -72,14 +72,19 @@ function ratesBetween(prev: Sample, next: Sample): PipelineSnapshot['rates'] {
   const seconds = (next.atMs - prev.atMs) / 1000;
   let produced = 0;
   let committed = 0;
+  let committing = false;
   for (const [partition, now] of next.partitions) {
     const before = prev.partitions.get(partition);
     if (!before) continue;
     produced += now.end - before.end;
-    if (now.committed !== undefined && before.committed !== undefined) committed += now.committed - before.committed;
+    if (now.committed !== undefined && before.committed !== undefined) {
+      committed += now.committed - before.committed;
+      committing = true;
+    }
   }
   const rate = (delta: number) => (delta >= 0 ? Math.round((delta / seconds) * 10) / 10 : null);
-  return { inPerSec: rate(produced), outPerSec: rate(committed), windowSeconds: seconds };
+  // No partition with a commit in both samples: the group is not consuming, which is not "0 records/s".
+  return { inPerSec: rate(produced), outPerSec: committing ? rate(committed) : null, windowSeconds: seconds };
 }
 
 /**

@@ -323,7 +323,7 @@ describe('SchedulerService', () => {
     expect(scheduler.listJobs()[0].nextRunAt).toBeUndefined();
   });
 
-  it('marks runs a crash left queued or running as failed at start, and resumes pending retries', async () => {
+  it('marks runs a crash left queued or running as failed at start and stops their work', async () => {
     const base = { job: 'user_data_kafka_stream', trigger: 'scheduled' as const, maxTries: 3, params: {}, rowsWritten: { state: 'unknown' as const, value: null } };
     await store.saveRun({
       ...base,
@@ -337,8 +337,12 @@ describe('SchedulerService', () => {
     });
     await store.saveRun({ ...base, id: 'run-queued', state: 'queued', tryNumber: 0, queuedAt: '2025-06-01T08:00:00.000Z', tries: [] });
     const execute = jest.fn(async () => ({ counts }));
-    const scheduler = await start([job(execute)]);
+    const abandon = jest.fn(async () => undefined);
+    const scheduler = await start([job(execute, { abandon })]);
 
+    // The ingest run the dead process was following is stopped; the queued run had none.
+    expect(abandon).toHaveBeenCalledTimes(1);
+    expect(abandon).toHaveBeenCalledWith({ ingestRunId: 'fake-9' }, expect.anything());
     for (const id of ['run-running', 'run-queued']) {
       const run = (await saved(id));
       expect(run).toMatchObject({ state: 'failed', error: RESTART_ERROR, endedAt: '2025-06-01T10:15:00.000Z' });

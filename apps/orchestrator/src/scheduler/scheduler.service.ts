@@ -454,6 +454,14 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     }
     run.error = job ? RESTART_ERROR : `${RESTART_ERROR}, and job "${run.job}" is no longer defined`;
     this.logger.warn({ job: run.job, runId: run.id, state: run.state, ingestRunId: run.ingestRunId }, 'marking a run the previous process left active as failed');
+    const abandon = job?.def.abandon;
+    if (abandon && run.ingestRunId) {
+      // In the background: start-up does not wait for another app.
+      const ingestRunId = run.ingestRunId;
+      void abandon.call(job.def, { ingestRunId }, this.logger).catch((error: unknown) =>
+        this.logger.warn({ runId: run.id, ingestRunId, err: describeError(error) }, 'could not stop the work of an interrupted run'),
+      );
+    }
     if (job) await this.finish(job, run, 'failed');
     else {
       run.state = 'failed';

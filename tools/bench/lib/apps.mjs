@@ -1,0 +1,109 @@
+// The built apps as child processes, and their Prometheus metrics.
+import { mkdirSync } from 'node:fs';
+import { startAppProcess } from '../../testing/app-process.mjs';
+import { appBaseEnv, requireBuilt } from './env.mjs';
+
+/**
+ * Starts a built app (`stream-processor`, `ingest`, `orchestrator`) with the
+ * servers' environment plus `env`. `cpuProfileDir` runs it under
+ * `--cpu-prof` (the profile is written when it exits).
+ */
+export async function startApp(app, { env = {}, cpuProfileDir, timeoutMs = 60_000 } = {}) {
+  const entry = requireBuilt(app);
+  const extra = {};
+  if (cpuProfileDir) {
+    mkdirSync(cpuProfileDir, { recursive: true });
+    extra.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfileDir}`.trim();
+  }
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      const proc = await startAppProcess(entry, { env: { ...appBaseEnv(), ...extra, ...env }, timeoutMs });
+      proc.liveAfterMs = performance.now() - started;
+      proc.startedAt = started;
+      return proc;
+    } catch (error) {
+      // In a shared workspace a library may be rebuilding (its dist/ briefly gone): wait and try again.
+      if (attempt >= 4 || !/Cannot find module|MODULE_NOT_FOUND/.test(String(error?.message))) throw error;
+      console.log(`${app}: a module was missing at start (a build in progress?); retrying in 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+  }
+}
+
+/** Stops an app with SIGTERM and fails when it does not exit cleanly within `timeoutMs`. */
+export async function stopApp(proc, { timeoutMs = 60_000 } = {}) {
+  if (!proc) return undefined;
+  let timer;
+  const result = await Promise.race([
+    proc.stop('SIGTERM'),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (result === undefined) {
+    await proc.stop('SIGKILL');
+    throw new Error(`app did not stop within ${timeoutMs} ms; killed. Last output:\n${proc.output().slice(-3000)}`);
+  }
+  return result;
+}
+
+/** GET /metrics, parsed: `{ name: [{ labels, value }] }`. */
+export async function scrapeMetrics(url) {
+  const res = await fetch(`${url}/metrics`);
+  if (!res.ok) throw new Error(`GET ${url}/metrics: HTTP ${res.status}`);
+  return parsePrometheus(await res.text());
+}
+
+export function parsePrometheus(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    if (m[3]) {
+      for (const pair of m[3].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
+    }
+    (out[m[1]] ??= []).push({ labels, value: Number(m[4]) });
+  }
+  return out;
+}
+
+/** Sum of a metric over all its label sets (0 when absent). */
+export function metricSum(metrics, name) {
+  return (metrics[name] ?? []).reduce((sum, s) => sum + s.value, 0);
+}
+
+/** Cumulative histogram buckets `[{ le, count }]` of a metric (label-less histogram). */
+export function histogramBuckets(metrics, name) {
+  return (metrics[`${name}_bucket`] ?? [])
+    .map((s) => ({ le: s.labels.le === '+Inf' ? Infinity : Number(s.labels.le), count: s.value }))
+    .sort((a, b) => a.le - b.le);
+}
+
+/** Quantile estimate (upper bucket bound) from the difference of two cumulative bucket lists. */
+export function bucketQuantile(before, after, q) {
+  const diff = after.map((b, i) => ({ le: b.le, count: b.count - (before[i]?.count ?? 0) }));
+  const total = diff[diff.length - 1]?.count ?? 0;
+  if (total === 0) return undefined;
+  const target = q * total;
+  return diff.find((b) => b.count >= target)?.le;
+}
+
+/** Polls `url/health/ready` until it answers 200 or `timeoutMs` passes; returns ms waited. */
+export async function waitReady(proc, { timeoutMs = 120_000, intervalMs = 100 } = {}) {
+  const started = performance.now();
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`app exited (code ${proc.child.exitCode}) before it was ready:\n${proc.output().slice(-3000)}`);
+    try {
+      const res = await fetch(`${proc.url}/health/ready`);
+      if (res.ok) return performance.now() - started;
+    } catch {
+      // not answering yet
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`app not ready after ${timeoutMs} ms:\n${proc.output().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
