@@ -186,6 +186,8 @@ export async function runDrain(config) {
       final: { rows, expected: records, countMatches: rows === records, stopS: round(stopS), exitCode: exit?.code },
       resources: {
         ...resources,
+        // CPU of everything else on the machine (other users' work): noise to read the numbers against.
+        otherCores: round(resources.machineBusyCores - Object.values(resources.processes).reduce((n, p) => n + p.cores, 0)),
         processor: {
           peakRssMb: processorProc ? Math.round(processorProc.hwmMb) : undefined,
           cpuS: round(totalCpuS),
@@ -298,7 +300,7 @@ export function drainMarkdown(result, { ceiling, command }) {
     ['offset commits', `${d.commits}`],
     ['processor CPU per 1,000 records', `${r.processor.cpuSPer1kRecords} CPU-s (work only: ${r.processor.workCpuSPer1kRecords ?? '–'})`],
     ['processor peak RSS', `${r.processor.peakRssMb} MiB`],
-    ['CPU while draining (cores)', `processor ${p('processor')?.cores ?? '–'}, Cassandra ${p('cassandra')?.cores ?? '–'}, Kafka ${p('kafka')?.cores ?? '–'}, bench ${p('bench')?.cores ?? '–'}, whole machine ${r.machineBusyCores}`],
+    ['CPU while draining (cores)', `processor ${p('processor')?.cores ?? '–'}, Cassandra ${p('cassandra')?.cores ?? '–'}, Kafka ${p('kafka')?.cores ?? '–'}, bench ${p('bench')?.cores ?? '–'}, other processes ${r.otherCores ?? '–'}; whole machine ${r.machineBusyCores} of ${result.machine.cores}`],
   ];
   if (result.load) rows.push(['preload (kafka lib producer)', `${result.load.recordsPerSecond.toLocaleString('en-US')} records/s (${result.load.seconds} s, ${result.load.megabytes} MB)`]);
   if (ceiling) rows.push(['share of the Cassandra ceiling', `${Math.round((d.sustainedRecordsPerSecond / ceiling.recordsPerSecond) * 100)} % of ${ceiling.recordsPerSecond.toLocaleString('en-US')} records/s (ceiling run ${ceiling.date})`]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Ingest: records/s from the randomuser mock API through the built ingest
 // app into Kafka (acks=all, Avro single-object), next to what the mock alone
-// serves: its generator in-process and its HTTP server fetched serially in
+// serves: its generator in-process (user objects) and its HTTP server fetched serially in
 // pages of 5,000 (like tools/mock-api/bench.mjs). The mock runs in its own
 // process so its CPU is measured apart from ingest's.
 //
@@ -18,9 +18,9 @@ import { ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env
 import { deleteTopics, kafkaClient, topicSize } from './lib/kafka.mjs';
 import { mdMachine, mdTable, readResult, round, runMain, writeResults } from './lib/output.mjs';
 import { ProcessSampler, readProcess } from './lib/proc.mjs';
-import { barChart, formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
-import { freePort } from '../testing/app-process.mjs';
-import { normalizeParams, renderPageBuffers } from '../mock-api/generator.mjs';
+import { barChart, lineChart, svgDocument } from './lib/svg.mjs';
+import { generatePage } from '@userstream/tools/mock-api';
+import { freePort } from '@userstream/tools/testing';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const MOCK_MAIN = fileURLToPath(new URL('../mock-api/main.mjs', import.meta.url));
@@ -64,14 +64,14 @@ function getBytes(agent, url) {
   });
 }
 
-/** The mock on its own: JSON generation in-process, and serial HTTP pages from the child server. */
+/** The mock on its own: its generator in-process (generatePage, user objects), and serial HTTP pages from the child server. */
 async function measureMock(mock, { pages, pageSize }) {
-  renderPageBuffers(normalizeParams({ seed: 'warm', results: pageSize, page: 1 }));
+  generatePage({ seed: 'warm', results: pageSize, page: 1 });
   let t = performance.now();
-  let cpu0 = process.cpuUsage();
-  for (let page = 1; page <= pages; page++) renderPageBuffers(normalizeParams({ seed: 'bench-gen', results: pageSize, page }));
+  const cpu0 = process.cpuUsage();
+  for (let page = 1; page <= pages; page++) generatePage({ seed: 'bench-gen', results: pageSize, page });
   let seconds = (performance.now() - t) / 1000;
-  let cpu = process.cpuUsage(cpu0);
+  const cpu = process.cpuUsage(cpu0);
   const generator = { users: pages * pageSize, seconds: round(seconds), usersPerSecond: Math.round((pages * pageSize) / seconds), usersPerCpuSecond: Math.round((pages * pageSize) / ((cpu.user + cpu.system) / 1e6)) };
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -200,7 +200,7 @@ export function ingestMarkdown(result, { drain, command }) {
   const r = result.run;
   const p = result.resources.processes;
   const rows = [
-    ['mock generator, JSON pages in-process', `${result.mockAlone.generator.usersPerSecond.toLocaleString('en-US')} users/s`, `${result.mockAlone.generator.usersPerCpuSecond.toLocaleString('en-US')} users per CPU-s`],
+    ['mock generator in-process (generatePage objects)', `${result.mockAlone.generator.usersPerSecond.toLocaleString('en-US')} users/s`, `${result.mockAlone.generator.usersPerCpuSecond.toLocaleString('en-US')} users per CPU-s`],
     ['mock HTTP, serial pages, keep-alive', `${result.mockAlone.http.usersPerSecond.toLocaleString('en-US')} users/s`, `${result.mockAlone.http.megabytesPerSecond} MB/s; server ${result.mockAlone.http.serverUsersPerCpuSecond?.toLocaleString('en-US') ?? '–'} users per CPU-s`],
     ['**ingest app: mock → Kafka (acks=all)**', `**${r.recordsPerSecond.toLocaleString('en-US')} records/s**`, `${r.counts.acknowledged.toLocaleString('en-US')} acknowledged in ${r.runSeconds} s; topic holds ${r.recordsInTopic.toLocaleString('en-US')} (${r.matches ? 'matches' : '**does not match**'})`],
   ];

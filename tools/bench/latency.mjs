@@ -155,7 +155,6 @@ export async function runLatency(config) {
 
     const runStep = async (rate, seconds, kind) => {
       const before = histogramBuckets(await scrapeMetrics(proc.url), E2E);
-      let ticks = 0;
       const lagPolls = [];
       const schedule = await produceStep({
         rate,
@@ -165,7 +164,6 @@ export async function runLatency(config) {
         topic,
         produced,
         onTick: () => {
-          ticks++;
           lagPolls.push(pollLag(`${rate}/s`).catch(() => undefined));
         },
       });
@@ -250,7 +248,7 @@ export async function runLatency(config) {
     machine,
     params: { rates: fixed, kneeCandidates: knee, seconds: config.seconds, kneeSeconds: config.kneeSeconds, partitions: config.partitions, processorEnv: config.env, keptUpRule: 'consumer lag at the end of the step <= one second of records (min 500)' },
     steps,
-    knee: kneeStep ? { rate: kneeStep.rate, firstFailingRate: firstFailing?.rate, atLadderTop: !firstFailing && knee.length > 0 } : undefined,
+    knee: kneeStep ? { searched: knee.length > 0, rate: kneeStep.rate, firstFailingRate: firstFailing?.rate, atLadderTop: !firstFailing && knee.length > 0 } : undefined,
     check: { rowsScanned: rows, producedTotal: produced.size, unknownRows: unknown, negativeLatencies: negative },
     lagSeries,
     resources,

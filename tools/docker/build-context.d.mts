@@ -10,3 +10,4 @@ export function prepareContext(options: { projectRoot: string; root?: string }):
   libraries: string[];
   dependencies: Record<string, string>;
 };
+export function shippedFiles(appDir: string, pkg: { files?: string[] }): string[];

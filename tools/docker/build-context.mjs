@@ -2,7 +2,8 @@
 // workspace root, holding everything `docker build` needs and nothing else,
 // so the image is built from Nx's output for that app alone:
 //
-//   dist/              the app's compiled output (or whatever its package.json "files" lists)
+//   app/               what the app ships, copied to /app in the image: dist/, plus public/
+//                      or assets/ when the app has them (its package.json "files" overrides)
 //   libs/*.tgz         `npm pack` of every workspace library the app uses, directly or not
 //   package.json       the app's production dependencies; workspace libs as file:./libs/<tgz>
 //   package-lock.json  locked for exactly those dependencies, at the workspace lockfile's versions
@@ -91,6 +92,12 @@ function assertBuilt(dir, pkg, what) {
   }
 }
 
+/** The files and folders of an app that go into its image, relative to the app's folder. */
+export function shippedFiles(appDir, pkg) {
+  if (Array.isArray(pkg.files)) return pkg.files.filter((entry) => existsSync(join(appDir, entry)));
+  return ['dist', 'public', 'assets'].filter((entry) => existsSync(join(appDir, entry)));
+}
+
 /**
  * Writes the build context of the app at `projectRoot` and returns what it holds.
  *
@@ -106,9 +113,10 @@ export function prepareContext({ projectRoot, root = workspaceRoot }) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'libs'), { recursive: true });
 
-  // What the app ships: its package.json "files" when it has one, else dist/.
-  for (const entry of pkg.files ?? ['dist']) {
-    cpSync(join(appDir, entry), join(dir, entry), {
+  // What the app ships: its package.json "files" when it has one, else dist/
+  // and the conventional folders of files read at run time (a dashboard's pages).
+  for (const entry of shippedFiles(appDir, pkg)) {
+    cpSync(join(appDir, entry), join(dir, 'app', entry), {
       recursive: true,
       filter: (src) => !src.endsWith('.tsbuildinfo'),
     });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startAppProcess } from '@userstream/tools/testing';
+import { freePort, startAppProcess } from '@userstream/tools/testing';
 
 const entry = join(__dirname, '..', 'dist', 'main.js');
 
@@ -9,6 +9,15 @@ describe('ingest process', () => {
     const res = await fetch(`${app.url}/health/live`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', app: 'ingest' });
+    await expect(app.stop('SIGTERM')).resolves.toEqual({ code: 0, signal: null });
+  });
+
+  it('is not ready while Kafka cannot be reached, and still stops cleanly', async () => {
+    const nowhere = await freePort();
+    const app = await startAppProcess(entry, { env: { LOG_LEVEL: 'fatal', KAFKA_BROKERS: `127.0.0.1:${nowhere}` } });
+    const res = await fetch(`${app.url}/health/ready`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'error', checks: { kafka: { ok: false } } });
     await expect(app.stop('SIGTERM')).resolves.toEqual({ code: 0, signal: null });
   });
 

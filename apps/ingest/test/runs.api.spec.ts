@@ -1,7 +1,9 @@
 import { generatePage, startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
-import { UserCodec } from '@userstream/user-schema';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UserCodec, userSchemaV2Json } from '@userstream/user-schema';
 import type { RunStatus } from '../src/runs/run.types';
 import { deleteTopics, getRun, postRun, readTopic, startIngest, testEnv, topicSize, uniqueTopic, waitForEnd } from './support/integration';
 
@@ -9,6 +11,32 @@ jest.setTimeout(90_000);
 
 function ids(seed: string, pages: Array<[page: number, size: number]>): string[] {
   return pages.flatMap(([page, results]) => generatePage({ seed, page, results }).results.map((u) => (u.login as { uuid: string }).uuid));
+}
+
+/** A minimal Confluent Schema Registry: every subject is new, every schema gets id 42. */
+async function startFakeRegistry(): Promise<{ url: string; registered: Array<{ subject: string; schema: string }>; server: Server }> {
+  const registered: Array<{ subject: string; schema: string }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const send = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+        res.end(JSON.stringify(payload));
+      };
+      const url = req.url ?? '';
+      const subject = decodeURIComponent(url.split('/')[2] ?? '');
+      if (req.method === 'GET' && url.startsWith('/config/')) return send(404, { error_code: 40408, message: 'Subject does not have subject-level compatibility configured' });
+      if (req.method === 'PUT' && url.startsWith('/config/')) return send(200, { compatibility: 'BACKWARD' });
+      if (req.method === 'POST' && url.startsWith('/subjects/') && url.endsWith('/versions')) {
+        registered.push({ subject, schema: (JSON.parse(body) as { schema: string }).schema });
+        return send(200, { id: 42 });
+      }
+      send(404, { error_code: 404, message: `not imitated: ${req.method} ${url}` });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, registered, server };
 }
 
 function sorted(values: Iterable<string>): string[] {
@@ -144,6 +172,33 @@ describe('ingest run API on Kafka with the mock API', () => {
     expect(Object.keys(value).sort()).toEqual(
       ['id', 'first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture'].sort(),
     );
+  });
+
+  it('with SCHEMA_REGISTRY_URL registers the v2 schema and writes the Confluent wire format with its id by default', async () => {
+    const registry = await startFakeRegistry();
+    try {
+      const { topic, app } = await start('registry', {}, { SCHEMA_REGISTRY_URL: registry.url });
+      const posted = await postRun(app, { records: 300, seed: 'registry' });
+      expect(posted.body).toMatchObject({ params: { encoding: 'confluent' } });
+      const status = await waitForEnd(app, posted.body['id'] as string);
+      expect(status).toMatchObject({ state: 'succeeded', counts: { acknowledged: 300 } });
+      expect(registry.registered).toEqual([{ subject: `${topic}-value`, schema: JSON.stringify(userSchemaV2Json) }]);
+
+      const messages = await readTopic(topic, 300);
+      const codec = new UserCodec();
+      codec.registerSchemaId(42, userSchemaV2Json);
+      for (const m of messages) {
+        expect(m.value[0]).toBe(0);
+        expect(m.value.readUInt32BE(1)).toBe(42);
+        expect(m.headers['userstream-schema']).toBe('io.userstream.User/v2;registry-id=42');
+        const { record, encoding } = codec.decode(m.value);
+        expect(encoding).toBe('confluent');
+        expect(record.id).toBe(m.key);
+      }
+      expect(sorted(messages.map((m) => m.key))).toEqual(sorted(ids('registry', [[1, 300]])));
+    } finally {
+      await new Promise((resolve) => registry.server.close(resolve));
+    }
   });
 
   it('answers 400 naming the parameter, and 404 for an unknown run', async () => {

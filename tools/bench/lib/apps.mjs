@@ -1,6 +1,6 @@
 // The built apps as child processes, and their Prometheus metrics.
 import { mkdirSync } from 'node:fs';
-import { startAppProcess } from '../../testing/app-process.mjs';
+import { startAppProcess } from '@userstream/tools/testing';
 import { appBaseEnv, requireBuilt } from './env.mjs';
 
 /**

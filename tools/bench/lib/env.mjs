@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stackStatus, stackUp } from '../../stack/stack-lib.mjs';
+import { stackStatus, stackUp } from '@userstream/tools/stack';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

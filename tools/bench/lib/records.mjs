@@ -10,7 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, wri
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import schemaPkg from '@userstream/user-schema';
-import { generatePage } from '../../mock-api/mock-api.mjs';
+import { generatePage } from '@userstream/tools/mock-api';
 import { REPO_ROOT } from './env.mjs';
 
 const { UserCodec, fromRandomUser } = schemaPkg;

@@ -171,8 +171,21 @@ describe('docker/compose.yaml', () => {
     const envOf = (app: string) => serviceEnv(services[app]);
     expect(envOf('stream-processor')).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', CASSANDRA_CONTACT_POINTS: 'cassandra:9042', CASSANDRA_LOCAL_DC: 'datacenter1' });
     expect(envOf('ingest').RANDOMUSER_BASE_URL).toBe('https://randomuser.me/api/');
-    expect(envOf('orchestrator')).toMatchObject({ INGEST_URL: 'http://ingest:3001', PROCESSOR_URL: 'http://stream-processor:3002' });
-    expect(checked).toBeGreaterThanOrEqual(6);
+    expect(envOf('orchestrator')).toMatchObject({ ORCHESTRATOR_INGEST_URL: 'http://ingest:3001', ORCHESTRATOR_PROCESSOR_URL: 'http://stream-processor:3002' });
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it('points ingest, the stream-processor and the orchestrator at the same topic, consumer group and table', () => {
+    const ingest = serviceEnv(services.ingest);
+    const processor = serviceEnv(services['stream-processor']);
+    const orchestrator = serviceEnv(services.orchestrator);
+    expect(processor.KAFKA_TOPIC).toBe(ingest.KAFKA_TOPIC);
+    expect(orchestrator.KAFKA_TOPIC).toBe(ingest.KAFKA_TOPIC);
+    expect(orchestrator.KAFKA_GROUP_ID).toBe(processor.KAFKA_GROUP_ID);
+    expect(orchestrator.CASSANDRA_KEYSPACE).toBe(processor.CASSANDRA_KEYSPACE);
+    // The orchestrator counts rows of a table the processor writes.
+    const written = processor.CASSANDRA_TABLES.split(',').map((t) => (t.trim() === 'reference' ? (processor.CASSANDRA_REFERENCE_TABLE ?? 'users_created') : (processor.CASSANDRA_USERS_TABLE ?? 'users')));
+    expect(written).toContain(orchestrator.CASSANDRA_TABLE);
   });
 
   it('refuses to start without ORCHESTRATOR_PASSWORD, and the mock profile points ingest at the mock', () => {

@@ -2,14 +2,16 @@
 // on its own (npm ci --omit=dev, exactly as the Dockerfile runs it) in a
 // folder outside the workspace, and the app must start from it. Nx runs the
 // docker-context targets before this test (project.json: test dependsOn
-// ^docker-context).
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// ^docker-context). The apps connect to the dev stack's Kafka and Cassandra
+// (`npm run stack:up`).
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client as CassandraClient } from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort, startAppProcess } from '@userstream/tools/testing';
-import { contextDir, workspaceClosure, workspaceLibraries } from '../build-context.mjs';
-import { dockerApps, dockerfileNodeMajor, folderSize, loadCompose, nodeOfMajor, parseDockerfile, readJson, serviceEnv, startWithNode, workspaceRoot } from './shipping.helpers';
+import { contextDir, shippedFiles, workspaceClosure, workspaceLibraries } from '../build-context.mjs';
+import { dockerApps, dockerfileNodeMajor, emulateDockerBuild, folderSize, loadCompose, nodeOfMajor, parseDockerfile, readJson, serviceEnv, startWithNode, workspaceRoot } from './shipping.helpers';
 
 const apps = dockerApps();
 const libs = workspaceLibraries();
@@ -23,6 +25,29 @@ const npmCi = (() => {
 })();
 
 const sizes: Record<string, unknown> = {};
+const unique = `${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+const kafkaBrokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const cassandraContactPoints = process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042';
+
+// Whatever the apps created in the dev stack under this run's names.
+afterAll(async () => {
+  const kafka = new Kafka({ brokers: kafkaBrokers.split(','), clientId: 'docker-tools-cleanup', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`ctx-${unique}`));
+    if (topics.length) await admin.deleteTopics({ topics });
+    await admin.deleteGroups([`ctx-${unique}`]).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+  const cassandra = new CassandraClient({ contactPoints: cassandraContactPoints.split(','), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1' });
+  try {
+    for (const keyspace of [`ctx_${unique}`, `ctx_orch_${unique}`]) await cassandra.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  } finally {
+    await cassandra.shutdown();
+  }
+});
 
 afterAll(() => {
   if (Object.keys(sizes).length === 0) return;
@@ -49,9 +74,11 @@ describe.each(apps)('build context of %s', (app) => {
     if (installDir) rmSync(installDir, { recursive: true, force: true });
   });
 
-  it('holds the built output, the packed workspace libraries, a pruned package.json, its lockfile and the Dockerfile', () => {
-    expect(readdirSync(dir).sort()).toEqual(['.dockerignore', 'Dockerfile', 'dist', 'libs', 'package-lock.json', 'package.json']);
-    expect(readFileSync(join(dir, 'dist', 'main.js'), 'utf8')).toBe(readFileSync(join(workspaceRoot, 'apps', app, 'dist', 'main.js'), 'utf8'));
+  it('holds the built output (and the files it reads at run time), the packed workspace libraries, a pruned package.json, its lockfile and the Dockerfile', () => {
+    expect(readdirSync(dir).sort()).toEqual(['.dockerignore', 'Dockerfile', 'app', 'libs', 'package-lock.json', 'package.json']);
+    const appDir = join(workspaceRoot, 'apps', app);
+    expect(readdirSync(join(dir, 'app')).sort()).toEqual(shippedFiles(appDir, appPkg).sort());
+    expect(readFileSync(join(dir, 'app', 'dist', 'main.js'), 'utf8')).toBe(readFileSync(join(appDir, 'dist', 'main.js'), 'utf8'));
     expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toBe(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8'));
 
     const pkg = readJson(join(dir, 'package.json'));
@@ -86,13 +113,12 @@ describe.each(apps)('build context of %s', (app) => {
     }
   });
 
-  it(`installs with the Dockerfile's npm ci outside the workspace, and the app starts from it (on this Node and on Node ${dockerfileNodeMajor()}), answers /health/live and exits 0 on SIGTERM`, async () => {
-    installDir = mkdtempSync(join(tmpdir(), `userstream-${app}-context-`));
-    cpSync(dir, installDir, { recursive: true });
-    const [command, ...args] = npmCi;
-    execFileSync(command, [...args, '--prefer-offline'], { cwd: installDir, stdio: 'pipe' });
+  it(`builds as docker/Dockerfile says (emulated: COPY and npm ci) outside the workspace, and the app starts from it on this Node and on Node ${dockerfileNodeMajor()}`, async () => {
+    installDir = mkdtempSync(join(tmpdir(), `userstream-${app}-image-`));
+    const image = emulateDockerBuild(readFileSync(join(dir, 'Dockerfile'), 'utf8'), dir, installDir, ['--prefer-offline']);
+    expect(image.command).toEqual(['/nodejs/bin/node', 'dist/main.js']);
 
-    const modules = join(installDir, 'node_modules');
+    const modules = join(image.root, 'node_modules');
     // Production only: none of the workspace's build or test tools.
     for (const dev of ['typescript', 'jest', 'nx', '@swc/core', 'eslint']) expect(existsSync(join(modules, dev))).toBe(false);
     // Workspace libraries are real copies from their tarballs, not links back into the workspace.
@@ -100,36 +126,52 @@ describe.each(apps)('build context of %s', (app) => {
       expect(lstatSync(join(modules, name)).isSymbolicLink()).toBe(false);
       expect(existsSync(join(modules, name, 'dist'))).toBe(true);
     }
+    // Nothing of the build stage but node_modules reaches the image.
+    expect(readdirSync(image.root).sort()).toEqual([...shippedFiles(join(workspaceRoot, 'apps', app), appPkg), 'node_modules', 'package.json'].sort());
 
-    const packages = Object.keys(readJson(join(installDir, 'package-lock.json')).packages).filter((p) => p !== '').length;
-    sizes[app] = { nodeModules: folderSize(modules), dist: folderSize(join(installDir, 'dist')), packages };
-    console.log(`${app}: production node_modules ${(sizes[app] as { nodeModules: { bytes: number } }).nodeModules.bytes} bytes (du -sb), ${packages} packages`);
+    const packages = Object.keys(readJson(join(dir, 'package-lock.json')).packages).filter((p) => p !== '').length;
+    const nodeModules = folderSize(modules);
+    sizes[app] = { nodeModules, app: folderSize(image.root), packages };
+    console.log(`${app}: production node_modules ${nodeModules.bytes} bytes (du -sb), ${nodeModules.diskKiB} KiB on disk (du -sk), ${packages} packages`);
 
-    // The environment compose gives the app, with every other service's
-    // address pointed at a closed local port: the app has to stay alive
-    // (and stoppable) without its dependencies.
+    // The environment compose gives the app, translated to this machine: Kafka
+    // and Cassandra are the dev stack's (with a topic, consumer group and
+    // keyspaces of this test's own, removed afterwards), every other service
+    // (the Schema Registry, the other apps) a closed local port: the app has to
+    // come up and stay stoppable without them.
     const closed = `127.0.0.1:${await freePort()}`;
     const compose = loadCompose({ ORCHESTRATOR_PASSWORD: 'test-password' });
-    const services = Object.keys(compose.services);
-    const env = Object.fromEntries(
-      Object.entries(serviceEnv(compose.services[app])).filter(([name]) => name !== 'PORT' && name !== 'HOST').map(([name, value]) => [
-        name,
-        value.replace(new RegExp(`\\b(${services.join('|')}):\\d+`, 'g'), closed),
-      ]),
-    );
+    const names = Object.keys(compose.services).join('|');
+    const translate = (value: string) =>
+      value.replace(new RegExp(`\\b(${names}):\\d+`, 'g'), (ref) => (ref.startsWith('kafka:') ? kafkaBrokers : ref.startsWith('cassandra:') ? cassandraContactPoints : closed));
+    const own: Record<string, string> = {
+      KAFKA_TOPIC: `ctx-${unique}`,
+      KAFKA_GROUP_ID: `ctx-${unique}`,
+      CASSANDRA_KEYSPACE: `ctx_${unique}`,
+      ORCHESTRATOR_KEYSPACE: `ctx_orch_${unique}`,
+    };
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(serviceEnv(compose.services[app]))) {
+      if (name === 'PORT' || name === 'HOST') continue;
+      env[name] = own[name] ?? translate(value);
+    }
 
     const check = async (app: { url: string; output(): string; stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> }) => {
       try {
         const res = await fetch(`${app.url}/health/live`);
         expect(res.status).toBe(200);
         expect(await res.json()).toMatchObject({ status: 'ok' });
+        // The root page, redirects followed (the orchestrator's login page), is
+        // served from files the image must hold: without them it is a 500.
+        const root = await fetch(`${app.url}/`);
+        expect({ url: root.url, status: root.status < 500 }).toEqual({ url: root.url, status: true });
       } finally {
         const exit = await app.stop('SIGTERM');
         if (exit.code !== 0) console.error(`output:\n${app.output()}`);
         expect(exit).toEqual({ code: 0, signal: null });
       }
     };
-    const entry = join(installDir, 'dist', 'main.js');
+    const entry = join(image.root, image.command[1]);
     // On the workspace's Node...
     await check(await startAppProcess(entry, { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 30_000 }));
     // ...and on the Node major the image runs (docker/Dockerfile NODE_MAJOR).

@@ -2,8 +2,8 @@
 // docker plugin's options), and small readers for the Dockerfile and the
 // compose file. Nothing here needs a Docker engine.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { workspaceRoot } from '../build-context.mjs';
 
@@ -68,6 +68,72 @@ export function execForm(args: string): string[] {
   const start = args.indexOf('[');
   if (start < 0) throw new Error(`not in exec form: ${args}`);
   return JSON.parse(args.slice(start)) as string[];
+}
+
+/**
+ * Builds what docker/Dockerfile would put in the image's WORKDIR, without
+ * Docker: each stage's WORKDIR is a folder under `workDir`; COPY (from the
+ * context or `--from` an earlier stage) and the `npm ci` RUN are carried out,
+ * other instructions only read. Returns the last stage's folder (the image's
+ * /app) and the command the image runs there. Throws on anything it cannot
+ * carry out faithfully (a RUN other than npm ci, a WORKDIR other than /app).
+ */
+export function emulateDockerBuild(dockerfileText: string, context: string, workDir: string, extraNpmArgs: string[] = []): { root: string; command: string[] } {
+  const instructions = parseDockerfile(dockerfileText);
+  const stages: Array<{ name?: string; dir: string }> = [];
+  let entrypoint: string[] = [];
+  let cmd: string[] = [];
+  for (const i of instructions) {
+    if (i.keyword === 'FROM') {
+      const name = /\sAS\s+(\S+)$/i.exec(i.args)?.[1];
+      stages.push({ name, dir: join(workDir, `stage-${stages.length}${name ? `-${name}` : ''}`) });
+      mkdirSync(stages[stages.length - 1].dir, { recursive: true });
+      entrypoint = [];
+      cmd = [];
+      continue;
+    }
+    const stage = stages[stages.length - 1];
+    if (!stage) continue; // global ARGs
+    switch (i.keyword) {
+      case 'WORKDIR':
+        if (i.args.trim() !== '/app') throw new Error(`emulation supports WORKDIR /app only, not ${i.args}`);
+        break;
+      case 'COPY': {
+        const words = i.args.split(/\s+/);
+        const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
+        const paths = words.filter((w) => !w.startsWith('--'));
+        const target = paths.pop() as string;
+        const source = from === undefined ? undefined : stages.find((st) => st.name === from);
+        if (from !== undefined && !source) throw new Error(`COPY --from=${from}: no such stage`);
+        for (const src of paths) {
+          const origin = source ? join(source.dir, posix.relative('/app', src)) : join(context, src);
+          if (!existsSync(origin)) throw new Error(`COPY ${src}: ${origin} does not exist`);
+          const dest = join(stage.dir, target);
+          // A folder's contents go into the target; a file goes into the target folder when it ends with '/'.
+          const into = statSync(origin).isDirectory() ? dest : target.endsWith('/') ? join(dest, basename(origin)) : dest;
+          cpSync(origin, into, { recursive: true });
+        }
+        break;
+      }
+      case 'RUN': {
+        const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--mount='));
+        if (words[0] !== 'npm' || words[1] !== 'ci') throw new Error(`emulation runs npm ci only, not: ${i.args}`);
+        execFileSync(words[0], [...words.slice(1), ...extraNpmArgs], { cwd: stage.dir, stdio: 'pipe' });
+        break;
+      }
+      case 'ENTRYPOINT':
+        entrypoint = execForm(i.args);
+        break;
+      case 'CMD':
+        cmd = execForm(i.args);
+        break;
+      default:
+        break;
+    }
+  }
+  const last = stages[stages.length - 1];
+  if (!last) throw new Error('no FROM in the Dockerfile');
+  return { root: last.dir, command: [...entrypoint, ...cmd] };
 }
 
 // ---- compose --------------------------------------------------------------

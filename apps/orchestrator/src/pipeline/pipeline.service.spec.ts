@@ -1,21 +1,27 @@
 import { FakeIngest } from '../../test/support/fake-ingest.server';
 import { InMemoryRunStore } from '../runs/run-store.memory';
 import { PipelineService, PipelineSettings } from './pipeline.service';
-import { PipelineStats, type PartitionOffsets } from './pipeline.stats';
+import { PipelineStats, type GroupPosition, type PartitionOffsets } from './pipeline.stats';
 import type { TableRowCounter } from './table-row.counter';
 
+/** Kafka as a few maps; lag computed the way the kafka lib does. */
 class FakeStats extends PipelineStats {
   existing = new Set(['users_created', 'users_created.dlq']);
   offsets: Record<string, PartitionOffsets[]> = {};
   committed = new Map<number, number>();
-  async topics() {
-    return this.existing;
+  async topicExists(topic: string) {
+    return this.existing.has(topic);
   }
   async topicOffsets(topic: string) {
     return this.offsets[topic] ?? [];
   }
-  async committedOffsets() {
-    return new Map(this.committed);
+  async groupPosition(_groupId: string, topic: string): Promise<GroupPosition> {
+    const partitions = (this.offsets[topic] ?? []).map(({ partition, low, high }) => {
+      const c = this.committed.get(partition);
+      const committed = c === undefined || c < 0 ? null : c;
+      return { partition, committed, end: high, lag: committed === null ? high - low : high - committed };
+    });
+    return { partitions, total: partitions.reduce((s, p) => s + p.lag, 0) };
   }
   async close() {
     // nothing to close
@@ -101,7 +107,7 @@ describe('PipelineService', () => {
     const absent = await service(stats).snapshot();
     expect(absent.kafka).toMatchObject({ ok: true, topic: { exists: false, partitions: [] }, dlq: { exists: false, depth: 0 } });
 
-    stats.topics = async () => Promise.reject(new Error('connection refused'));
+    stats.topicExists = async () => Promise.reject(new Error('connection refused'));
     const down = await service(stats).snapshot();
     expect(down.kafka).toMatchObject({ ok: false, error: 'connection refused' });
   });

@@ -148,24 +148,14 @@ export class PipelineService {
       dlq: { name: dlqName, exists: false, depth: 0, partitions: [] },
     };
     try {
-      const topics = await this.stats.topics();
+      const [topicExists, dlqExists] = await Promise.all([this.stats.topicExists(topic), this.stats.topicExists(dlqName)]);
       const out: PipelineSnapshot['kafka'] = { ...empty, ok: true };
-      if (topics.has(topic)) {
-        const [offsets, committed] = await Promise.all([this.stats.topicOffsets(topic), this.stats.committedOffsets(groupId, topic)]);
-        const partitions = offsets.map((o) => {
-          const c = committed.get(o.partition);
-          const has = c !== undefined && c >= 0;
-          return { partition: o.partition, endOffset: o.high, committed: has ? c : null, lag: Math.max(0, o.high - (has ? c : o.low)) };
-        });
-        out.topic = {
-          name: topic,
-          exists: true,
-          partitions,
-          endTotal: partitions.reduce((s, p) => s + p.endOffset, 0),
-          lagTotal: partitions.reduce((s, p) => s + p.lag, 0),
-        };
+      if (topicExists) {
+        const position = await this.stats.groupPosition(groupId, topic);
+        const partitions = position.partitions.map((p) => ({ partition: p.partition, endOffset: p.end, committed: p.committed, lag: p.lag }));
+        out.topic = { name: topic, exists: true, partitions, endTotal: partitions.reduce((s, p) => s + p.endOffset, 0), lagTotal: position.total };
       }
-      if (topics.has(dlqName)) {
+      if (dlqExists) {
         const offsets = await this.stats.topicOffsets(dlqName);
         out.dlq = { name: dlqName, exists: true, depth: offsets.reduce((s, o) => s + o.high, 0), partitions: offsets.map((o) => ({ partition: o.partition, endOffset: o.high })) };
       }

@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { componentLogger, describeError, UserstreamError, type Logger } from '@userstream/core';
+import { KafkaClient, type KafkaAdmin } from '@userstream/kafka';
+import { componentLogger, describeError, type Logger } from '@userstream/core';
 
 /** Offsets of one partition: `low` is the first retained offset, `high` the next offset to be written. */
 export interface PartitionOffsets {
@@ -8,29 +8,33 @@ export interface PartitionOffsets {
   high: number;
 }
 
-/**
- * What the orchestrator reads from Kafka for the dashboard and for "rows
- * written": topic end offsets and a consumer group's committed offsets.
- *
- * Implemented with kafkajs's admin client for now; meant to move onto
- * @userstream/kafka's admin helpers once that library offers them, without
- * touching the callers.
- */
-export abstract class PipelineStats {
-  /** Names of the topics that exist. */
-  abstract topics(): Promise<Set<string>>;
-  /** Low and high offsets per partition of an existing topic. */
-  abstract topicOffsets(topic: string): Promise<PartitionOffsets[]>;
-  /** Committed offset (the next offset the group will read) per partition; -1 where the group committed nothing. */
-  abstract committedOffsets(groupId: string, topic: string): Promise<Map<number, number>>;
-  abstract close(): Promise<void>;
+/** A consumer group's position on one topic. */
+export interface GroupPosition {
+  partitions: Array<{
+    partition: number;
+    /** The next offset the group will read; null where it never committed. */
+    committed: number | null;
+    /** The partition's end offset. */
+    end: number;
+    /** `end - committed`, or `end - low` where nothing was committed. */
+    lag: number;
+  }>;
+  total: number;
 }
 
-/** Reading offsets from Kafka failed; the cluster may be down or restarting. */
-export class KafkaStatsError extends UserstreamError {
-  constructor(context: string, cause: unknown) {
-    super(`${context}: ${describeError(cause)}`, { code: 'KAFKA_STATS_FAILED', retriable: true, cause });
-  }
+/**
+ * What the orchestrator reads from Kafka for the dashboard and for "rows
+ * written": whether topics exist, their end offsets, and a consumer group's
+ * committed offsets and lag. An abstract class so tests (and other
+ * transports) can stand in for Kafka.
+ */
+export abstract class PipelineStats {
+  abstract topicExists(topic: string): Promise<boolean>;
+  /** Low and high offsets per partition of an existing topic. */
+  abstract topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** The group's committed offsets and lag per partition of an existing topic. */
+  abstract groupPosition(groupId: string, topic: string): Promise<GroupPosition>;
+  abstract close(): Promise<void>;
 }
 
 /** Options for {@link KafkaPipelineStats}. */
@@ -42,76 +46,60 @@ export interface KafkaPipelineStatsOptions {
   logger?: Logger;
 }
 
-/** {@link PipelineStats} through a kafkajs admin client, connected on first use and reconnected after failures. */
+/**
+ * {@link PipelineStats} through @userstream/kafka's admin client. After a
+ * failure the admin client is dropped and a fresh one connects on the next
+ * call, so a broker restart heals by itself.
+ */
 export class KafkaPipelineStats extends PipelineStats {
-  private readonly kafka: Kafka;
-  private admin?: Admin;
-  private connecting?: Promise<Admin>;
+  private readonly client: KafkaClient;
+  private admin?: KafkaAdmin;
   private readonly logger: Logger;
 
   constructor(options: KafkaPipelineStatsOptions) {
     super();
     this.logger = componentLogger(options.logger, 'kafka-stats');
     const timeoutMs = options.timeoutMs ?? 3000;
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? 'userstream-orchestrator',
+    this.client = new KafkaClient({
       brokers: options.brokers,
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
+      clientId: options.clientId ?? 'userstream-orchestrator',
+      connectionTimeoutMs: timeoutMs,
+      requestTimeoutMs: timeoutMs,
       // The dashboard polls every few seconds: fail fast and let the next poll try again.
-      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
-      logLevel: logLevel.WARN,
-      // kafkajs logs connection errors loudly; the dashboard shows them, so keep them at debug.
-      logCreator: () => (entry) => this.logger.debug({ namespace: entry.namespace, ...entry.log }, 'kafkajs'),
+      retry: { retries: 1, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 },
+      // An outage would log on every poll; the dashboard shows the error instead.
+      kafkaLogLevel: 'nothing',
+      logger: options.logger,
     });
   }
 
-  async topics(): Promise<Set<string>> {
-    return new Set(await this.call('listing topics', (admin) => admin.listTopics()));
+  topicExists(topic: string): Promise<boolean> {
+    return this.call((admin) => admin.topicExists(topic));
   }
 
-  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const offsets = await this.call(`reading the offsets of topic ${topic}`, (admin) => admin.fetchTopicOffsets(topic));
-    return offsets.map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+  topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.call((admin) => admin.topicEndOffsets(topic));
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-    const result = await this.call(`reading the offsets group ${groupId} committed on ${topic}`, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
-    const out = new Map<number, number>();
-    for (const entry of result) if (entry.topic === topic) for (const p of entry.partitions) out.set(p.partition, Number(p.offset));
-    return out;
+  async groupPosition(groupId: string, topic: string): Promise<GroupPosition> {
+    const lag = await this.call((admin) => admin.consumerGroupLag(groupId, topic));
+    return { partitions: lag.partitions.map((p) => ({ partition: p.partition, committed: p.committed, end: p.end, lag: p.lag })), total: lag.total };
   }
 
   async close(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    this.connecting = undefined;
-    if (admin) await admin.disconnect().catch(() => undefined);
+    await admin?.close().catch(() => undefined);
   }
 
-  private async call<T>(context: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  private async call<T>(operation: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+    this.admin ??= this.client.admin();
     try {
-      return await fn(await this.connect());
+      return await operation(this.admin);
     } catch (error) {
-      // Start from a fresh connection next time: kafkajs may hold stale metadata after a broker restart.
+      this.logger.debug({ err: describeError(error) }, 'Kafka request failed; reconnecting on the next one');
       await this.close();
-      throw new KafkaStatsError(context, error);
+      throw error;
     }
-  }
-
-  private connect(): Promise<Admin> {
-    if (this.admin) return Promise.resolve(this.admin);
-    this.connecting ??= (async () => {
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-      } catch (error) {
-        this.connecting = undefined;
-        throw error;
-      }
-      this.admin = admin;
-      return admin;
-    })();
-    return this.connecting;
   }
 }

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { silentLogger, TypedEmitter } from '@userstream/core';
 import { OrchestratorContext } from '../app/orchestrator.context';
 import { OrchestratorMetrics } from '../app/orchestrator.metrics';
-import { PipelineStats, type PartitionOffsets } from '../pipeline/pipeline.stats';
+import { PipelineStats, type GroupPosition, type PartitionOffsets } from '../pipeline/pipeline.stats';
 import type { SchedulerEvents, SchedulerService } from '../scheduler/scheduler.service';
 import { InMemoryRunStore } from './run-store.memory';
 import type { RunRecord } from './run.model';
@@ -12,16 +12,17 @@ import { RowsWrittenSettings, RowsWrittenTracker } from './rows-written.tracker'
 class FakeStats extends PipelineStats {
   committed = new Map<number, number>();
   calls = 0;
-  async topics() {
-    return new Set(['users_created']);
+  async topicExists() {
+    return true;
   }
   async topicOffsets(): Promise<PartitionOffsets[]> {
     return [];
   }
-  async committedOffsets(groupId: string, topic: string) {
+  async groupPosition(groupId: string, topic: string): Promise<GroupPosition> {
     this.calls++;
     expect([groupId, topic]).toEqual(['userstream-stream-processor', 'users_created']);
-    return new Map(this.committed);
+    const partitions = [...this.committed].map(([partition, committed]) => ({ partition, committed, end: 1000, lag: 1000 - committed }));
+    return { partitions, total: partitions.reduce((s, p) => s + p.lag, 0) };
   }
   async close() {
     // nothing to close

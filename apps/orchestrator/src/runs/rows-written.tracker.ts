@@ -104,7 +104,8 @@ export class RowsWrittenTracker implements OnApplicationBootstrap, OnApplication
     let committed = cache.get(offsets.topic);
     if (!committed) {
       try {
-        committed = await this.stats.committedOffsets(this.settings.groupId, offsets.topic);
+        const position = await this.stats.groupPosition(this.settings.groupId, offsets.topic);
+        committed = new Map(position.partitions.map((p) => [p.partition, p.committed ?? -1]));
         cache.set(offsets.topic, committed);
       } catch (error) {
         this.logger.debug({ err: describeError(error) }, 'could not read committed offsets');

@@ -224,6 +224,17 @@ describe('SchedulerService', () => {
     expect(notified).toHaveBeenCalledTimes(1);
   });
 
+  it('treats a job that throws synchronously like any failed try', async () => {
+    const execute = jest.fn((): Promise<JobProgress> => {
+      throw new Error('bad job code');
+    });
+    const scheduler = await start([job(execute, { retries: 0 })]);
+    const { id } = await scheduler.trigger('user_data_kafka_stream');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(await saved(id)).toMatchObject({ state: 'failed', error: 'bad job code' });
+    expect(scheduler.listJobs()[0].activeRun).toBeUndefined();
+  });
+
   it('never overlaps runs: a due time during an active run is skipped and a trigger gets a conflict', async () => {
     const { execute, tries } = controllable();
     const scheduler = await start([job(execute, { executionTimeoutMs: 120 * MIN })]);

@@ -349,7 +349,8 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     );
     let result: { ok: true; progress: JobProgress } | { ok: false; error: unknown };
     try {
-      result = await this.settleWithin(
+      // Through a promise, so a job that throws synchronously fails its try like any other.
+      const execution = Promise.resolve().then(() =>
         def.execute({
           runId: run.id,
           tryNumber: run.tryNumber,
@@ -363,8 +364,8 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
             void this.save(run);
           },
         }),
-        controller.signal,
       );
+      result = await this.settleWithin(execution, controller.signal);
     } finally {
       clearTimeout(timeout);
       ended = true;
