@@ -3,5 +3,5 @@ module.exports = {
   preset: '../../jest.preset.js',
   rootDir: __dirname,
   // Each app is installed from its context (npm ci) and started: slower than a unit test.
-  testTimeout: 120_000,
+  testTimeout: 240_000,
 };

@@ -117,8 +117,8 @@ async function main() {
     ...env,
     ORCHESTRATOR_USER: user,
     ORCHESTRATOR_PASSWORD: password,
-    INGEST_URL: `http://127.0.0.1:${APPS[0].port}`,
-    PROCESSOR_URL: `http://127.0.0.1:${APPS[1].port}`,
+    ORCHESTRATOR_INGEST_URL: `http://127.0.0.1:${APPS[0].port}`,
+    ORCHESTRATOR_PROCESSOR_URL: `http://127.0.0.1:${APPS[1].port}`,
   };
 
   build();

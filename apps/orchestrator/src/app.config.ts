@@ -143,8 +143,8 @@ export const orchestratorConfigSpec = {
     default: 1,
     description: 'SimpleStrategy replication factor used when the orchestrator creates its keyspace',
   }),
-  sinkKeyspace: field<string>({ env: 'CASSANDRA_KEYSPACE', kind: 'string', default: 'spark_streams', description: 'keyspace of the table the stream-processor writes (its row count is shown)' }),
-  sinkTable: field<string>({ env: 'CASSANDRA_TABLE', kind: 'string', default: 'users_created', description: 'table the stream-processor writes (its row count is shown)' }),
+  sinkKeyspace: field<string>({ env: 'CASSANDRA_KEYSPACE', kind: 'string', default: 'userstream', description: 'keyspace of the table the stream-processor writes (its row count is shown)' }),
+  sinkTable: field<string>({ env: 'CASSANDRA_USERS_TABLE', kind: 'string', default: 'users', description: 'table the stream-processor writes (its row count is shown)' }),
   rowCountTimeoutMs: field<number>({
     env: 'ORCHESTRATOR_ROW_COUNT_TIMEOUT_MS',
     kind: 'int',

@@ -51,7 +51,7 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       ORCHESTRATOR_INGEST_URL: ingest.url,
       KAFKA_TOPIC: topic,
       CASSANDRA_KEYSPACE: sinkKeyspace,
-      CASSANDRA_TABLE: 'users_created',
+      CASSANDRA_USERS_TABLE: 'users_created',
     });
   });
 

@@ -76,7 +76,7 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: groupId,
       CASSANDRA_KEYSPACE: sinkKeyspace,
-      CASSANDRA_TABLE: 'users_created',
+      CASSANDRA_USERS_TABLE: 'users_created',
       ORCHESTRATOR_ROW_COUNT_CACHE_MS: '0',
     });
   });

@@ -221,10 +221,45 @@ describe('docker/compose.yaml', () => {
     expect(required.filter((variable) => !given.includes(variable))).toEqual([]);
   });
 
-  const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
-  (composeCli ? it : it.skip)('is accepted by `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', composeFile, '--profile', 'mock', 'config', '--quiet'], { env: { ...process.env, ...env }, encoding: 'utf8' });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
+  // Docker Compose's own loader (compose-go: schema, interpolation, profiles,
+  // paths), through tools/docker/compose-check, a small Go program: no Docker
+  // engine or CLI plugin needed, only Go and its module proxy.
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
+  (go ? describe : describe.skip)('loaded by compose-go, as docker compose loads it', () => {
+    const binary = join(workspaceRoot, 'node_modules', '.cache', 'userstream-compose-check', 'compose-check');
+    const load = (extra: Record<string, string | undefined>) => {
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      for (const [key, value] of Object.entries(extra)) if (value === undefined) delete childEnv[key];
+      return spawnSync(binary, [composeFile, 'mock'], { env: childEnv, encoding: 'utf8' });
+    };
+
+    beforeAll(() => {
+      const build = spawnSync('go', ['build', '-o', binary, '.'], { cwd: join(workspaceRoot, 'tools', 'docker', 'compose-check'), encoding: 'utf8', timeout: 540_000 });
+      if (build.status !== 0) throw new Error(`building tools/docker/compose-check failed:\n${build.stderr}`);
+    }, 600_000);
+
+    it('accepts the file and reads the same services, builds, start order and ports', () => {
+      const result = load({ ORCHESTRATOR_PASSWORD: 'test-password', BIND_ADDRESS: undefined });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const loaded = JSON.parse(result.stdout) as Record<string, { image: string; build?: string; dockerfile?: string; dependsOn: Record<string, string>; healthCheck: boolean; ports: string[] }>;
+      expect(Object.keys(loaded).sort()).toEqual(Object.keys(services).sort());
+      for (const [name, service] of Object.entries(loaded)) {
+        expect({ name, image: service.image }).toEqual({ name, image: services[name].image });
+        expect({ name, healthCheck: service.healthCheck }).toEqual({ name, healthCheck: true });
+        expect(service.dependsOn).toEqual(Object.fromEntries(Object.keys(dependsOn(services[name])).map((dep) => [dep, 'service_healthy'])));
+        expect(service.ports).toEqual((services[name].ports ?? []).map(String).sort());
+        if (services[name].build) {
+          expect(service.build).toBe(contextDir(`apps/${name}`));
+          expect(existsSync(join(service.build as string, service.dockerfile as string))).toBe(true);
+        }
+      }
+    });
+
+    it('refuses it without ORCHESTRATOR_PASSWORD, naming the variable', () => {
+      const result = load({ ORCHESTRATOR_PASSWORD: undefined });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/required variable ORCHESTRATOR_PASSWORD is missing a value/);
+    });
   });
 });

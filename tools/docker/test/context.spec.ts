@@ -173,9 +173,9 @@ describe.each(apps)('build context of %s', (app) => {
     };
     const entry = join(image.root, image.command[1]);
     // On the workspace's Node...
-    await check(await startAppProcess(entry, { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 30_000 }));
+    await check(await startAppProcess(entry, { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 60_000 }));
     // ...and on the Node major the image runs (docker/Dockerfile NODE_MAJOR).
     const node = nodeOfMajor(dockerfileNodeMajor());
-    await check(await startWithNode(node, entry, await freePort(), { ...env, LOG_LEVEL: 'warn' }));
+    await check(await startWithNode(node, entry, await freePort(), { ...env, LOG_LEVEL: 'warn' }, 60_000));
   });
 });

@@ -1,4 +1,4 @@
-import { describeError, UserstreamError } from '@userstream/core';
+import { describeError, retry, UserstreamError } from '@userstream/core';
 import { ProduceError, type KafkaAdmin, type KafkaProducer, type OutgoingMessage, type PartitionOffsets } from '@userstream/kafka';
 import type { UserRecordV2 } from '@userstream/user-schema';
 import type { RunSink, SendOutcome } from './ingest-run';
@@ -28,6 +28,7 @@ export interface KafkaRunSinkOptions {
 export class KafkaRunSink implements RunSink {
   private serialize?: (record: UserRecordV2) => OutgoingMessage;
   private before?: PartitionOffsets[];
+  private beforeError?: unknown;
   private acknowledged = 0;
 
   constructor(private readonly options: KafkaRunSinkOptions) {}
@@ -35,7 +36,21 @@ export class KafkaRunSink implements RunSink {
   async open(): Promise<void> {
     await this.options.ensureTopic();
     this.serialize = await this.options.serializer();
-    this.before = await this.options.admin.topicEndOffsets(this.options.topic);
+    // Offsets are for information: not knowing them is reported at the end, it does not stop the run.
+    try {
+      this.before = await this.endOffsets();
+    } catch (error) {
+      this.beforeError = error;
+    }
+  }
+
+  /**
+   * The topic's end offsets. Right after a topic is created its leaders may
+   * not be known everywhere yet (NOT_LEADER_FOR_PARTITION, retriable), so
+   * retriable failures are tried again for a few seconds.
+   */
+  private endOffsets(): Promise<PartitionOffsets[]> {
+    return retry(() => this.options.admin.topicEndOffsets(this.options.topic), { maxAttempts: 6, initialDelayMs: 100, maxDelayMs: 2000 });
   }
 
   async send(records: readonly UserRecordV2[]): Promise<SendOutcome> {
@@ -62,8 +77,9 @@ export class KafkaRunSink implements RunSink {
   }
 
   async close(): Promise<RunOffsets | undefined> {
-    if (this.acknowledged === 0 || !this.before) return undefined;
-    const after = await this.options.admin.topicEndOffsets(this.options.topic);
+    if (this.acknowledged === 0) return undefined;
+    if (!this.before) throw new UserstreamError(`the end offsets before the first send are unknown: ${describeError(this.beforeError)}`, { code: 'OFFSETS_UNKNOWN' });
+    const after = await this.endOffsets();
     const start = new Map(this.before.map((p) => [p.partition, p.high]));
     const partitions = after
       .map((p) => ({ partition: p.partition, first: start.get(p.partition) ?? 0, last: p.high - 1 }))
