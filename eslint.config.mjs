@@ -19,6 +19,8 @@ export default [
             // Apps compose libraries; nothing may import an app.
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Dev tools (stack, mock, benchmarks, shipping checks) may use the libraries, never the apps' code.
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:lib'] },
             // core is the foundation: it depends on no other library.
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
             // The record depends only on core.
@@ -46,6 +48,7 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:lib'] },
           ],
         },
       ],

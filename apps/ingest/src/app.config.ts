@@ -4,7 +4,7 @@ import { ConfigError, field, loadConfig, type ConfigValues } from '@userstream/c
 export const ingestConfigSpec = {
   port: field<number>({ env: 'PORT', kind: 'int', min: 0, max: 65535, default: 3001, description: 'HTTP port of the ingest app' }),
   host: field<string>({ env: 'HOST', kind: 'string', default: '127.0.0.1', description: 'HTTP listen address' }),
-  logLevel: field<string>({ env: 'LOG_LEVEL', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent' }),
+  logLevel: field<string>({ env: 'LOG_LEVEL', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' }),
   logPretty: field<boolean>({ env: 'LOG_PRETTY', kind: 'boolean', default: false, description: 'human-readable logs (development, needs pino-pretty)' }),
   shutdownTimeoutMs: field<number>({ env: 'SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 1000, default: 25_000, description: 'bound on a graceful stop after SIGTERM (cancel runs, flush the producer, disconnect)' }),
 
@@ -19,13 +19,13 @@ export const ingestConfigSpec = {
   kafkaBrokers: field<string[]>({ env: 'KAFKA_BROKERS', kind: 'list', default: ['127.0.0.1:9092'], description: 'Kafka bootstrap servers, comma-separated host:port' }),
   kafkaClientId: field<string>({ env: 'KAFKA_CLIENT_ID', kind: 'string', default: 'userstream-ingest', description: 'Kafka client id of the producer' }),
   kafkaSsl: field<boolean>({ env: 'KAFKA_SSL', kind: 'boolean', default: false, description: 'TLS to the Kafka brokers (system CAs)' }),
-  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: ['plain', 'scram-sha-256', 'scram-sha-512'], optional: true, description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512; unset for no authentication' }),
+  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: ['plain', 'scram-sha-256', 'scram-sha-512'], optional: true, description: 'SASL mechanism; unset for no authentication' }),
   kafkaSaslUsername: field<string>({ env: 'KAFKA_SASL_USERNAME', kind: 'string', optional: true, description: 'SASL user name' }),
   kafkaSaslPassword: field<string>({ env: 'KAFKA_SASL_PASSWORD', kind: 'string', optional: true, secret: true, description: 'SASL password' }),
   topic: field<string>({ env: 'KAFKA_TOPIC', kind: 'string', default: 'users_created', description: 'topic the users are produced to (the reference topic name); created at the start of a run when missing' }),
   topicPartitions: field<number>({ env: 'KAFKA_TOPIC_PARTITIONS', kind: 'int', min: 1, max: 10_000, default: 4, description: 'partitions of the topic when ingest creates it (an existing topic is left as it is; fewer partitions are logged as a warning)' }),
   topicReplicationFactor: field<number>({ env: 'KAFKA_TOPIC_REPLICATION_FACTOR', kind: 'int', min: -1, max: 100, default: -1, description: "replication factor of the topic when ingest creates it; -1 takes the broker's default.replication.factor" }),
-  kafkaCompression: field<string>({ env: 'KAFKA_COMPRESSION', kind: 'enum', values: ['none', 'gzip', 'snappy'], default: 'none', description: 'compression of produce requests: none, gzip or snappy' }),
+  kafkaCompression: field<string>({ env: 'KAFKA_COMPRESSION', kind: 'enum', values: ['none', 'gzip', 'snappy'], default: 'none', description: 'compression of produce requests' }),
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry: when set, the v2 schema is registered under `<topic>-value` and the default encoding becomes `confluent`' }),
 
   encoding: field<string>({ env: 'INGEST_ENCODING', kind: 'enum', values: ['avro', 'confluent', 'json'], optional: true, description: 'default wire encoding of a run: `avro` (single-object), `confluent` (needs SCHEMA_REGISTRY_URL) or `json` (the reference JSON); unset: `confluent` with a registry, else `avro`' }),
