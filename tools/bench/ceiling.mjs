@@ -291,4 +291,4 @@ async function main() {
   if (failed > 0) throw new Error(`${failed} writes failed after 5 attempts`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

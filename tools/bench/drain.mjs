@@ -341,4 +341,4 @@ async function main() {
   if (!result.final.countMatches) throw new Error(`row count ${result.final.rows} does not match the ${records} records produced`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

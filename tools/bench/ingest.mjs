@@ -261,4 +261,4 @@ async function main() {
   if (!result.run.matches) throw new Error(`topic holds ${result.run.recordsInTopic} records, run acknowledged ${result.run.counts.acknowledged}, asked ${result.params.records}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

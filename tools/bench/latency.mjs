@@ -341,4 +341,4 @@ async function main() {
   writeResults('latency', { result, markdown: latencyMarkdown(result, command), svg: latencyChart(result) }, opts);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

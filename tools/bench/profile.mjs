@@ -146,4 +146,4 @@ async function main() {
   console.log(`\nwrote ${target}.summary.{json,md}`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

@@ -194,4 +194,4 @@ async function main() {
   writeResults('resources', { result, markdown: resourcesMarkdown(result, command), svg: resourcesChart(result) }, opts);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

@@ -1,27 +1,26 @@
 // The built apps as child processes, and their Prometheus metrics.
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { startAppProcess } from '@userstream/tools/testing';
+import { freePort } from '@userstream/tools/testing';
 import { appBaseEnv, requireBuilt } from './env.mjs';
 
 /**
  * Starts a built app (`stream-processor`, `ingest`, `orchestrator`) with the
- * servers' environment plus `env`. `cpuProfileDir` runs it under
- * `--cpu-prof` (the profile is written when it exits).
+ * servers' environment plus `env`, and waits until it answers
+ * `/health/live`. `cpuProfileDir` runs it under `node --cpu-prof` (the
+ * profile is written when it exits; Node refuses that flag in NODE_OPTIONS,
+ * hence our own spawn instead of tools/testing's startAppProcess).
  */
 export async function startApp(app, { env = {}, cpuProfileDir, timeoutMs = 60_000 } = {}) {
   const entry = requireBuilt(app);
-  const extra = {};
+  const nodeArgs = [];
   if (cpuProfileDir) {
     mkdirSync(cpuProfileDir, { recursive: true });
-    extra.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfileDir}`.trim();
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   }
   for (let attempt = 1; ; attempt++) {
-    const started = performance.now();
     try {
-      const proc = await startAppProcess(entry, { env: { ...appBaseEnv(), ...extra, ...env }, timeoutMs });
-      proc.liveAfterMs = performance.now() - started;
-      proc.startedAt = started;
-      return proc;
+      return await spawnApp(entry, nodeArgs, { ...appBaseEnv(), ...env }, timeoutMs);
     } catch (error) {
       // In a shared workspace a library may be rebuilding (its dist/ briefly gone): wait and try again.
       if (attempt >= 4 || !/Cannot find module|MODULE_NOT_FOUND/.test(String(error?.message))) throw error;
@@ -29,6 +28,49 @@ export async function startApp(app, { env = {}, cpuProfileDir, timeoutMs = 60_00
       await new Promise((resolve) => setTimeout(resolve, 10_000));
     }
   }
+}
+
+async function spawnApp(entry, nodeArgs, env, timeoutMs) {
+  const port = await freePort();
+  const started = performance.now();
+  // Keep the last lines only: a long benchmark must not hoard the app's output.
+  const output = [];
+  const keep = (d) => {
+    output.push(d.toString());
+    if (output.length > 400) output.splice(0, output.length - 300);
+  };
+  const child = spawn(process.execPath, [...nodeArgs, entry], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app exited with code ${child.exitCode} before answering:\n${output.join('')}`);
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`app did not answer ${url}/health/live within ${timeoutMs} ms:\n${output.join('').slice(-3000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    port,
+    pid: child.pid,
+    child,
+    exited,
+    liveAfterMs: performance.now() - started,
+    output: () => output.join(''),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
 
 /** Stops an app with SIGTERM and fails when it does not exit cleanly within `timeoutMs`. */

@@ -32,7 +32,7 @@ describe('end to end under faults', () => {
 
   it('with 5% invalid records and 10% 429/5xx answers: every valid user arrives, invalid ones are counted', async () => {
     const seed = 'e2e-faults';
-    const run = await startRun(ingest, { records: 10_000, seed, pageSize: 500, startPage: 1 });
+    const run = await startRun(ingest, { records: 10_000, seed, pageSize: 100, startPage: 1 });
     const finished = await waitRunFinished(ingest, run.id);
     expect(finished.state).toBe('succeeded');
 
@@ -45,7 +45,7 @@ describe('end to end under faults', () => {
 
     // Every user of the pages the run fetched, minus the broken ones, must be in Cassandra.
     const lastPage = finished.cursor.nextPage - 1;
-    const served = mockIds(seed, 1, lastPage, 500);
+    const served = mockIds(seed, 1, lastPage, 100);
     const expected = served.filter((id) => !invalid.has(id));
     expect(finished.counts.acknowledged).toBe(expected.length);
     const ids = await waitForRowCount(cassandra, names.keyspace, expected.length);

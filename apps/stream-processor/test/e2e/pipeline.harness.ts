@@ -99,10 +99,13 @@ export async function connectCassandra(): Promise<Client> {
 /** Every id in the keyspace's `users` table (a full scan, paged). */
 export async function readIds(cassandra: Client, keyspace: string): Promise<string[]> {
   const ids: string[] = [];
+  let pageState: string | undefined;
   try {
-    for await (const row of cassandra.stream(`SELECT id FROM ${keyspace}.users`, [], { prepare: true, fetchSize: 5000 })) {
-      ids.push(String(row.id));
-    }
+    do {
+      const page = await cassandra.execute(`SELECT id FROM ${keyspace}.users`, [], { prepare: true, fetchSize: 5000, pageState });
+      for (const row of page.rows) ids.push(String(row.get('id')));
+      pageState = page.pageState ?? undefined;
+    } while (pageState);
   } catch (error) {
     // The keyspace appears only once the processor has migrated it.
     if (/keyspace|unconfigured table/i.test(String(error))) return [];
@@ -119,9 +122,9 @@ export function waitForRowCount(cassandra: Client, keyspace: string, expected: n
       last = ids.length;
       return ids.length >= expected ? ids : undefined;
     },
-    { timeoutMs, intervalMs: 1000, description: `${expected} rows in ${keyspace}.users (last seen ${last})` },
+    { timeoutMs, intervalMs: 1000, description: `${expected} rows in ${keyspace}.users` },
   ).catch((error: Error) => {
-    throw new Error(`${error.message}; last count ${last}`);
+    throw new Error(`${error.message}; last count ${last}${error.cause ? `; last error: ${String(error.cause)}` : ''}`);
   });
 }
 
