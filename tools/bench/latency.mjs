@@ -30,12 +30,39 @@ import { barChart, formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const E2E = 'userstream_processor_end_to_end_latency_seconds';
 
-/** Pulls records from the cache file across steps. */
+/**
+ * Pulls records from the cache across steps. `ensure(n)` makes sure n more
+ * can be taken (switching to a larger cache file, generated if needed, and
+ * skipping what was used): call it between steps, never during one.
+ */
 class RecordSource {
-  constructor(file, count) {
-    this.chunks = readRecordChunks(file, { count, chunkSize: 5000 });
+  constructor(log) {
+    this.log = log;
+    this.capacity = 0;
+    this.consumed = 0;
     this.buffer = [];
     this.position = 0;
+  }
+
+  async ensure(n) {
+    if (this.consumed + n <= this.capacity) return;
+    const want = Math.max(this.consumed + n, 100_000);
+    const file = await ensureRecordFile(want, { log: this.log });
+    await this.chunks?.return(undefined);
+    this.chunks = readRecordChunks(file, { count: want, chunkSize: 5000 });
+    this.capacity = want;
+    this.buffer = [];
+    this.position = 0;
+    for (let skipped = 0; skipped < this.consumed; ) {
+      const step = await this.chunks.next();
+      if (step.done) throw new Error('cache file shorter than expected');
+      const k = Math.min(step.value.length, this.consumed - skipped);
+      skipped += k;
+      if (k < step.value.length) {
+        this.buffer = step.value;
+        this.position = k;
+      }
+    }
   }
 
   async take(n) {
@@ -43,18 +70,19 @@ class RecordSource {
     while (out.length < n) {
       if (this.position >= this.buffer.length) {
         const step = await this.chunks.next();
-        if (step.done) throw new Error('ran out of cached records');
+        if (step.done) throw new Error('ran out of cached records (RecordSource.ensure not called?)');
         this.buffer = step.value;
         this.position = 0;
       }
       const k = Math.min(n - out.length, this.buffer.length - this.position);
       for (let i = 0; i < k; i++) out.push(this.buffer[this.position++]);
     }
+    this.consumed += out.length;
     return out;
   }
 
   async close() {
-    await this.chunks.return(undefined);
+    await this.chunks?.return(undefined);
   }
 }
 
@@ -111,8 +139,8 @@ export async function runLatency(config) {
   const fixed = config.rates;
   const knee = config.knee ? [10_000, 15_000, 20_000, 25_000, 30_000, 40_000].filter((r) => r <= config.maxRate && r > Math.max(...fixed)) : [];
   const warmup = { rate: Math.min(1000, Math.min(...fixed)), seconds: config.smoke ? 2 : 3 };
-  const need = Math.ceil(warmup.rate * warmup.seconds + fixed.reduce((n, r) => n + r * config.seconds, 0) + knee.reduce((n, r) => n + r * config.kneeSeconds, 0));
-  const file = await ensureRecordFile(need, { log });
+  const source = new RecordSource(log);
+  await source.ensure(Math.ceil(warmup.rate * warmup.seconds + fixed.reduce((n, r) => n + r * config.seconds, 0)));
   const suffix = runSuffix();
   const topic = `bench_latency_${suffix}`;
   const keyspace = `bench_latency_${suffix}`;
@@ -123,7 +151,6 @@ export async function runLatency(config) {
   const cql = await connectClient();
   const producer = client.producer({ batchSize: 500, maxInFlightSends: 8 });
   await producer.connect();
-  const source = new RecordSource(file, need);
   const produced = new Map();
   const steps = [];
   const lagSeries = [];
@@ -154,6 +181,7 @@ export async function runLatency(config) {
     };
 
     const runStep = async (rate, seconds, kind) => {
+      await source.ensure(Math.ceil(rate * seconds));
       const before = histogramBuckets(await scrapeMetrics(proc.url), E2E);
       const lagPolls = [];
       const schedule = await produceStep({
@@ -201,6 +229,13 @@ export async function runLatency(config) {
         steps.push(step);
         if (!step.keptUp) break;
       }
+      // One bisection step between the last rate kept up with and the first that was not.
+      const failing = steps.at(-1);
+      const ok = steps.at(-2);
+      if (!failing.keptUp && ok?.keptUp && failing.rate / ok.rate > 1.25) {
+        const mid = Math.round((ok.rate + failing.rate) / 2 / 500) * 500;
+        steps.push(await runStep(mid, config.kneeSeconds, 'knee'));
+      }
     }
   } finally {
     await source.close().catch(() => undefined);
@@ -211,6 +246,7 @@ export async function runLatency(config) {
 
   log('reading write times back from Cassandra ...');
   const histograms = steps.map(() => microsHistogram());
+  const perSecond = [];
   let negative = 0;
   let unknown = 0;
   let rows = 0;
@@ -226,6 +262,8 @@ export async function runLatency(config) {
       const us = Number(row.wt) - ts * 1000;
       if (us < 0) negative++;
       histograms[i].recordValue(Math.max(1, us));
+      const second = Math.floor((ts - t0) / 1000);
+      (perSecond[second] ??= []).push(us / 1000);
     });
   } finally {
     if (!config.keep) {
@@ -239,9 +277,17 @@ export async function runLatency(config) {
     s.latencyMs = summarize(histograms[i]);
     s.rowsFound = histograms[i].totalCount;
   });
-  const ok = steps.filter((s) => s.keptUp);
-  const firstFailing = steps.find((s) => !s.keptUp);
-  const kneeStep = ok.at(-1);
+  const byRate = [...steps].sort((a, b) => a.rate - b.rate);
+  const firstFailing = byRate.find((s) => !s.keptUp);
+  const kneeStep = byRate.filter((s) => s.keptUp && (!firstFailing || s.rate < firstFailing.rate)).at(-1);
+  // Latency by second of produce time: shows whether the tail comes in bursts (flushes, GC, rebalances) or evenly.
+  const timeline = [];
+  perSecond.forEach((values, second) => {
+    if (!values || values.length === 0) return;
+    values.sort((a, b) => a - b);
+    const q = (p) => values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)];
+    timeline.push({ t: second, records: values.length, p50: round(q(0.5)), p99: round(q(0.99)), max: round(values[values.length - 1]) });
+  });
   return {
     benchmark: 'latency',
     date: new Date().toISOString(),
@@ -251,6 +297,7 @@ export async function runLatency(config) {
     knee: kneeStep ? { searched: knee.length > 0, rate: kneeStep.rate, firstFailingRate: firstFailing?.rate, atLadderTop: !firstFailing && knee.length > 0 } : undefined,
     check: { rowsScanned: rows, producedTotal: produced.size, unknownRows: unknown, negativeLatencies: negative },
     lagSeries,
+    timeline,
     resources,
   };
 }
@@ -308,6 +355,19 @@ export function latencyChart(result) {
         yLog: true,
         hlines: [{ y: 100, label: '100 ms', color: '#9ca3af' }],
         height: 380,
+      }),
+      lineChart({
+        title: 'Latency by second of produce time (ms, log scale)',
+        xLabel: 'seconds since the run started (steps one after the other)',
+        yLabel: 'ms',
+        series: [
+          { name: 'p50', points: (result.timeline ?? []).map((p) => [p.t, p.p50]) },
+          { name: 'p99', points: (result.timeline ?? []).map((p) => [p.t, p.p99]) },
+          { name: 'max', points: (result.timeline ?? []).map((p) => [p.t, p.max]), color: '#9ca3af' },
+        ],
+        yLog: true,
+        xMin: 0,
+        height: 300,
       }),
       lineChart({
         title: 'Consumer-group lag during the run',
