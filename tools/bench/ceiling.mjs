@@ -6,11 +6,13 @@
 // this table; the stream-processor's drain rate is reported as a share of it.
 //
 //   node tools/bench/ceiling.mjs [--records 1000000] [--smoke]
-//        [--concurrency 16,32,64,128,256,512] [--sweep-records 200000]
+//        [--concurrency 16,32,64,128,256,512] [--sweep-records 200000] [--batch 20]
 //
 // The sweep writes --sweep-records per point (a fresh table each); then the
 // full --records run at the best concurrency gives the ceiling (skipped when
-// the sweep already wrote them all). Writes bench-results/ceiling/.
+// the sweep already wrote them all). `--batch K` adds an experiment, not
+// part of the ceiling: the same records as UNLOGGED BATCHes of K rows.
+// Writes bench-results/ceiling/.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import schemaPkg from '@userstream/user-schema';
@@ -41,7 +43,7 @@ function bind(record) {
  * Writes the first `count` records of `file` into `keyspace.table` with
  * `concurrency` slots. Returns rate, latency and errors.
  */
-async function writeAll(client, { file, count, keyspace, table, concurrency, sampler }) {
+async function writeAll(client, { file, count, keyspace, table, concurrency, sampler, batch = 1 }) {
   const codec = new UserCodec();
   const query = usersInsertCql(keyspace, table);
   const histogram = microsHistogram();
@@ -80,20 +82,33 @@ async function writeAll(client, { file, count, keyspace, table, concurrency, sam
   const started = performance.now();
   const worker = async () => {
     for (;;) {
-      const params = await nextParams();
-      if (!params) return;
+      let rows;
+      if (batch === 1) {
+        const params = await nextParams();
+        if (!params) return;
+        rows = [params];
+      } else {
+        rows = [];
+        while (rows.length < batch) {
+          const params = await nextParams();
+          if (!params) break;
+          rows.push(params);
+        }
+        if (rows.length === 0) return;
+      }
       for (let attempt = 1; ; attempt++) {
         const t = performance.now();
         try {
-          await client.execute(query, params, { prepare: true });
+          if (batch === 1) await client.execute(query, rows[0], { prepare: true });
+          else await client.batch(rows.map((params) => ({ query, params })), { prepare: true, logged: false });
           histogram.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
-          written++;
+          written += rows.length;
           break;
         } catch (error) {
           const kind = error?.name ?? 'Error';
           errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
           if (attempt >= 5) {
-            errors++;
+            errors += rows.length;
             break;
           }
           retries++;
@@ -113,6 +128,7 @@ async function writeAll(client, { file, count, keyspace, table, concurrency, sam
   };
   return {
     concurrency,
+    ...(batch > 1 ? { rowsPerUnloggedBatch: batch } : {}),
     records: count,
     written,
     failed: errors,
@@ -141,6 +157,7 @@ export async function runCeiling(config) {
   const sampler = new ProcessSampler({ cassandra: stack.cassandraPid, kafka: stack.kafkaPid, bench: process.pid }, { intervalMs: 5000 });
   const sweep = [];
   let full;
+  let batched;
   try {
     // Warm-up (JIT, prepared statement, connection): not reported.
     await createUsersTable(client, keyspace, 'users_warmup');
@@ -164,6 +181,15 @@ export async function runCeiling(config) {
       full.rows = await countRows(client, keyspace, table);
       log(`  ${full.recordsPerSecond} records/s, p99 ${full.latencyMs.p99} ms, rows ${full.rows}`);
     }
+    if (config.batch > 1) {
+      // Not the ceiling (that is one row per request, as the sink writes): how much per-request overhead costs.
+      const concurrency = Math.max(1, Math.round(sweep.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a)).concurrency / config.batch));
+      log(`experiment: ${config.records} records as UNLOGGED BATCHes of ${config.batch} rows, ${concurrency} batches in flight ...`);
+      const table = 'users_batched';
+      await createUsersTable(client, keyspace, table);
+      batched = await writeAll(client, { file, count: config.records, keyspace, table, concurrency, sampler, batch: config.batch });
+      log(`  ${batched.recordsPerSecond} records/s, Cassandra ${batched.cores.cassandra} cores, client ${batched.cores.client} cores`);
+    }
   } finally {
     sampler.stop();
     if (!config.keep) await dropKeyspace(client, keyspace).catch((e) => log(`could not drop ${keyspace}: ${e.message}`));
@@ -178,6 +204,7 @@ export async function runCeiling(config) {
     params: { records: config.records, sweepRecords: Math.min(config.sweepRecords, config.records), concurrency: config.concurrency, driver: `cassandra-driver ${cassandraDriverVersion()}`, consistency: 'LOCAL_QUORUM', table: 'users (sink DDL)' },
     sweep,
     full,
+    ...(batched ? { unloggedBatchExperiment: batched } : {}),
     best: { concurrency: ceiling.concurrency, recordsPerSecond: ceiling.recordsPerSecond, records: ceiling.records, source: full ? 'full run at the best sweep concurrency' : 'best sweep point' },
   };
 }
@@ -220,6 +247,13 @@ export function ceilingMarkdown(result, { drain, command }) {
     );
   }
   lines.push(`**Ceiling: ${result.best.recordsPerSecond.toLocaleString('en-US')} records/s** (${result.best.source}, concurrency ${result.best.concurrency}).`, '');
+  const b = result.unloggedBatchExperiment;
+  if (b) {
+    lines.push(
+      `Experiment (not the ceiling): the same records as UNLOGGED BATCHes of ${b.rowsPerUnloggedBatch} rows, ${b.concurrency} batches in flight: ${b.recordsPerSecond.toLocaleString('en-US')} records/s (Cassandra ${b.cores.cassandra} cores, client ${b.cores.client}, machine ${b.cores.machine}).`,
+      '',
+    );
+  }
   if (drain) {
     lines.push(
       `Stream-processor drain (${drain.date}, ${formatNumber(drain.params.records)} records): ${drain.drain.sustainedRecordsPerSecond.toLocaleString('en-US')} records/s = **${Math.round((drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond) * 100)} % of the ceiling**.`,
@@ -280,6 +314,7 @@ async function main() {
     records,
     concurrency: opts.counts('concurrency', smoke ? [32, 128] : [16, 32, 64, 128, 256, 512]),
     sweepRecords: opts.count('sweep-records', smoke ? 20_000 : 200_000),
+    batch: opts.count('batch', 1),
     keep: opts.bool('keep'),
   };
   const result = await runCeiling(config);

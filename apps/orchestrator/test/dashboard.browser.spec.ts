@@ -14,7 +14,8 @@ jest.setTimeout(120_000);
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Git-ignored, at the repository root. */
 const OUTPUT_DIR = join(__dirname, '..', '..', '..', 'test-output');
-const SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-dashboard.png');
+// The main screenshot (orchestrator-dashboard.png) comes from the real stack, in dashboard.full-stack.browser.spec.ts.
+const SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-dashboard-fake-ingest.png');
 
 describe('dashboard in a real browser (Debian chromium, headless)', () => {
   const topic = uniqueName('orch_browser');

@@ -185,7 +185,7 @@ describe('docker/compose.yaml', () => {
     expect(orchestrator.CASSANDRA_KEYSPACE).toBe(processor.CASSANDRA_KEYSPACE);
     // The orchestrator counts rows of a table the processor writes.
     const written = processor.CASSANDRA_TABLES.split(',').map((t) => (t.trim() === 'reference' ? (processor.CASSANDRA_REFERENCE_TABLE ?? 'users_created') : (processor.CASSANDRA_USERS_TABLE ?? 'users')));
-    expect(written).toContain(orchestrator.CASSANDRA_TABLE);
+    expect(written).toContain(orchestrator.CASSANDRA_USERS_TABLE);
   });
 
   it('refuses to start without ORCHESTRATOR_PASSWORD, and the mock profile points ingest at the mock', () => {
