@@ -53,7 +53,8 @@ export function summarize(opts, statuses, machine, command) {
     rows.push(['ceiling: minimal driver loop → Cassandra', `**${fmt(ceiling.best.recordsPerSecond)} records/s**`, `concurrency ${ceiling.best.concurrency} (${ceiling.best.source})`]);
   }
   if (drain && ceiling) {
-    rows.push(['processor / ceiling', `**${Math.round((drain.drain.sustainedRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} %**`, 'target: 80 % or more']);
+    const perCpu = drain.drain.recordsPerPipelineCpuSecond && ceiling.best.recordsPerCpuSecond ? Math.round((drain.drain.recordsPerPipelineCpuSecond / ceiling.best.recordsPerCpuSecond) * 100) : undefined;
+    rows.push(['processor / ceiling', `**${Math.round((drain.drain.sustainedRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} %**`, `target: 80 % or more${perCpu ? `; per CPU-second: ${perCpu} %` : ''}`]);
   }
   if (ingest) {
     rows.push(['ingest: mock API → Kafka', `**${fmt(ingest.run.recordsPerSecond)} records/s**`, `${fmt(ingest.run.counts.acknowledged)} records, acks=all`]);

@@ -137,6 +137,7 @@ async function writeAll(client, { file, count, keyspace, table, concurrency, sam
     seconds: round(seconds),
     recordsPerSecond: Math.round(written / seconds),
     latencyMs: summarize(histogram),
+    recordsPerCpuSecond: Math.round(written / seconds / ((cpu.user + cpu.system) / 1e6 / seconds + (cores('cassandra') ?? 0))),
     cores: {
       client: round((cpu.user + cpu.system) / 1e6 / seconds),
       cassandra: cores('cassandra'),
@@ -205,7 +206,14 @@ export async function runCeiling(config) {
     sweep,
     full,
     ...(batched ? { unloggedBatchExperiment: batched } : {}),
-    best: { concurrency: ceiling.concurrency, recordsPerSecond: ceiling.recordsPerSecond, records: ceiling.records, source: full ? 'full run at the best sweep concurrency' : 'best sweep point' },
+    best: {
+      concurrency: ceiling.concurrency,
+      recordsPerSecond: ceiling.recordsPerSecond,
+      // Records per CPU-second of the client and Cassandra together (compare with the drain's records per pipeline CPU-second).
+      recordsPerCpuSecond: ceiling.recordsPerCpuSecond,
+      records: ceiling.records,
+      source: full ? 'full run at the best sweep concurrency' : 'best sweep point',
+    },
   };
 }
 
@@ -227,6 +235,7 @@ export function ceilingMarkdown(result, { drain, command }) {
     p.cores.cassandra,
     p.cores.client,
     p.cores.machine,
+    p.recordsPerCpuSecond?.toLocaleString('en-US'),
     p.failed,
   ]);
   const lines = [
@@ -236,13 +245,13 @@ export function ceilingMarkdown(result, { drain, command }) {
     '',
     `Sweep (${formatNumber(result.params.sweepRecords)} records per point, a fresh table each):`,
     '',
-    mdTable(['concurrency', 'records/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'Cassandra cores', 'client cores', 'machine cores', 'failed'], rows),
+    mdTable(['concurrency', 'records/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'Cassandra cores', 'client cores', 'machine cores', 'records per CPU-s (client + Cassandra)', 'failed'], rows),
     '',
   ];
   if (result.full) {
     const f = result.full;
     lines.push(
-      `Full run, ${formatNumber(f.records)} records at concurrency ${f.concurrency}: **${f.recordsPerSecond.toLocaleString('en-US')} records/s** (p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms; Cassandra ${f.cores.cassandra} cores, client ${f.cores.client}, machine ${f.cores.machine}; rows ${f.rows}).`,
+      `Full run, ${formatNumber(f.records)} records at concurrency ${f.concurrency}: **${f.recordsPerSecond.toLocaleString('en-US')} records/s** (p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms; Cassandra ${f.cores.cassandra} cores, client ${f.cores.client}, machine ${f.cores.machine}; ${f.recordsPerCpuSecond?.toLocaleString('en-US')} records per CPU-s; rows ${f.rows}).`,
       '',
     );
   }
@@ -255,8 +264,11 @@ export function ceilingMarkdown(result, { drain, command }) {
     );
   }
   if (drain) {
+    const perCpu = drain.drain.recordsPerPipelineCpuSecond && result.best.recordsPerCpuSecond ? Math.round((drain.drain.recordsPerPipelineCpuSecond / result.best.recordsPerCpuSecond) * 100) : undefined;
     lines.push(
-      `Stream-processor drain (${drain.date}, ${formatNumber(drain.params.records)} records): ${drain.drain.sustainedRecordsPerSecond.toLocaleString('en-US')} records/s = **${Math.round((drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond) * 100)} % of the ceiling**.`,
+      `Stream-processor drain (${drain.date}, ${formatNumber(drain.params.records)} records): ${drain.drain.sustainedRecordsPerSecond.toLocaleString('en-US')} records/s = **${Math.round((drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond) * 100)} % of the ceiling**${perCpu ? `; per CPU-second (processor + Cassandra + Kafka vs client + Cassandra): ${perCpu} %` : ''}.`,
+      '',
+      'On a machine whose cores Cassandra, Kafka, the client and other work share, both rates follow the CPU they got; the per-CPU-second share factors that out.',
       '',
     );
   } else {

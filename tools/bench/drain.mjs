@@ -162,6 +162,7 @@ export async function runDrain(config) {
     const batches = writeBuckets.at(-1)?.count ?? 0;
     const workCpuS = processorCpuAtDone !== undefined && cpuAtFirstRow !== undefined ? processorCpuAtDone - cpuAtFirstRow : undefined;
     const totalCpuS = processorCpuAtDone;
+    const pipelineCores = ['processor', 'cassandra', 'kafka'].reduce((n, k) => n + (resources.processes[k]?.cores ?? 0), 0);
     const windows = rollingRates(series, 5);
     const peakRate = windows.length > 0 ? Math.max(...windows) : records / drainS;
     result = {
@@ -176,6 +177,8 @@ export async function runDrain(config) {
         sustainedRecordsPerSecond: Math.round(records / drainS),
         overallRecordsPerSecond: Math.round(records / doneS),
         peak5sRecordsPerSecond: Math.round(peakRate),
+        // Records per CPU-second of the processor, Cassandra and Kafka together: the rate with the other work on the machine factored out.
+        recordsPerPipelineCpuSecond: pipelineCores > 0 ? Math.round(records / drainS / pipelineCores) : undefined,
         writtenCounter: written,
         deadLettered,
         writeBatches: batches,
@@ -293,6 +296,7 @@ export function drainMarkdown(result, { ceiling, command }) {
     ['drain time (first row → lag 0)', `${d.seconds} s`],
     ['overall rate (process start → lag 0)', `${d.overallRecordsPerSecond.toLocaleString('en-US')} records/s`],
     ['best 5 s window', `${d.peak5sRecordsPerSecond.toLocaleString('en-US')} records/s`],
+    ['records per pipeline CPU-second (processor + Cassandra + Kafka)', d.recordsPerPipelineCpuSecond?.toLocaleString('en-US') ?? '–'],
     ['time to first row (process start)', `${result.startup.firstRowS} s (HTTP live ${result.startup.liveS} s, ready ${result.startup.readyS ?? '–'} s)`],
     ['rows in Cassandra at the end', `${result.final.rows.toLocaleString('en-US')} (${result.final.countMatches ? 'matches' : '**does not match**'})`],
     ['dead-lettered / batch retries', `${d.deadLettered} / ${d.retries}`],
@@ -303,7 +307,12 @@ export function drainMarkdown(result, { ceiling, command }) {
     ['CPU while draining (cores)', `processor ${p('processor')?.cores ?? '–'}, Cassandra ${p('cassandra')?.cores ?? '–'}, Kafka ${p('kafka')?.cores ?? '–'}, bench ${p('bench')?.cores ?? '–'}, other processes ${r.otherCores ?? '–'}; whole machine ${r.machineBusyCores} of ${result.machine.cores}`],
   ];
   if (result.load) rows.push(['preload (kafka lib producer)', `${result.load.recordsPerSecond.toLocaleString('en-US')} records/s (${result.load.seconds} s, ${result.load.megabytes} MB)`]);
-  if (ceiling) rows.push(['share of the Cassandra ceiling', `${Math.round((d.sustainedRecordsPerSecond / ceiling.recordsPerSecond) * 100)} % of ${ceiling.recordsPerSecond.toLocaleString('en-US')} records/s (ceiling run ${ceiling.date})`]);
+  if (ceiling) {
+    rows.push(['share of the Cassandra ceiling', `${Math.round((d.sustainedRecordsPerSecond / ceiling.recordsPerSecond) * 100)} % of ${ceiling.recordsPerSecond.toLocaleString('en-US')} records/s (ceiling run ${ceiling.date})`]);
+    if (ceiling.recordsPerCpuSecond && d.recordsPerPipelineCpuSecond) {
+      rows.push(['share of the ceiling per CPU-second', `${Math.round((d.recordsPerPipelineCpuSecond / ceiling.recordsPerCpuSecond) * 100)} % (${d.recordsPerPipelineCpuSecond.toLocaleString('en-US')} vs ${ceiling.recordsPerCpuSecond.toLocaleString('en-US')} records per CPU-s)`]);
+    }
+  }
   const env = Object.entries(result.params.processorEnv);
   return [
     '# Drain benchmark',
@@ -334,7 +343,7 @@ async function main() {
   };
   const result = await runDrain(config);
   const ceilingResult = readResult('ceiling', opts);
-  const ceiling = ceilingResult?.best ? { recordsPerSecond: ceilingResult.best.recordsPerSecond, date: ceilingResult.date } : undefined;
+  const ceiling = ceilingResult?.best ? { recordsPerSecond: ceilingResult.best.recordsPerSecond, recordsPerCpuSecond: ceilingResult.best.recordsPerCpuSecond, date: ceilingResult.date } : undefined;
   if (ceiling) result.shareOfCeiling = round(result.drain.sustainedRecordsPerSecond / ceiling.recordsPerSecond);
   const command = `node tools/bench/drain.mjs ${process.argv.slice(2).join(' ')}`.trim();
   writeResults('drain', { result, markdown: drainMarkdown(result, { ceiling, command }), svg: drainChart(result, ceiling?.recordsPerSecond) }, opts);

@@ -138,7 +138,8 @@ export async function runLatency(config) {
   const machine = machineInfo(stack);
   const fixed = config.rates;
   const knee = config.knee ? [10_000, 15_000, 20_000, 25_000, 30_000, 40_000].filter((r) => r <= config.maxRate && r > Math.max(...fixed)) : [];
-  const warmup = { rate: Math.min(1000, Math.min(...fixed)), seconds: config.smoke ? 2 : 3 };
+  // JIT, connections and prepared statements warm up first: the first seconds after start are slow.
+  const warmup = { rate: Math.min(1000, Math.min(...fixed)), seconds: config.smoke ? 3 : 5 };
   const source = new RecordSource(log);
   await source.ensure(Math.ceil(warmup.rate * warmup.seconds + fixed.reduce((n, r) => n + r * config.seconds, 0)));
   const suffix = runSuffix();

@@ -41,7 +41,8 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
   });
 
   it('logs in, sees the runs, triggers a run, sees it succeed with its counts and the pipeline healthy, and saves a screenshot', async () => {
-    const app = stack!.orchestrator;
+    if (!stack) throw new Error('the stack did not start');
+    const app = stack.orchestrator;
     // One run already in the history, through the API.
     const { body: earlier } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 1000, seed: 'browser-earlier' } });
     await waitForRun(() => app, earlier.id, ['success'], 60_000);
