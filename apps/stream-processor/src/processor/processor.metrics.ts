@@ -9,9 +9,11 @@ import type { StreamProcessor } from './stream-processor';
 export function registerProcessorMetrics(registry: Registry, processor: StreamProcessor): void {
   const consumed = new Counter({ name: 'userstream_processor_records_consumed_total', help: 'Records handed to the writer (decoded)', registers: [registry] });
   const written = new Counter({ name: 'userstream_processor_records_written_total', help: 'Records written to Cassandra', registers: [registry] });
-  const deadLettered = new Counter({
-    name: 'userstream_processor_records_dead_lettered_total',
-    help: 'Records sent to the dead-letter topic',
+  // Unlabelled so it reads 0 from the start; the labelled one says why records were dead-lettered.
+  const deadLettered = new Counter({ name: 'userstream_processor_records_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
+  const deadLetterReasons = new Counter({
+    name: 'userstream_processor_dead_letters_total',
+    help: 'Records sent to the dead-letter topic, by pipeline stage and error code',
     labelNames: ['stage', 'code'],
     registers: [registry],
   });
@@ -35,7 +37,10 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
 
   const kafka = processor.kafka.events;
   kafka.on('kafka.batch_handled', (e) => consumed.inc(e.records));
-  kafka.on('kafka.record_dead_lettered', (e) => deadLettered.inc({ stage: e.stage, code: e.code }));
+  kafka.on('kafka.record_dead_lettered', (e) => {
+    deadLettered.inc();
+    deadLetterReasons.inc({ stage: e.stage, code: e.code });
+  });
   kafka.on('kafka.handler_retry', () => retries.inc());
   kafka.on('kafka.offsets_committed', () => commits.inc());
   kafka.on('kafka.consumer_paused', (e) => e.reason === 'retry' && paused.set(1));
