@@ -190,7 +190,7 @@ export async function runDrain(config) {
       resources: {
         ...resources,
         // CPU of everything else on the machine (other users' work): noise to read the numbers against.
-        otherCores: round(resources.machineBusyCores - Object.values(resources.processes).reduce((n, p) => n + p.cores, 0)),
+        otherCores: Math.max(0, Number((resources.machineBusyCores - Object.values(resources.processes).reduce((n, p) => n + p.cores, 0)).toFixed(2))),
         processor: {
           peakRssMb: processorProc ? Math.round(processorProc.hwmMb) : undefined,
           cpuS: round(totalCpuS),

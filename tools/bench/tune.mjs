@@ -72,7 +72,7 @@ async function main() {
           meanBatchMs: result.drain.meanBatchMs,
           commits: result.drain.commits,
           cores: { processor: p.processor?.cores, cassandra: p.cassandra?.cores, kafka: p.kafka?.cores, bench: p.bench?.cores, machine: result.resources.machineBusyCores },
-          otherCores: round(result.resources.machineBusyCores - ['processor', 'cassandra', 'kafka', 'bench'].reduce((n, k) => n + (p[k]?.cores ?? 0), 0)),
+          otherCores: Math.max(0, Number((result.resources.machineBusyCores - ['processor', 'cassandra', 'kafka', 'bench'].reduce((n, k) => n + (p[k]?.cores ?? 0), 0)).toFixed(2))),
           recordsPerPipelineCpuS: result.drain.recordsPerPipelineCpuSecond,
           processorCpuSPer1k: result.resources.processor.workCpuSPer1kRecords,
           rowsMatch: result.final.countMatches,
@@ -91,7 +91,7 @@ async function main() {
     return {
       label: c.label,
       env: c.env,
-      medianRecordsPerSecond: rates[Math.floor(rates.length / 2)],
+      medianRecordsPerSecond: rates.length % 2 === 1 ? rates[(rates.length - 1) / 2] : Math.round((rates[rates.length / 2 - 1] + rates[rates.length / 2]) / 2),
       rates,
       processorCores: avg((r) => r.cores.processor),
       cassandraCores: avg((r) => r.cores.cassandra),
