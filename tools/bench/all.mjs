@@ -5,8 +5,10 @@
 // the exit code is 1 when any failed.
 //
 //   node tools/bench/all.mjs [--smoke] [--records N] [--no-build] [--only drain,ceiling] [--out DIR]
+//        [--env KEY=VALUE ...]
 //
-// --records applies to drain, ceiling and ingest. Without --no-build the
+// --records applies to drain, ceiling and ingest; --env (stream-processor
+// settings) to drain and latency. Without --no-build the
 // workspace is built first (npx nx run-many -t build; cached when unchanged).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -117,9 +119,16 @@ async function main() {
   if (opts.bool('smoke')) common.push('--smoke');
   if (opts.has('out')) common.push(`--out=${opts.string('out')}`);
   const passRecords = opts.has('records') ? [`--records=${opts.string('records')}`] : [];
+  // --env KEY=VALUE settings are for the stream-processor: passed to drain and latency.
+  const passEnv = Object.entries(opts.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const statuses = [];
   for (const name of BENCHMARKS.filter((n) => only.includes(n))) {
-    const args = [join(HERE, `${name}.mjs`), ...common, ...(['drain', 'ceiling', 'ingest'].includes(name) ? passRecords : [])];
+    const args = [
+      join(HERE, `${name}.mjs`),
+      ...common,
+      ...(['drain', 'ceiling', 'ingest'].includes(name) ? passRecords : []),
+      ...(['drain', 'latency'].includes(name) ? passEnv : []),
+    ];
     console.log(`\n==> node ${args.map((a) => a.replace(REPO_ROOT, '')).join(' ')}`);
     const started = performance.now();
     const code = await run(process.execPath, args);

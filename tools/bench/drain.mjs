@@ -61,51 +61,53 @@ export async function runDrain(config) {
   const admin = client.admin();
   const cql = await connectClient();
 
+  const keyspace = `bench_drain_${suffix}`;
+  const groupId = `bench-drain-${suffix}`;
   let topic = config.topic;
   let load;
   let ownTopic = false;
-  if (topic) {
-    const size = await topicSize(admin, topic);
-    if (size < records) throw new Error(`topic ${topic} holds ${size} records, fewer than --records ${records}`);
-    if (size !== records) throw new Error(`topic ${topic} holds ${size} records; pass --records ${size}`);
-  } else {
-    ({ topic, load } = await preloadTopic({ records, partitions, log }));
-    ownTopic = true;
-  }
-
-  const keyspace = `bench_drain_${suffix}`;
-  const groupId = `bench-drain-${suffix}`;
-  const appEnv = {
-    KAFKA_TOPIC: topic,
-    KAFKA_GROUP_ID: groupId,
-    CASSANDRA_KEYSPACE: keyspace,
-    ...config.env,
-  };
-  const sampler = new ProcessSampler({ kafka: stack.kafkaPid, cassandra: stack.cassandraPid, bench: process.pid }, { intervalMs: 1000 });
-  log(`starting the stream-processor (group ${groupId}, keyspace ${keyspace}${Object.keys(config.env ?? {}).length ? `, ${Object.entries(config.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}) ...`);
-  const t0 = performance.now();
-  const proc = await startApp('stream-processor', { env: appEnv, cpuProfileDir: config.cpuProfileDir });
-  sampler.add('processor', proc.pid);
-  const liveS = (performance.now() - t0) / 1000;
-  const at = () => (performance.now() - t0) / 1000;
-
-  const series = [];
-  let readyS;
-  let firstRowS;
-  let doneS;
-  let written = 0;
-  let deadLettered = 0;
-  let lastLag = records;
-  let lastLagAt = -Infinity;
-  let lastProgressAt = at();
-  let lastWritten = 0;
-  let prevPollWritten = 0;
-  let lastT = at();
-  let cpuAtFirstRow;
-  let processorCpuAtDone;
-  const stallTimeoutS = config.stallTimeoutS ?? 120;
+  let sampler;
+  let proc;
   let result;
   try {
+    if (topic) {
+      const size = await topicSize(admin, topic);
+      if (size < records) throw new Error(`topic ${topic} holds ${size} records, fewer than --records ${records}`);
+      if (size !== records) throw new Error(`topic ${topic} holds ${size} records; pass --records ${size}`);
+    } else {
+      ({ topic, load } = await preloadTopic({ records, partitions, log }));
+      ownTopic = true;
+    }
+
+    const appEnv = {
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: groupId,
+      CASSANDRA_KEYSPACE: keyspace,
+      ...config.env,
+    };
+    sampler = new ProcessSampler({ kafka: stack.kafkaPid, cassandra: stack.cassandraPid, bench: process.pid }, { intervalMs: 1000 });
+    log(`starting the stream-processor (group ${groupId}, keyspace ${keyspace}${Object.keys(config.env ?? {}).length ? `, ${Object.entries(config.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}) ...`);
+    const t0 = performance.now();
+    proc = await startApp('stream-processor', { env: appEnv, cpuProfileDir: config.cpuProfileDir });
+    sampler.add('processor', proc.pid);
+    const liveS = (performance.now() - t0) / 1000;
+    const at = () => (performance.now() - t0) / 1000;
+
+    const series = [];
+    let readyS;
+    let firstRowS;
+    let doneS;
+    let written = 0;
+    let deadLettered = 0;
+    let lastLag = records;
+    let lastLagAt = -Infinity;
+    let lastProgressAt = at();
+    let lastWritten = 0;
+    let prevPollWritten = 0;
+    let lastT = at();
+    let cpuAtFirstRow;
+    let processorCpuAtDone;
+    const stallTimeoutS = config.stallTimeoutS ?? 120;
     for (;;) {
       if (proc.child.exitCode !== null) throw new Error(`stream-processor exited with code ${proc.child.exitCode}:\n${proc.output().slice(-3000)}`);
       const t = at();
@@ -203,13 +205,13 @@ export async function runDrain(config) {
       cpuSeries: sampler.samples,
     };
   } catch (error) {
-    sampler.stop();
-    await stopApp(proc, { timeoutMs: 30_000 }).catch(() => undefined);
+    sampler?.stop();
+    if (proc) await stopApp(proc, { timeoutMs: 30_000 }).catch(() => undefined);
     throw error;
   } finally {
     if (!config.keep) {
       await dropKeyspace(cql, keyspace).catch((e) => log(`could not drop keyspace ${keyspace}: ${e.message}`));
-      if (ownTopic) await deleteTopics(client, [topic]).catch(() => undefined);
+      if (ownTopic && topic) await deleteTopics(client, [topic]).catch(() => undefined);
     }
     await admin.close();
     await cql.shutdown();

@@ -147,11 +147,17 @@ export async function runLatency(config) {
   const keyspace = `bench_latency_${suffix}`;
   const groupId = `bench-latency-${suffix}`;
   const client = kafkaClient();
-  await createTopic(client, topic, config.partitions);
   const admin = client.admin();
-  const cql = await connectClient();
   const producer = client.producer({ batchSize: 500, maxInFlightSends: 8 });
-  await producer.connect();
+  let cql;
+  const cleanupStores = async () => {
+    if (!config.keep) {
+      if (cql) await dropKeyspace(cql, keyspace).catch(() => undefined);
+      await deleteTopics(client, [topic]).catch(() => undefined);
+    }
+    await admin.close().catch(() => undefined);
+    await cql?.shutdown().catch(() => undefined);
+  };
   const produced = new Map();
   const steps = [];
   const lagSeries = [];
@@ -159,7 +165,11 @@ export async function runLatency(config) {
   const t0 = Date.now();
   let proc;
   let producedTotal = 0;
+  let failure;
   try {
+    await createTopic(client, topic, config.partitions);
+    cql = await connectClient();
+    await producer.connect();
     proc = await startApp('stream-processor', { env: { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: groupId, CASSANDRA_KEYSPACE: keyspace, ...config.env } });
     sampler.add('processor', proc.pid);
     await waitReady(proc);
@@ -238,12 +248,18 @@ export async function runLatency(config) {
         steps.push(await runStep(mid, config.kneeSeconds, 'knee'));
       }
     }
+  } catch (error) {
+    failure = error;
   } finally {
     await source.close().catch(() => undefined);
     await producer.close({ timeoutMs: 10_000 }).catch(() => undefined);
     if (proc) await stopApp(proc).catch((e) => log(`stopping the processor: ${e.message}`));
   }
   const resources = sampler.stop();
+  if (failure) {
+    await cleanupStores();
+    throw failure;
+  }
 
   log('reading write times back from Cassandra ...');
   const histograms = steps.map(() => microsHistogram());
@@ -267,12 +283,7 @@ export async function runLatency(config) {
       (perSecond[second] ??= []).push(us / 1000);
     });
   } finally {
-    if (!config.keep) {
-      await dropKeyspace(cql, keyspace).catch(() => undefined);
-      await deleteTopics(client, [topic]).catch(() => undefined);
-    }
-    await admin.close();
-    await cql.shutdown();
+    await cleanupStores();
   }
   steps.forEach((s, i) => {
     s.latencyMs = summarize(histograms[i]);

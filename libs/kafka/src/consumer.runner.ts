@@ -297,8 +297,9 @@ export class ConsumerRunner<T> {
         retries: retry.retries,
         initialRetryTime: retry.initialRetryTimeMs,
         maxRetryTime: retry.maxRetryTimeMs,
-        // kafkajs asks this after a retriable crash: restart while running, not while starting or stopping.
-        restartOnFailure: async () => this.stateValue === 'running',
+        // kafkajs asks this after a retriable crash: restart while starting or running, never while stopping.
+        // (A broker that has just started answers "coordinator is loading" for a while.)
+        restartOnFailure: async () => this.stateValue === 'running' || this.stateValue === 'starting',
       },
     });
   }
@@ -536,7 +537,7 @@ export class ConsumerRunner<T> {
   private onCrash(payload: { error: Error; restart: boolean }): void {
     const error = wrapKafkaError(payload.error, `consumer of group ${this.options.groupId} crashed`, 'KAFKA_CONSUMER_FAILED');
     this.client.events.emit('kafka.consumer_crashed', { groupId: this.options.groupId, error, restart: payload.restart });
-    if (this.onStartCrash) {
+    if (this.onStartCrash && !payload.restart) {
       this.onStartCrash(error);
       return;
     }

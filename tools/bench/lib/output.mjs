@@ -61,15 +61,22 @@ export function round(value, digits = 3) {
   return Number(value.toPrecision(digits));
 }
 
-/** Runs `main` and turns a failure into a message and exit code 1. */
+/**
+ * Runs `main` and turns a failure into a message and exit code 1. A client
+ * left open by a failure must not keep the process (and all.mjs) waiting:
+ * it exits anyway a few seconds later.
+ */
 export function runMain(main) {
+  const exitSoon = (ms) => setTimeout(() => process.exit(process.exitCode ?? 0), ms).unref();
   main().then(
     () => {
       process.exitCode = process.exitCode ?? 0;
+      exitSoon(15_000);
     },
     (error) => {
       console.error(`\nbenchmark failed: ${error?.stack ?? error}`);
       process.exitCode = 1;
+      exitSoon(5_000);
     },
   );
 }
