@@ -74,7 +74,8 @@ export class StreamProcessor {
       consistency: config.consistency as 'LOCAL_QUORUM',
       write: {
         tables: config.tables as TableKind[],
-        concurrency: config.writeConcurrency,
+        // The sink bounds each writeBatch call; partitions are written in parallel, so split the instance's budget.
+        concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently)),
         ttlSeconds: config.ttlSeconds,
         timestampFromIngestedAt: config.timestampFromIngestedAt,
       },
