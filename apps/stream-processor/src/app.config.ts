@@ -33,7 +33,7 @@ export const streamProcessorConfigSpec = {
   tables: field<string[]>({ env: 'CASSANDRA_TABLES', kind: 'list', default: ['users'], description: '`users` (all v2 fields, typed), `reference` (the reference `users_created` table), or both' }),
   usersTable: field<string>({ env: 'CASSANDRA_USERS_TABLE', kind: 'string', default: 'users', description: 'name of the v2 table' }),
   referenceTable: field<string>({ env: 'CASSANDRA_REFERENCE_TABLE', kind: 'string', default: 'users_created', description: 'name of the reference table' }),
-  writeConcurrency: field<number>({ env: 'CASSANDRA_WRITE_CONCURRENCY', kind: 'int', min: 1, max: 4096, default: 64, description: 'rows in flight per processor instance, shared by the partitions it handles at once (more only adds queueing in Cassandra)' }),
+  writeConcurrency: field<number>({ env: 'CASSANDRA_WRITE_CONCURRENCY', kind: 'int', min: 1, max: 4096, default: 512, description: 'rows in flight per processor instance, shared evenly by the partitions it handles at once' }),
   consistency: field<string>({ env: 'CASSANDRA_CONSISTENCY', kind: 'enum', values: ['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'ALL'], default: 'LOCAL_QUORUM', description: 'write consistency level' }),
   ttlSeconds: field<number>({ env: 'CASSANDRA_TTL_SECONDS', kind: 'int', min: 0, default: 0, description: 'row TTL in seconds; 0 keeps rows forever' }),
   timestampFromIngestedAt: field<boolean>({ env: 'CASSANDRA_TIMESTAMP_FROM_EVENT', kind: 'boolean', default: false, description: 'write with USING TIMESTAMP = the time ingest fetched the record, so an old replay never overwrites newer data' }),
