@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { ConfigError, type Logger } from '@userstream/core';
+import { ConfigError, retry, type Logger } from '@userstream/core';
 import { wrapKafkaError } from './kafka.errors';
 import type { KafkaClient } from './kafka.client';
 
@@ -102,13 +102,31 @@ export class KafkaAdmin {
     return this.connecting;
   }
 
+  /**
+   * Runs one admin request, again after a retriable failure: kafkajs does not
+   * retry every admin call itself, and a broker answers NOT_COORDINATOR or
+   * COORDINATOR_LOAD_IN_PROGRESS for a while after a group or the broker is
+   * new. Every operation here is safe to repeat. Spacing and attempts follow
+   * the client's `retry` options.
+   */
   private async run<T>(context: string, operation: () => Promise<T>): Promise<T> {
     await this.connect();
-    try {
-      return await operation();
-    } catch (error) {
-      throw wrapKafkaError(error, context, 'KAFKA_ADMIN_FAILED');
-    }
+    const { retries, initialRetryTimeMs, maxRetryTimeMs } = this.client.options.retry;
+    return retry(
+      async () => {
+        try {
+          return await operation();
+        } catch (error) {
+          throw wrapKafkaError(error, context, 'KAFKA_ADMIN_FAILED');
+        }
+      },
+      {
+        maxAttempts: retries + 1,
+        initialDelayMs: initialRetryTimeMs,
+        maxDelayMs: maxRetryTimeMs,
+        onRetry: ({ error, attempt, delayMs }) => this.logger.debug({ err: error, attempt, delayMs }, 'admin request failed; retrying'),
+      },
+    );
   }
 
   /** True when the topic exists. */
