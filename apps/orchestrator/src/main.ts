@@ -41,8 +41,9 @@ async function main(): Promise<void> {
   const url = `http://${config.host}:${port}`;
   logger.info({ url, dashboard: `${url}/`, user: credentials.user }, 'orchestrator listening');
   if (credentials.generated) {
-    // Printed once, on purpose: a development convenience. Production refuses to start without ORCHESTRATOR_PASSWORD.
-    logger.warn({ user: credentials.user, generatedPassword: credentials.password }, 'ORCHESTRATOR_PASSWORD is not set: generated a password for this process');
+    // Printed once, on stderr only, never into the (shipped, aggregated) JSON log: a development
+    // convenience. Production refuses to start without ORCHESTRATOR_PASSWORD.
+    logger.warn({ user: credentials.user }, 'ORCHESTRATOR_PASSWORD is not set: generated a password for this process (printed on stderr)');
     process.stderr.write(`\norchestrator dashboard: ${url}/\n  user: ${credentials.user}\n  password: ${credentials.password} (generated; set ORCHESTRATOR_PASSWORD to choose one)\n\n`);
   } else {
     process.stderr.write(`orchestrator dashboard: ${url}/ (user ${credentials.user})\n`);

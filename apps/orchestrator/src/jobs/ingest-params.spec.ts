@@ -22,8 +22,9 @@ describe('resolveIngestParams', () => {
   });
 
   it.each([
-    [{ records: 0 }, 'params.records: must be an integer from 1 to 100000000 (got 0)'],
+    [{ records: 0 }, 'params.records: must be an integer from 1 to 10000000 (got 0)'],
     [{ records: 1.5 }, 'params.records: must be an integer'],
+    [{ records: 10_000_001 }, 'params.records: must be an integer from 1 to 10000000 (got 10000001)'],
     [{ durationSeconds: '60' }, 'params.durationSeconds: must be a number of seconds'],
     [{ rate: -1 }, 'params.rate: must be a number of records per second above 0'],
     [{ seed: 'a b' }, 'params.seed: must be 1-100 letters'],
