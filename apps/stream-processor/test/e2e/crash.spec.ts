@@ -1,7 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
-import { connectCassandra, dropKeyspace, mockIds, readIds, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
+import { connectCassandra, dropKeyspace, metricValue, mockIds, readIds, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
 import { waitFor } from '@userstream/core';
 
 jest.setTimeout(300_000);
@@ -64,17 +64,18 @@ describe('end to end with processor crashes', () => {
     const run = await startRun(ingest, { records: 20_000, seed, pageSize: 1000, rate: 2000 });
     await rowsAtLeast(names.keyspace, 4000);
     // Both instances must have had partitions: each reports written records in its metrics.
-    const written = async (p: AppProcess) => {
-      const text = await (await fetch(`${p.url}/metrics`)).text();
-      return Number(/^userstream_processor_records_written_total (\d+)/m.exec(text)?.[1] ?? 0);
-    };
+    const written = (p: AppProcess) => metricValue(p, 'userstream_processor_records_written_total');
     await waitFor(async () => ((await written(first)) > 0 && (await written(second)) > 0) || undefined, { timeoutMs: 60_000, description: 'both instances writing' });
 
+    const secondWrittenAtKill = await written(second);
     await second.stop('SIGKILL');
     const finished = await waitRunFinished(ingest, run.id);
     expect(finished.counts.acknowledged).toBe(20_000);
     const ids = await waitForRowCount(cassandra, names.keyspace, 20_000);
     expect(new Set(ids)).toEqual(new Set(mockIds(seed, 1, 20, 1000)));
     expect(first.child.exitCode).toBeNull();
+    // The survivor took over the killed instance's partitions: together with what the killed one wrote
+    // before it died (at most what it reported last, plus the batches in flight), it wrote every row.
+    expect(await written(first)).toBeGreaterThanOrEqual(20_000 - secondWrittenAtKill - 2000);
   });
 });

@@ -53,6 +53,13 @@ export function startProcessor(names: Names, env: Record<string, string> = {}): 
   });
 }
 
+/** One label-less counter or gauge of an app's /metrics (0 when absent). */
+export async function metricValue(app: AppProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
 /** The ingest run status as GET /runs/:id returns it. */
 export interface RunStatus {
   id: string;
