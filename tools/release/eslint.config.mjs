@@ -1,18 +1,2 @@
-import baseConfig from '../../eslint.config.mjs';
-
-export default [
-  ...baseConfig,
-  {
-    // The release tests use the dev tools (the mock API), a type:tool project like this one.
-    files: ['**/*.ts'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:lib'] }],
-        },
-      ],
-    },
-  },
-];
+// A type:tool project: the root config's constraints (tools may use tools and libraries, never apps) apply as they are.
+export { default } from '../../eslint.config.mjs';

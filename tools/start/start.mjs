@@ -126,18 +126,39 @@ async function main() {
   await Promise.all(APPS.map((app) => waitReady(app)));
   say('All apps are ready.');
 
-  const res = await fetch(`http://127.0.0.1:${APPS[0].port}/runs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ durationSeconds: runSeconds }),
-  });
-  const run = await res.json();
-  if (!res.ok) throw new Error(`starting the first run failed: ${run.message ?? res.status}`);
-  say(`Streaming users for ${runSeconds} s (ingest run ${run.id}).`);
+  await startFirstRun({ user, password });
   if (withOrchestrator) {
     say(`Dashboard: http://127.0.0.1:${APPS[2].port}/  (user ${user}, password ${process.env.ORCHESTRATOR_PASSWORD ? '<from ORCHESTRATOR_PASSWORD>' : password})`);
   }
   say('Press Ctrl-C to stop.');
+}
+
+/**
+ * The first streaming run. With the orchestrator it is a trigger of the
+ * reference job, so it is recorded, retried and shown on the dashboard like a
+ * scheduled one; without it, an ingest run started directly.
+ */
+async function startFirstRun({ user, password }) {
+  const params = { durationSeconds: runSeconds };
+  if (withOrchestrator) {
+    const res = await fetch(`http://127.0.0.1:${APPS[2].port}/api/jobs/user_data_kafka_stream/trigger`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      body: JSON.stringify({ params }),
+    });
+    const run = await res.json();
+    if (!res.ok) throw new Error(`triggering the first run failed: ${run.message ?? res.status}`);
+    say(`Streaming users for ${runSeconds} s (orchestrator run ${run.id} of job user_data_kafka_stream; the dashboard follows it).`);
+    return;
+  }
+  const res = await fetch(`http://127.0.0.1:${APPS[0].port}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+  const run = await res.json();
+  if (!res.ok) throw new Error(`starting the first run failed: ${run.message ?? res.status}`);
+  say(`Streaming users for ${runSeconds} s (ingest run ${run.id}).`);
 }
 
 main().catch(async (error) => {
