@@ -45,10 +45,19 @@ export default [
         'error',
         {
           allow: [],
+          // The same direction as the sources, with the dev tools allowed on top: a test may start the
+          // mock API, but a kafka spec still may not reach into cassandra-sink.
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:tool', 'type:lib'] },
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['type:tool'] },
+            { sourceTag: 'scope:schema', onlyDependOnLibsWithTags: ['scope:core', 'type:tool'] },
+            { sourceTag: 'scope:source', onlyDependOnLibsWithTags: ['scope:core', 'type:tool'] },
+            { sourceTag: 'scope:transport', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'type:tool'] },
+            { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:source', 'scope:transport', 'type:tool'] },
+            { sourceTag: 'scope:stream-processor', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport', 'type:tool'] },
+            { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport', 'type:tool'] },
           ],
         },
       ],
