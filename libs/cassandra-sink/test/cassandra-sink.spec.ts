@@ -187,6 +187,24 @@ describe('CassandraSink against Cassandra', () => {
     }
   });
 
+  it('in a mixed batch, names the one record Cassandra itself refuses and writes the others', async () => {
+    const sink = await openSink('oversized');
+    const records: UserRecordV2[] = Array.from({ length: 20 }, (_, n) => makeRecord(n));
+    // Valid for the record's types, refused by the server: a request over the native protocol's
+    // 16 MiB limit. The connection stays usable, so the records after it are written.
+    records[7] = { ...records[7], picture: `https://example.org/${'x'.repeat(17 * 1024 * 1024)}` } as UserRecordV2;
+
+    const result = await sink.writeBatch(records);
+
+    const failed = result.results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.index)).toEqual([7]);
+    expect(failed[0]).toMatchObject({ retriable: false, attempts: 1 });
+    if (failed[0]?.status === 'failed') expect(failed[0].error.message).toMatch(/^writing record 7 to oversized_users: .*too big/i);
+    expect(result).toMatchObject({ written: 19, failed: 1, retriableFailures: 0 });
+    await expect(sink.countRows('users')).resolves.toBe(19);
+    expect(await selectOne('oversized_users', records[7]?.id as string, 'id')).toBeUndefined();
+  });
+
   it('retries transient failures with backoff until every record is written', async () => {
     // One request per connection and 16 records in flight: the driver refuses most requests as
     // "all connections busy" (retriable), a real transient failure the sink has to ride out.
