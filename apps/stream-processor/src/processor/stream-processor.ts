@@ -2,6 +2,7 @@ import {
   ConsumerRunner,
   createSchemaRegistry,
   KafkaClient,
+  type KafkaAdmin,
   userRecordDecoder,
   type DecodedUserValue,
   type HandlerBatch,
@@ -33,6 +34,8 @@ export class StreamProcessor {
   readonly sink: CassandraSink;
   readonly events = new TypedEmitter<ProcessorEvents>();
   private runner?: ConsumerRunner<DecodedUserValue>;
+  /** For readiness only: a metadata request that proves a broker answers now. */
+  private probeAdmin?: KafkaAdmin;
   private readonly codec: UserCodec;
   private readonly logger: Logger;
   private readonly stopController = new AbortController();
@@ -166,11 +169,17 @@ export class StreamProcessor {
     return writeUserBatch(this.sink, batch, this.events);
   }
 
-  /** Readiness: the group is joined and Cassandra answers. */
+  /**
+   * Readiness, Kafka side: the consumer runs in its group and a broker answers
+   * a metadata request now (a consumer between fetches may not have noticed a
+   * broker that went away yet).
+   */
   async checkKafka(): Promise<void> {
     if (this.statusValue.state !== 'running' || this.runner?.state !== 'running') {
       throw new Error(this.statusValue.waitingFor ?? `consumer is ${this.runner?.state ?? 'not started'}`);
     }
+    this.probeAdmin ??= this.kafka.admin();
+    if (!(await this.probeAdmin.topicExists(this.config.topic))) throw new Error(`topic ${this.config.topic} does not exist`);
   }
 
   async checkCassandra(): Promise<void> {
@@ -183,6 +192,7 @@ export class StreamProcessor {
     this.stopController.abort();
     await this.starting?.catch(() => undefined);
     await this.runner?.stop();
+    await this.probeAdmin?.close();
     await this.sink.close();
     this.statusValue = { state: 'stopped' };
   }
