@@ -1,5 +1,5 @@
 import { FakeIngest } from '../../test/support/fake-ingest.server';
-import { InMemoryRunStore } from '../runs/run-store.memory';
+import { InMemoryRunStore } from '../../test/support/run-store.memory';
 import { PipelineService, PipelineSettings } from './pipeline.service';
 import { PipelineStats, type GroupPosition, type PartitionOffsets } from './pipeline.stats';
 import type { TableRowCounter } from './table-row.counter';

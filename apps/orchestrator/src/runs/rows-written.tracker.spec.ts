@@ -5,7 +5,7 @@ import { OrchestratorContext } from '../app/orchestrator.context';
 import { OrchestratorMetrics } from '../app/orchestrator.metrics';
 import { PipelineStats, type GroupPosition, type PartitionOffsets } from '../pipeline/pipeline.stats';
 import type { SchedulerEvents, SchedulerService } from '../scheduler/scheduler.service';
-import { InMemoryRunStore } from './run-store.memory';
+import { InMemoryRunStore } from '../../test/support/run-store.memory';
 import type { RunRecord } from './run.model';
 import { RowsWrittenSettings, RowsWrittenTracker } from './rows-written.tracker';
 

@@ -7,7 +7,7 @@ import { OrchestratorMetrics } from '../app/orchestrator.metrics';
 import { JobCatalog } from '../jobs/job.catalog';
 import { ParamsError, PermanentJobError, type JobContext, type JobDefinition, type JobProgress } from '../jobs/job.definition';
 import { WebhookNotifier } from '../notify/webhook.notifier';
-import { InMemoryRunStore } from '../runs/run-store.memory';
+import { InMemoryRunStore } from '../../test/support/run-store.memory';
 import type { RunRecord } from '../runs/run.model';
 import { RunStore } from '../runs/run.store';
 import { RESTART_ERROR, RunConflictError, SchedulerService, SchedulerSettings, SHUTDOWN_ERROR } from './scheduler.service';

@@ -1,6 +1,6 @@
-import { ParamsError } from '../jobs/job.definition';
-import { ACTIVE_STATES, type JobState, type RunPage, type RunRecord } from './run.model';
-import { RunStore, type ListRunsQuery } from './run.store';
+import { ParamsError } from '../../src/jobs/job.definition';
+import { ACTIVE_STATES, type JobState, type RunPage, type RunRecord } from '../../src/runs/run.model';
+import { RunStore, type ListRunsQuery } from '../../src/runs/run.store';
 
 /**
  * A {@link RunStore} in memory, for unit tests of the scheduler. Records are
