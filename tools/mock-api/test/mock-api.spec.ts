@@ -1,4 +1,4 @@
-// Golden tests of the randomuser.me mock (tools/mock-api), which the client
+// Golden tests of the randomuser.me mock, which the client
 // tests and the end-to-end tests rely on: the 1.4 shape, determinism, the
 // real API's parameter rules, and reproducible faults.
 import { createHash } from 'node:crypto';
@@ -14,7 +14,7 @@ import {
   type MockApi,
   type MockFaults,
   type MockUser,
-} from '@userstream/tools/mock-api';
+} from '../mock-api.mjs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
