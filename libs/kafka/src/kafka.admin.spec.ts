@@ -50,4 +50,11 @@ describe('KafkaAdmin requests', () => {
     await expect(admin.consumerGroupLag('g', 't')).rejects.toMatchObject({ code: 'KAFKA_ADMIN_FAILED', retriable: false });
     expect(fetchOffsets).toHaveBeenCalledTimes(1);
   });
+
+  it('pings once, without retrying, so a readiness check answers for the present', async () => {
+    const listTopics = jest.fn().mockRejectedValue(protocolError('LEADER_NOT_AVAILABLE', true));
+    const admin = adminWith({ listTopics });
+    await expect(admin.ping()).rejects.toMatchObject({ code: 'KAFKA_ADMIN_FAILED', retriable: true });
+    expect(listTopics).toHaveBeenCalledTimes(1);
+  });
 });

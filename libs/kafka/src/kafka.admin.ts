@@ -109,9 +109,16 @@ export class KafkaAdmin {
    * new. Every operation here is safe to repeat. Spacing and attempts follow
    * the client's `retry` options.
    */
-  private async run<T>(context: string, operation: () => Promise<T>): Promise<T> {
+  private async run<T>(context: string, operation: () => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
     await this.connect();
     const { retries, initialRetryTimeMs, maxRetryTimeMs } = this.client.options.retry;
+    if (options.retry === false) {
+      try {
+        return await operation();
+      } catch (error) {
+        throw wrapKafkaError(error, context, 'KAFKA_ADMIN_FAILED');
+      }
+    }
     return retry(
       async () => {
         try {
@@ -127,6 +134,16 @@ export class KafkaAdmin {
         onRetry: ({ error, attempt, delayMs }) => this.logger.debug({ err: error, attempt, delayMs }, 'admin request failed; retrying'),
       },
     );
+  }
+
+  /**
+   * Resolves when a broker answers one metadata request now, with no retry:
+   * a readiness check, which must answer for the present and never pile up
+   * retries while a broker is away. Throws KafkaError `KAFKA_ADMIN_FAILED`
+   * (or `KAFKA_CONNECT_FAILED`).
+   */
+  async ping(): Promise<void> {
+    await this.run('asking a broker for metadata', () => this.admin.listTopics(), { retry: false });
   }
 
   /** True when the topic exists. */

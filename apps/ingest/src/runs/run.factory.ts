@@ -105,7 +105,7 @@ export class RunFactory {
 
   /** Resolves when a Kafka broker answers a metadata request (the readiness check). */
   async checkKafka(): Promise<void> {
-    await this.admin.topicExists(this.config.topic);
+    await this.admin.ping();
   }
 
   private ensureTopic(): Promise<void> {

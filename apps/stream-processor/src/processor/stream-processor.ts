@@ -179,7 +179,7 @@ export class StreamProcessor {
       throw new Error(this.statusValue.waitingFor ?? `consumer is ${this.runner?.state ?? 'not started'}`);
     }
     this.probeAdmin ??= this.kafka.admin();
-    if (!(await this.probeAdmin.topicExists(this.config.topic))) throw new Error(`topic ${this.config.topic} does not exist`);
+    await this.probeAdmin.ping();
   }
 
   async checkCassandra(): Promise<void> {
