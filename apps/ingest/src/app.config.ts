@@ -33,6 +33,7 @@ export const ingestConfigSpec = {
   fetchConcurrency: field<number>({ env: 'INGEST_FETCH_CONCURRENCY', kind: 'int', min: 1, max: 32, default: 2, description: 'API requests a run keeps in flight: pages fetched ahead while it produces the current one (with a `rate`, only about 5 s of records are fetched ahead)' }),
   produceBatchSize: field<number>({ env: 'INGEST_PRODUCE_BATCH_SIZE', kind: 'int', min: 1, max: 100_000, default: 1000, description: 'records per Kafka produce request' }),
   produceInFlight: field<number>({ env: 'INGEST_PRODUCE_IN_FLIGHT', kind: 'int', min: 1, max: 64, default: 4, description: 'produce requests in flight at once (all runs together)' }),
+  kafkaOutageTimeoutMs: field<number>({ env: 'KAFKA_OUTAGE_TIMEOUT_MS', kind: 'int', min: 0, max: 86_400_000, default: 60_000, description: 'how long a run waits out a Kafka cluster it cannot reach (its status says it is waiting for Kafka) before it fails, in ms; what was acknowledged stays exact and nothing is written twice' }),
   maxActiveRuns: field<number>({ env: 'INGEST_MAX_ACTIVE_RUNS', kind: 'int', min: 1, max: 100, default: 4, description: 'runs that may be active at once; `POST /runs` answers 429 beyond it' }),
   runHistory: field<number>({ env: 'INGEST_RUN_HISTORY', kind: 'int', min: 1, max: 10_000, default: 100, description: 'finished runs kept in memory for `GET /runs`' }),
 };

@@ -76,7 +76,7 @@ describe('ingest run API on Kafka with the mock API', () => {
     const id = posted.body['id'] as string;
 
     const status = await waitForEnd(app, id);
-    expect(status).toMatchObject({ state: 'succeeded', counts: { pagesFetched: 1, fetched: 5000, valid: 5000, invalid: 0, produced: 5000, acknowledged: 5000 } });
+    expect(status).toMatchObject({ state: 'succeeded', counts: { pagesFetched: 1, fetched: 5000, valid: 5000, invalid: 0, discarded: 0, produced: 5000, acknowledged: 5000 } });
     expect(status.cursor).toEqual({ seed: 'integration', startPage: 1, nextPage: 2 });
     expect(status.errors).toEqual([]);
     expect(status.offsets?.topic).toBe(topic);

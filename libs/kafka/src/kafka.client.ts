@@ -1,4 +1,4 @@
-import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { componentLogger, TypedEmitter, type Logger } from '@userstream/core';
 import { resolveConnectionOptions, type KafkaConnectionOptions, type ResolvedConnectionOptions } from './connection.options';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer.runner';
@@ -32,6 +32,9 @@ export class KafkaClient {
   readonly events = new TypedEmitter<KafkaEvents>();
   /** The `kafka` component logger. */
   readonly logger: Logger;
+  /** The kafkajs configuration, for instances with another retry budget. */
+  private readonly config: KafkaConfig;
+  private connectionError?: { at: number; message: string };
 
   constructor(options: KafkaConnectionOptions) {
     this.options = resolveConnectionOptions(options);
@@ -49,7 +52,9 @@ export class KafkaClient {
         maxRetryTime: this.options.retry.maxRetryTimeMs,
       },
       logLevel: toKafkaLogLevel(this.options.kafkaLogLevel),
-      logCreator: kafkaLogCreator(this.logger),
+      logCreator: kafkaLogCreator(this.logger, (message) => {
+        this.connectionError = { at: Date.now(), message };
+      }),
     };
     if (this.options.ssl !== undefined) config.ssl = this.options.ssl;
     if (this.options.sasl) {
@@ -57,7 +62,27 @@ export class KafkaClient {
       const { mechanism, username, password } = this.options.sasl;
       config.sasl = { mechanism, username, password } as SASLOptions;
     }
+    this.config = config;
     this.kafka = new Kafka(config);
+  }
+
+  /**
+   * The last connection error kafkajs reported (it retries them itself), when
+   * it happened no longer than `withinMs` ago.
+   */
+  recentConnectionError(withinMs: number): { at: number; message: string } | undefined {
+    const last = this.connectionError;
+    return last && Date.now() - last.at <= withinMs ? { ...last } : undefined;
+  }
+
+  /**
+   * A kafkajs instance with this client's configuration but another retry
+   * budget. kafkajs reconnects a component's brokers with the retry of the
+   * instance that created it, so a producer that must ride out a broker
+   * restart gets an instance of its own.
+   */
+  kafkajsWithRetry(retry: RetryOptions): Kafka {
+    return new Kafka({ ...this.config, retry });
   }
 
   /** A new admin client (topics, offsets, lag). */

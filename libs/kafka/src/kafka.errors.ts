@@ -9,6 +9,7 @@ export type KafkaErrorCode =
   | 'KAFKA_CONSUMER_FAILED'
   | 'KAFKA_DEAD_LETTER_FAILED'
   | 'KAFKA_CLOSED'
+  | 'KAFKA_UNAVAILABLE'
   | 'SCHEMA_REGISTRY_FAILED';
 
 /**

@@ -17,18 +17,24 @@ export function toKafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
   return LEVELS[name];
 }
 
+/** kafkajs namespaces whose errors mean "a broker cannot be reached". */
+const CONNECTION_NAMESPACES = new Set(['Connection', 'BrokerPool', 'Cluster']);
+
 /**
  * A kafkajs `logCreator` that routes kafkajs's own logs into a pino-compatible
  * logger as structured entries (`kafkajsNamespace`, and kafkajs's fields).
- * kafkajs filters by its `logLevel` before calling it.
+ * kafkajs filters by its `logLevel` before calling it. `onConnectionError`
+ * hears every connection error kafkajs logs (it retries them by itself), so a
+ * caller can say why it is waiting.
  */
-export function kafkaLogCreator(logger: Logger): logCreator {
+export function kafkaLogCreator(logger: Logger, onConnectionError?: (message: string) => void): logCreator {
   const child = logger.child({ source: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       // kafkajs puts message, timestamp and logger name beside its fields; keep the fields only.
       const entry: Record<string, unknown> = { kafkajsNamespace: namespace, ...log };
       const message = String(entry.message);
+      if (onConnectionError && level === KafkaLogLevel.ERROR && CONNECTION_NAMESPACES.has(namespace)) onConnectionError(message);
       delete entry.message;
       delete entry.timestamp;
       delete entry.logger;

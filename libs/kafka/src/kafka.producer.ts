@@ -41,6 +41,16 @@ export interface KafkaProducerOptions {
   maxInFlightRequests?: number;
   /** Let the broker auto-create unknown topics. Default false: create them with `ensureTopic`. */
   allowAutoTopicCreation?: boolean;
+  /**
+   * How long a send rides out a cluster it cannot reach (a broker restart, a
+   * network cut) before it fails with code `KAFKA_UNAVAILABLE`, in ms. kafkajs
+   * keeps reconnecting for about this long (backoff from 300 ms, at most 2 s
+   * apart, so sends resume within about 2 s of the broker's return). The
+   * idempotent producer keeps its producer id and sequence numbers across
+   * the outage, so a request the broker wrote before the cut is not written
+   * twice when it is sent again. Default 60 000.
+   */
+  outageTimeoutMs?: number;
 }
 
 interface ResolvedProducerOptions {
@@ -52,6 +62,27 @@ interface ResolvedProducerOptions {
   ackTimeoutMs: number;
   maxInFlightRequests?: number;
   allowAutoTopicCreation: boolean;
+  outageTimeoutMs: number;
+}
+
+/** Reconnect backoff of a producer: from 300 ms, doubling, at most 2 s apart. */
+const RECONNECT_INITIAL_MS = 300;
+const RECONNECT_MAX_MS = 2000;
+/** A request unanswered this long counts as waiting (normal acks take milliseconds). */
+const WAITING_AFTER_MS = 3000;
+
+/**
+ * kafkajs retry settings whose delays add up to about `windowMs`: kafkajs
+ * retries a fixed number of times, so the window becomes a count. Exported for its unit test.
+ */
+export function reconnectRetry(windowMs: number): { retries: number; initialRetryTime: number; maxRetryTime: number; multiplier: number; factor: number } {
+  let retries = 0;
+  let total = 0;
+  for (let delay = RECONNECT_INITIAL_MS; total < windowMs; delay = Math.min(delay * 2, RECONNECT_MAX_MS)) {
+    total += delay;
+    retries++;
+  }
+  return { retries, initialRetryTime: RECONNECT_INITIAL_MS, maxRetryTime: RECONNECT_MAX_MS, multiplier: 2, factor: 0.2 };
 }
 
 function resolveProducerOptions(options: KafkaProducerOptions): ResolvedProducerOptions {
@@ -65,6 +96,7 @@ function resolveProducerOptions(options: KafkaProducerOptions): ResolvedProducer
   const batchSize = int('batchSize', options.batchSize, 500, 1, 100_000);
   const maxInFlightSends = int('maxInFlightSends', options.maxInFlightSends, 4, 1, 1_000);
   const ackTimeoutMs = int('ackTimeoutMs', options.ackTimeoutMs, 30_000, 1);
+  const outageTimeoutMs = int('outageTimeoutMs', options.outageTimeoutMs, 60_000, 0, 24 * 3600_000);
   const maxInFlightRequests = idempotent
     ? int('maxInFlightRequests', options.maxInFlightRequests, 5, 1, 5)
     : options.maxInFlightRequests === undefined
@@ -87,6 +119,7 @@ function resolveProducerOptions(options: KafkaProducerOptions): ResolvedProducer
     ackTimeoutMs,
     ...(maxInFlightRequests === undefined ? {} : { maxInFlightRequests }),
     allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+    outageTimeoutMs,
   };
 }
 
@@ -116,6 +149,8 @@ export class KafkaProducer {
   private readonly logger: Logger;
   private readonly slots: Semaphore;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Start times of the requests in flight. */
+  private readonly inFlightSince = new Set<{ since: number }>();
   private connecting?: Promise<void>;
   private closed = false;
   private acknowledgedCount = 0;
@@ -128,7 +163,10 @@ export class KafkaProducer {
     this.options = resolveProducerOptions(options);
     this.logger = client.logger;
     this.slots = new Semaphore(this.options.maxInFlightSends);
-    this.producer = client.kafka.producer({
+    // Its own kafkajs instance: kafkajs reconnects with the retry budget of the instance, and
+    // this one must last the outage window, while admin calls keep failing fast.
+    const kafkajs = client.kafkajsWithRetry(reconnectRetry(this.options.outageTimeoutMs));
+    this.producer = kafkajs.producer({
       // The Java-compatible murmur2 partitioner (kafkajs's default since 2.0), named so kafkajs does not warn.
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: this.options.idempotent,
@@ -136,7 +174,9 @@ export class KafkaProducer {
       // sequence back on failure, so a later, different batch could reuse those sequence
       // numbers and be dropped by the broker as a duplicate. kafkajs's rule; backoff still
       // follows the client's retry times.
-      ...(this.options.idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER } } : {}),
+      ...(this.options.idempotent
+        ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: RECONNECT_INITIAL_MS, maxRetryTime: RECONNECT_MAX_MS } }
+        : {}),
       allowAutoTopicCreation: this.options.allowAutoTopicCreation,
       ...(this.options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: this.options.maxInFlightRequests }),
     });
@@ -155,6 +195,19 @@ export class KafkaProducer {
   /** Produce requests currently in flight. */
   get inFlight(): number {
     return this.slots.inUse;
+  }
+
+  /**
+   * Set while a produce request has gone unanswered for more than 3 s:
+   * since when, and why (kafkajs's last connection error, when there is one).
+   * The request is still being retried; it fails only after `outageTimeoutMs`.
+   */
+  waiting(): { since: number; reason: string } | undefined {
+    let oldest: number | undefined;
+    for (const entry of this.inFlightSince) if (oldest === undefined || entry.since < oldest) oldest = entry.since;
+    if (oldest === undefined || Date.now() - oldest < WAITING_AFTER_MS) return undefined;
+    const error = this.client.recentConnectionError(Date.now() - oldest);
+    return { since: oldest, reason: error ? error.message : `no acknowledgement for ${Math.round((Date.now() - oldest) / 1000)} s` };
   }
 
   /** Connects now instead of on the first send. Throws KafkaError `KAFKA_CONNECT_FAILED` (retriable). */
@@ -218,6 +271,8 @@ export class KafkaProducer {
     const task = (async () => {
       const release = await this.slots.acquire();
       const started = Date.now();
+      const entry = { since: started };
+      this.inFlightSince.add(entry);
       let bytes = 0;
       for (const m of messages) bytes += byteLength(m.key) + byteLength(m.value);
       try {
@@ -234,7 +289,7 @@ export class KafkaProducer {
         const durationMs = Date.now() - started;
         this.client.events.emitLazy('kafka.batch_produced', () => ({ topic, records: messages.length, bytes, durationMs }));
       } catch (error) {
-        const wrapped = wrapKafkaError(error, `producing ${messages.length} records to ${topic}`, 'KAFKA_PRODUCE_FAILED', { topic });
+        const wrapped = this.wrapSendError(error, topic, messages.length, started);
         const failure: SendFailure = { from, to: from + messages.length, error: wrapped as KafkaError };
         report.failures.push(failure);
         report.failed += messages.length;
@@ -249,6 +304,7 @@ export class KafkaProducer {
           message: wrapped.message,
         }));
       } finally {
+        this.inFlightSince.delete(entry);
         release();
       }
     })();
@@ -258,6 +314,22 @@ export class KafkaProducer {
     } finally {
       this.pending.delete(task);
     }
+  }
+
+  /** A send that failed because the cluster stayed unreachable gets code `KAFKA_UNAVAILABLE` and says so. */
+  private wrapSendError(error: unknown, topic: string, records: number, started: number): UserstreamError {
+    const context = `producing ${records} records to ${topic}`;
+    const waitedMs = Date.now() - started;
+    const name = (error as { name?: string } | null)?.name;
+    const unreachable = name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError' || name === 'KafkaJSConnectionError';
+    const connectionError = this.client.recentConnectionError(waitedMs + 1000);
+    if (unreachable && connectionError && waitedMs >= this.options.outageTimeoutMs / 2) {
+      return new KafkaError(
+        `${context}: Kafka unreachable for ${Math.round(waitedMs / 1000)} s, longer than the outage bound of ${Math.round(this.options.outageTimeoutMs / 1000)} s (last error: ${connectionError.message})`,
+        { code: 'KAFKA_UNAVAILABLE', retriable: true, cause: error, details: { topic, waitedMs } },
+      );
+    }
+    return wrapKafkaError(error, context, 'KAFKA_PRODUCE_FAILED', { topic });
   }
 
   /** Resolves when every request in flight has been acknowledged or has failed. */

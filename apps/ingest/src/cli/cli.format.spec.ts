@@ -7,7 +7,7 @@ const status: RunStatus = {
   params: { records: 10_000, seed: 'abc', encoding: 'avro', startPage: 1, pageSize: 5000, nat: 'GB' },
   startedAt: '2026-01-01T00:00:00.000Z',
   endedAt: '2026-01-01T00:00:02.000Z',
-  counts: { pagesFetched: 2, fetched: 10_000, valid: 9_990, invalid: 10, produced: 9_990, acknowledged: 9_990 },
+  counts: { pagesFetched: 2, fetched: 10_000, valid: 9_990, invalid: 10, discarded: 0, produced: 9_990, acknowledged: 9_990 },
   cursor: { seed: 'abc', startPage: 1, nextPage: 3 },
   offsets: { topic: 'users_created', partitions: [{ partition: 0, first: 5, last: 5000 }] },
   errors: [{ code: 'RECORD_INVALID', message: 'invalid randomuser result: login.uuid (missing)', count: 10 }],
@@ -29,7 +29,7 @@ describe('cli format', () => {
   it('sums up counts, throughput, offsets, errors and the cursor to replay or continue', () => {
     const text = formatSummary(status, 2000, 'users_created');
     expect(text).toContain('ingest run r1 succeeded in 2.0 s');
-    expect(text).toContain('users fetched   10000 (valid 9990, invalid 10)');
+    expect(text).toContain('users fetched   10000 (valid 9990, invalid 10, discarded 0)');
     expect(text).toContain('throughput      4995 records/s acknowledged');
     expect(text).toContain('offsets         p0 5-5000');
     expect(text).toContain('RECORD_INVALID x10: invalid randomuser result: login.uuid (missing)');

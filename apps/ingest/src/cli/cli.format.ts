@@ -56,7 +56,7 @@ export function formatSummary(status: RunStatus, elapsedMs: number, topic: strin
   const lines = [
     `ingest run ${status.id} ${status.state} in ${seconds.toFixed(1)} s`,
     `  pages fetched   ${c.pagesFetched}`,
-    `  users fetched   ${c.fetched} (valid ${c.valid}, invalid ${c.invalid})`,
+    `  users fetched   ${c.fetched} (valid ${c.valid}, invalid ${c.invalid}, discarded ${c.discarded})`,
     `  produced        ${c.produced}`,
     `  acknowledged    ${c.acknowledged}`,
     `  throughput      ${Math.round(recordsPerSecond(c.acknowledged, elapsedMs))} records/s acknowledged`,

@@ -40,7 +40,7 @@ describe('RunsController', () => {
     const controller = await controllerWith(new RunsService(maker));
     const started = controller.start({ records: 25, seed: 's' });
     expect(started).toMatchObject({ state: 'running', params: { records: 25, seed: 's', encoding: 'avro', startPage: 1, pageSize: 10 }, cursor: { seed: 's', startPage: 1, nextPage: 1 } });
-    expect(started.counts).toEqual({ pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, produced: 0, acknowledged: 0 });
+    expect(started.counts).toEqual({ pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, discarded: 0, produced: 0, acknowledged: 0 });
     await maker.runs[0].done;
     expect(controller.get(started.id)).toMatchObject({ id: started.id, state: 'succeeded', counts: { acknowledged: 25 }, cursor: { nextPage: 4 } });
     expect(controller.list().runs.map((r) => r.id)).toEqual([started.id]);

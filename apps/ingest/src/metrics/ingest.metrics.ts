@@ -10,6 +10,7 @@ export class IngestMetrics {
   readonly fetched: Counter;
   readonly valid: Counter;
   readonly invalid: Counter;
+  readonly discarded: Counter;
   readonly produced: Counter;
   readonly acknowledged: Counter;
   readonly apiRequests: Counter<'status'>;
@@ -23,6 +24,11 @@ export class IngestMetrics {
     this.fetched = new Counter({ name: 'userstream_ingest_records_fetched_total', help: 'Users received from the randomuser API', registers });
     this.valid = new Counter({ name: 'userstream_ingest_records_valid_total', help: 'Users that mapped to a valid record', registers });
     this.invalid = new Counter({ name: 'userstream_ingest_records_invalid_total', help: 'Broken users from the API (skipped, never produced)', registers });
+    this.discarded = new Counter({
+      name: 'userstream_ingest_records_discarded_total',
+      help: 'Users received but never checked because their run ended first (fetched = valid + invalid + discarded)',
+      registers,
+    });
     this.produced = new Counter({ name: 'userstream_ingest_records_produced_total', help: 'Records handed to the Kafka producer', registers });
     this.acknowledged = new Counter({ name: 'userstream_ingest_records_acknowledged_total', help: 'Records acknowledged by Kafka (acks=all)', registers });
     this.apiRequests = new Counter({
@@ -74,6 +80,7 @@ export class IngestMetrics {
     ];
     const offFinished = run.events.on('run.finished', (e) => {
       this.activeRuns.dec();
+      this.discarded.inc(e.status.counts.discarded);
       this.runs.inc({ state: e.state });
       for (const off of offs) off();
       offFinished();

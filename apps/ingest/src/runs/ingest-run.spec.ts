@@ -26,7 +26,7 @@ describe('IngestRun', () => {
       [4, 5],
       [5, 2],
     ]);
-    expect(status.counts).toEqual({ pagesFetched: 3, fetched: 12, valid: 12, invalid: 0, produced: 12, acknowledged: 12 });
+    expect(status.counts).toEqual({ pagesFetched: 3, fetched: 12, valid: 12, invalid: 0, discarded: 0, produced: 12, acknowledged: 12 });
     expect(sink.sent.map((r) => r.id)).toEqual(expectedIds('unit', [[3, 5], [4, 5], [5, 2]]));
     expect(sink.sent.every((r) => r.ingested_at >= before && r.ingested_at <= Date.now())).toBe(true);
     expect(status.cursor).toEqual({ seed: 'unit', startPage: 3, nextPage: 6 });
@@ -150,6 +150,34 @@ describe('IngestRun', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(source.requests).toHaveLength(requests);
     expect(run.status()).toEqual(status);
+  });
+
+  it('accounts for every user received: fetched = valid + invalid + discarded, also when pages fetched ahead are dropped', async () => {
+    const source = new FakeSource({ brokenUsers: new Set(['1:2']) });
+    const sink = new FakeSink({ delayMs: 40 });
+    const { run } = makeRun({ params: params({ durationSeconds: 3600 }), source, sink, fetchConcurrency: 4 });
+    const done = run.start();
+    await waitFor(() => run.status().counts.produced >= 10, { timeoutMs: 5000, intervalMs: 5 });
+    run.cancel('cancelled by test');
+    const { counts } = await done;
+
+    // Pages fetched ahead of the cancel were received and never checked.
+    expect(counts.discarded).toBeGreaterThan(0);
+    expect(counts.invalid).toBe(1);
+    expect(counts.fetched).toBe(counts.valid + counts.invalid + counts.discarded);
+  });
+
+  it('says in its status that it waits for the sink, with the reason, while a send is stuck', async () => {
+    const sink = new FakeSink({ delayMs: 200 });
+    const since = Date.now();
+    Object.assign(sink, { waiting: () => ({ since, reason: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }) });
+    const { run } = makeRun({ params: params({ records: 5 }), sink });
+    const done = run.start();
+    const waiting = await waitFor(() => run.status().waiting, { timeoutMs: 5000, intervalMs: 5 });
+    expect(waiting).toEqual({ for: 'kafka', since: new Date(since).toISOString(), reason: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' });
+    const status = await done;
+    expect(status.state).toBe('succeeded');
+    expect(status.waiting).toBeUndefined();
   });
 
   it('ignores a cancel once the run is over', async () => {

@@ -24,6 +24,8 @@ export interface RunSink {
   send(records: readonly UserRecordV2[]): Promise<SendOutcome>;
   /** Called once after every send settled: the offsets the records were written at, when known. */
   close(): Promise<RunOffsets | undefined>;
+  /** Set while sends are stuck waiting for the destination (e.g. Kafka unreachable) and being retried. */
+  waiting?(): { since: number; reason: string } | undefined;
 }
 
 /** Events of one run, for metrics. */
@@ -114,7 +116,9 @@ export class IngestRun {
   private state: RunState = 'running';
   private readonly startedAt: number;
   private endedAt?: number;
-  private readonly counts: RunCounts = { pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, produced: 0, acknowledged: 0 };
+  private readonly counts: RunCounts = { pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, discarded: 0, produced: 0, acknowledged: 0 };
+  /** Users received and not yet checked; they become `discarded` when the run ends first. */
+  private unchecked = 0;
   private nextPage: number;
   private offsets?: RunOffsets;
   private readonly errors = new Map<string, RunErrorEntry>();
@@ -170,6 +174,7 @@ export class IngestRun {
 
   /** A snapshot of the run's state, counts, cursor and errors. */
   status(): RunStatus {
+    const waiting = this.state === 'running' && this.sends.size > 0 ? this.sink.waiting?.() : undefined;
     return {
       id: this.id,
       state: this.state,
@@ -181,6 +186,7 @@ export class IngestRun {
       ...(this.offsets === undefined ? {} : { offsets: { topic: this.offsets.topic, partitions: this.offsets.partitions.map((p) => ({ ...p })) } }),
       errors: [...this.errors.values()].map((e) => ({ ...e })),
       ...(this.failure !== undefined ? { error: this.failure } : this.cancelReason !== undefined && this.state === 'cancelled' ? { error: this.cancelReason } : {}),
+      ...(waiting === undefined ? {} : { waiting: { for: 'kafka' as const, since: new Date(waiting.since).toISOString(), reason: waiting.reason } }),
     };
   }
 
@@ -295,6 +301,7 @@ export class IngestRun {
         const ingestedAt = this.wallClock();
         this.counts.pagesFetched++;
         this.counts.fetched += response.results.length;
+        this.unchecked += response.results.length;
         this.events.emitLazy('run.page_fetched', () => ({ runId: this.id, page, records: response.results.length }));
         this.log.debug({ page, records: response.results.length }, 'page fetched');
         return { page, results: response.results, ingestedAt };
@@ -335,6 +342,7 @@ export class IngestRun {
         }
       }
       this.nextPage = Math.max(this.nextPage, page.page + 1);
+      this.unchecked -= to - from;
       this.counts.valid += valid.length;
       this.counts.invalid += invalid;
       this.events.emitLazy('run.records_checked', () => ({ runId: this.id, valid: valid.length, invalid }));
@@ -420,6 +428,9 @@ export class IngestRun {
     // Every send settles (acknowledged or failed) before the run reports its end.
     while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
     await Promise.allSettled([...this.fetches]);
+    // Whatever was received and never reached: fetched = valid + invalid + discarded.
+    this.counts.discarded += this.unchecked;
+    this.unchecked = 0;
     try {
       this.offsets = await this.sink.close();
     } catch (error) {

@@ -76,6 +76,11 @@ export class KafkaRunSink implements RunSink {
     }
   }
 
+  /** Set while the producer waits for Kafka (a request unanswered for seconds, being retried). */
+  waiting(): { since: number; reason: string } | undefined {
+    return this.options.producer.waiting();
+  }
+
   async close(): Promise<RunOffsets | undefined> {
     if (this.acknowledged === 0) return undefined;
     if (!this.before) throw new UserstreamError(`the end offsets before the first send are unknown: ${describeError(this.beforeError)}`, { code: 'OFFSETS_UNKNOWN' });

@@ -63,6 +63,7 @@ export class RunFactory {
       batchSize: config.produceBatchSize,
       maxInFlightSends: config.produceInFlight,
       compression: config.kafkaCompression as CompressionName,
+      outageTimeoutMs: config.kafkaOutageTimeoutMs,
     });
     this.admin = this.kafka.admin();
     if (config.schemaRegistryUrl !== undefined) this.registry = createSchemaRegistry({ host: config.schemaRegistryUrl, clientId: config.kafkaClientId, logger });

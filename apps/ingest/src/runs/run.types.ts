@@ -29,12 +29,17 @@ export interface RunParams {
 export interface RunCounts {
   /** API pages received. */
   pagesFetched: number;
-  /** Users received from the API (pages fetched ahead and not used when a run stops early included). */
+  /** Users received from the API. Always `valid + invalid + discarded`. */
   fetched: number;
   /** Users that mapped to a valid record. */
   valid: number;
   /** Users the API sent broken (counted, logged, never produced). */
   invalid: number;
+  /**
+   * Users received but never checked: pages fetched ahead, or the rest of a
+   * page, when the run stopped (bound, cancel or failure) before reaching them.
+   */
+  discarded: number;
   /** Records handed to the Kafka producer. */
   produced: number;
   /** Records the broker acknowledged (acks=all). */
@@ -80,4 +85,10 @@ export interface RunStatus {
   errors: RunErrorEntry[];
   /** Why the run failed or was cancelled. */
   error?: string;
+  /**
+   * Present while the run waits for Kafka: a produce request has gone
+   * unanswered for seconds and is being retried (a broker restart, say). The
+   * run fails if Kafka stays away longer than KAFKA_OUTAGE_TIMEOUT_MS.
+   */
+  waiting?: { for: 'kafka'; since: string; reason: string };
 }

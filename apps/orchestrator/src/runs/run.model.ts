@@ -10,6 +10,8 @@ export interface RunCounts {
   fetched: number;
   valid: number;
   invalid: number;
+  /** Received but never checked because the run ended first (fetched = valid + invalid + discarded). */
+  discarded?: number;
   produced: number;
   acknowledged: number;
 }
