@@ -20,7 +20,7 @@ export const streamProcessorConfigSpec = {
   partitionsConcurrently: field<number>({ env: 'PROCESSOR_PARTITIONS_CONCURRENTLY', kind: 'int', min: 1, max: 256, default: 4, description: 'partitions handled in parallel by one instance' }),
   maxRecordsPerBatch: field<number>({ env: 'PROCESSOR_MAX_RECORDS_PER_BATCH', kind: 'int', min: 1, max: 100_000, default: 2000, description: 'most records written to Cassandra per handler call' }),
   maxWaitMs: field<number>({ env: 'PROCESSOR_MAX_WAIT_MS', kind: 'int', min: 0, max: 10_000, default: 100, description: 'longest time a fetch waits for new records (a latency floor on a quiet topic)' }),
-  sessionTimeoutMs: field<number>({ env: 'PROCESSOR_SESSION_TIMEOUT_MS', kind: 'int', min: 6000, max: 300_000, default: 30_000, description: 'consumer group session timeout: how soon the partitions of a crashed instance move to others' }),
+  sessionTimeoutMs: field<number>({ env: 'PROCESSOR_SESSION_TIMEOUT_MS', kind: 'int', min: 6000, max: 300_000, default: 10_000, description: 'consumer group session timeout: a killed instance is noticed after this long and its partitions move to the others (about 13 s in all with the default); heartbeats go out every quarter of it, at most every 3 s' }),
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry, used to resolve the writer schema of Confluent-framed records' }),
 
   cassandraContactPoints: field<string[]>({ env: 'CASSANDRA_CONTACT_POINTS', kind: 'list', default: ['127.0.0.1:9042'], description: 'Cassandra contact points, comma-separated host:port' }),
