@@ -1,30 +1,31 @@
 // The dev stack: a real Kafka and a real Cassandra, run from Maven Central
-// jars as plain JVM processes on 127.0.0.1, with their state in .stack/.
+// jars as plain JVM processes on loopback addresses, with their state in
+// .stack/. Two shapes (internal/shapes.mjs): one node of each on 127.0.0.1
+// (the default), or a cluster of three of each on 127.0.0.1-3 (`nodes: 3`).
 //
 // Used by tools/stack/stack.mjs (npm run stack:*), tools/test/run-tests.mjs
-// (npm test), `npm start`, and end-to-end tests that stop and start one
-// server mid-stream.
+// (npm test), `npm start`, and end-to-end tests that stop, start or kill
+// servers mid-stream.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { clientEnv, loadConfig } from './internal/config.mjs';
-import { kafkaServer } from './internal/kafka.mjs';
-import { cassandraServer } from './internal/cassandra.mjs';
+import { loadConfig } from './internal/config.mjs';
 import { withStackLock } from './internal/lock.mjs';
 import {
-  findAnyStackJvms, findByMarker, isAlive, isOurs, isPortFree, markerArgs, readPidFile,
+  findAnyStackJvms, findByMarker, isAlive, isOurs, isPortFree, kill, markerArgs, readPidFile,
   removeFile, sleep, spawnDetached, tailFile, terminate, waitForPortsFree, writePidFile,
 } from './internal/processes.mjs';
+import { allShapes, buildShape, recordNodes, recordedNodes } from './internal/shapes.mjs';
 import {
   assertMavenInstalled, findJava17, jarsAreResolved, resolveJars, versionFromJars,
 } from './internal/toolchain.mjs';
 
-export { ConfigError, REPO_ROOT } from './internal/config.mjs';
+export { COMMITLOG_MODES, ConfigError, NODE_COUNTS, REPO_ROOT } from './internal/config.mjs';
 
 /** A failure to start or stop the stack; the message says what to do. */
 export class StackError extends Error {}
 
-/** A start given up because of a signal or because the other server failed. */
+/** A start given up because of a signal or because another server failed. */
 class StartInterrupted extends StackError {}
 
 const STATUS_PROBE_TIMEOUT_MS = 3000;
@@ -32,85 +33,189 @@ const START_PROBE_INTERVAL_MS = 1000;
 const PORT_RELEASE_TIMEOUT_MS = 10_000;
 const LOG_TAIL_LINES = 30;
 
-/** Where the stack listens, and the env vars tests and apps read it from. */
-export function stackConfig(env = process.env) {
-  const config = loadConfig(env);
-  return { ...config, env: clientEnv(config) };
+/**
+ * The settings and the shape: where the stack listens, and `env`, the
+ * variables tests and apps read it from. `nodes` (1 or 3) picks the shape;
+ * without it STACK_NODES does, then the shape this stack dir was last started
+ * with.
+ */
+export function stackConfig(env = process.env, { nodes } = {}) {
+  const { config, shape } = load({ nodes, env });
+  return { ...config, nodes: shape.nodes, shape: shape.name, servers: shape.servers.map((server) => server.id), env: shape.env };
+}
+
+/** Every function takes `{ nodes, env }`: env defaults to process.env, read at each call. */
+function load({ nodes, env = process.env } = {}) {
+  const config = loadConfig(env, { nodes });
+  const shape = buildShape(config, config.nodes ?? recordedNodes(config.stackDir));
+  return { config, shape };
 }
 
 /**
- * Starts whatever is not running yet, Kafka and Cassandra in parallel, and
- * resolves once both answer. If either fails, every server this call
- * started is stopped again, so a failed `up` leaves things as they were.
+ * Starts whatever is not running yet and resolves once everything answers:
+ * Kafka and Cassandra side by side; in a cluster all brokers at once and the
+ * Cassandra nodes one after another. If anything fails, every server this
+ * call started is stopped again, so a failed `up` leaves things as they were.
  */
-export async function stackUp({ log = console.log, signal } = {}) {
-  const config = loadConfig();
+export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
   return withStackLock(config.stackDir, async () => {
     const startedAt = Date.now();
-    const list = allServers(config);
-    await preflight(config, list);
+    assertNoOtherShapeRunning(config, shape);
+    await preflight(config, shape.servers);
+    recordNodes(config.stackDir, shape.nodes);
+    const results = await startTracks(shape.tracks, { config, log, signal });
 
-    const failFast = new AbortController();
-    const combined = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal;
-    const context = { config, log, signal: combined };
-    const results = await Promise.allSettled(list.map((server) =>
-      startServer(server, context).catch((error) => {
-        failFast.abort();
-        throw error;
-      })));
-
-    const started = list.filter((server, i) => results[i].value?.started).map((server) => server.id);
-    const failures = results.filter((result) => result.status === 'rejected').map((result) => result.reason);
-    if (failures.length > 0) {
-      await stopServers(list.filter((server) => started.includes(server.id)), config, log);
-      throw pickMainFailure(failures);
-    }
-
-    const servers = Object.fromEntries(list.map((server, i) => [server.id, results[i].value]));
+    const started = shape.servers.filter((server) => results.get(server.id)?.started).map((server) => server.id);
+    const servers = Object.fromEntries(shape.servers.map((server) => [server.id, results.get(server.id)]));
     const elapsedMs = Date.now() - startedAt;
-    const summary = list.map((server) => describe(server, servers[server.id])).join(', ');
+    const summary = summarize(shape, servers);
     log(started.length === 0
       ? `The stack is already running: ${summary}.`
       : `The stack is up after ${seconds(elapsedMs)}: ${summary}.`);
-    return { elapsedMs, started, servers, env: clientEnv(config) };
+    return { elapsedMs, started, servers, nodes: shape.nodes, env: shape.env };
   }, log);
 }
 
-/** Stops every server of this stack dir (or only the ids given). */
-export async function stackDown({ log = console.log, servers: ids } = {}) {
-  const config = loadConfig();
+/**
+ * Stops every server of this stack dir, or only those named: ids such as
+ * `cassandra-2`, or a kind (`kafka`, `cassandra`) for all nodes of that kind.
+ */
+export async function stackDown({ log = console.log, servers: names, nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
   return withStackLock(config.stackDir, async () => {
-    const list = allServers(config).filter((server) => !ids || ids.includes(server.id));
+    let list = shape.servers;
+    if (names) {
+      list = selectServers(shape, names);
+    } else {
+      // Also whatever another shape left running in this dir.
+      const others = allShapes(config).filter((other) => other.name !== shape.name).flatMap((other) => other.servers);
+      list = [...list, ...others.filter((server) => runningPid(server, config))];
+    }
     const stopped = await stopServers(list, config, log);
     return { stopped };
   }, log);
 }
 
 /** Each server's state: 'ready' (running and answering), 'not-ready' or 'stopped'. */
-export async function stackStatus() {
-  const config = loadConfig();
-  const list = allServers(config);
-  const states = await Promise.all(list.map((server) => serverStatus(server, config)));
-  const servers = Object.fromEntries(list.map((server, i) => [server.id, states[i]]));
-  return { ready: states.every((state) => state.state === 'ready'), stackDir: config.stackDir, servers };
+export async function stackStatus({ nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
+  const states = await Promise.all(shape.servers.map((server) => serverStatus(server, config)));
+  const servers = Object.fromEntries(shape.servers.map((server, i) => [server.id, states[i]]));
+  return {
+    ready: states.every((state) => state.state === 'ready'),
+    stackDir: config.stackDir,
+    nodes: shape.nodes,
+    servers,
+  };
 }
 
-export const startKafka = (options) => startOne('kafka', options);
-export const startCassandra = (options) => startOne('cassandra', options);
+export const startKafka = (options) => startServers(['kafka'], options);
+export const startCassandra = (options) => startServers(['cassandra'], options);
 export const stopKafka = (options) => stackDown({ ...options, servers: ['kafka'] });
 export const stopCassandra = (options) => stackDown({ ...options, servers: ['cassandra'] });
 
-async function startOne(id, { log = console.log, signal } = {}) {
-  const config = loadConfig();
+/**
+ * Starts the named servers (ids or kinds, as for stackDown) of the current
+ * shape in the shape's order, and resolves once they answer; e.g. a killed
+ * node brought back: `startServers(['cassandra-2'])`.
+ */
+export async function startServers(names, { log = console.log, signal, nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
   return withStackLock(config.stackDir, async () => {
-    const server = allServers(config).find((candidate) => candidate.id === id);
-    await preflight(config, [server]);
-    return startServer(server, { config, log, signal });
+    const wanted = new Set(selectServers(shape, names).map((server) => server.id));
+    const tracks = shape.tracks
+      .map((track) => track.map((stage) => stage.filter((server) => wanted.has(server.id))).filter((stage) => stage.length > 0))
+      .filter((track) => track.length > 0);
+    await preflight(config, shape.servers.filter((server) => wanted.has(server.id)));
+    const results = await startTracks(tracks, { config, log, signal });
+    return Object.fromEntries(results);
   }, log);
 }
 
-function allServers(config) {
-  return [kafkaServer(config), cassandraServer(config)];
+/**
+ * kill -9 of one server (id such as `cassandra-2`, or `kafka` on one node):
+ * a crash, with no chance to flush or to tell its peers. Resolves with its
+ * pid once the process is gone; throws when it was not running.
+ */
+export async function killServer(name, { log = console.log, nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
+  return withStackLock(config.stackDir, async () => {
+    const [server, ...more] = selectServers(shape, [name]);
+    if (more.length > 0) throw new StackError(`"${name}" names ${more.length + 1} servers; name one, e.g. ${server.id}.`);
+    const pid = runningPid(server, config);
+    if (!pid) throw new StackError(`${server.title} is not running, so it cannot be killed.`);
+    await kill(pid);
+    removeFile(server.pidFile);
+    log(`Killed ${server.title} (pid ${pid}) with SIGKILL.`);
+    return { pid };
+  }, log);
+}
+
+/** The pids of this stack dir's running servers, by id (e.g. to sample their CPU and memory). */
+export function stackPids({ nodes, env } = {}) {
+  const { config, shape } = load({ nodes, env });
+  return Object.fromEntries(shape.servers.map((server) => [server.id, runningPid(server, config)]));
+}
+
+/** `names`: server ids or kinds; throws naming the valid ones when one matches nothing. */
+function selectServers(shape, names) {
+  const selected = [];
+  for (const name of names) {
+    const matches = shape.servers.filter((server) => server.id === name || server.kind === name);
+    if (matches.length === 0) {
+      throw new StackError(`There is no server called "${name}" in the ${shape.describe}; ` +
+        `name one of: ${[...new Set(shape.servers.flatMap((server) => [server.kind, server.id]))].join(', ')}.`);
+    }
+    for (const server of matches) if (!selected.includes(server)) selected.push(server);
+  }
+  return selected;
+}
+
+/** One shape per stack dir at a time: both would want the same ports and names. */
+function assertNoOtherShapeRunning(config, shape) {
+  for (const other of allShapes(config)) {
+    if (other.name === shape.name) continue;
+    const running = other.servers.filter((server) => runningPid(server, config));
+    if (running.length > 0) {
+      throw new StackError(`The stack in ${config.stackDir} is running as ${other.describe} ` +
+        `(${running.map((server) => server.title).join(', ')}), so ${shape.describe} cannot start there. ` +
+        'Stop it first (npm run stack:down), or use another USERSTREAM_STACK_DIR.');
+    }
+  }
+}
+
+/**
+ * Runs the tracks side by side, each stage after the previous one. The first
+ * failure aborts the rest and stops every server this call started.
+ * Resolves with a Map from server id to its start result.
+ */
+async function startTracks(tracks, { config, log, signal }) {
+  const failFast = new AbortController();
+  const combined = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal;
+  const context = { config, log, signal: combined };
+  const results = new Map();
+  const runTrack = async (track) => {
+    for (const stage of track) {
+      if (combined.aborted) throw new StartInterrupted('Start-up was interrupted.');
+      await Promise.all(stage.map(async (server) => {
+        try {
+          results.set(server.id, await startServer(server, context));
+        } catch (error) {
+          failFast.abort();
+          throw error;
+        }
+      }));
+    }
+  };
+  const outcomes = await Promise.allSettled(tracks.map(runTrack));
+  const failures = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
+  if (failures.length > 0) {
+    const servers = tracks.flat(2);
+    await stopServers(servers.filter((server) => results.get(server.id)?.started), config, log);
+    throw pickMainFailure(failures);
+  }
+  return results;
 }
 
 /**
@@ -226,14 +331,14 @@ function dropStalePidFile(server, config, log) {
 }
 
 async function assertPortsFree(server, config) {
-  for (const { variable, port } of server.ports) {
-    if (await isPortFree(port)) continue;
+  for (const { variable, port, host = server.host } of server.ports) {
+    if (await isPortFree(port, host)) continue;
     const other = findAnyStackJvms().find((jvm) => jvm.stackDir !== config.stackDir);
     const hint = other
       ? ` A userstream stack from ${other.stackDir} is running (pid ${other.pid}); stop it with ` +
         `USERSTREAM_STACK_DIR=${other.stackDir} npm run stack:down, or use it by setting that variable.`
       : ` Stop whatever listens there, or set ${variable} to a free port.`;
-    throw new StackError(`Port ${port} (${variable}) is already in use, so ${server.title} cannot start.${hint}`);
+    throw new StackError(`Port ${port} (${variable}) on ${host} is already in use, so ${server.title} cannot start.${hint}`);
   }
 }
 
@@ -271,7 +376,8 @@ async function stopServer(server, config, log) {
 /** SIGTERM (SIGKILL after the stop timeout), then wait for the ports to be released. */
 async function stopPids(server, pids, config) {
   const outcomes = await Promise.all(pids.map((pid) => terminate(pid, config.stopTimeoutMs)));
-  const busyPorts = await waitForPortsFree(server.ports.map(({ port }) => port), PORT_RELEASE_TIMEOUT_MS);
+  const ports = server.ports.map(({ port, host = server.host }) => ({ port, host }));
+  const busyPorts = await waitForPortsFree(ports, PORT_RELEASE_TIMEOUT_MS);
   return { killed: outcomes.some((outcome) => outcome.killed), busyPorts };
 }
 
@@ -291,8 +397,17 @@ function pickMainFailure(failures) {
   return failures.find((error) => !(error instanceof StartInterrupted)) ?? failures[0];
 }
 
-function describe(server, info) {
-  return `${server.title} ${info.version} on ${server.address}`;
+/** "Kafka 4.4.0 on 127.0.0.1:9092, ..." or, for a cluster, one entry per kind. */
+function summarize(shape, servers) {
+  if (shape.nodes === 1) {
+    return shape.servers.map((server) => `${server.title} ${servers[server.id].version} on ${server.address}`).join(', ');
+  }
+  const kinds = [...new Set(shape.servers.map((server) => server.kind))];
+  return kinds.map((kind) => {
+    const nodes = shape.servers.filter((server) => server.kind === kind);
+    const name = kind === 'kafka' ? 'Kafka' : 'Cassandra';
+    return `${nodes.length} ${name} ${servers[nodes[0].id].version} nodes on ${nodes.map((server) => server.address).join(' ')}`;
+  }).join(', ');
 }
 
 function fileSize(file) {

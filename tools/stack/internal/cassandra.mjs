@@ -1,9 +1,10 @@
-// Cassandra as a single node that seeds itself.
+// Cassandra: one node that seeds itself, or one node of a cluster whose
+// first node is the seed.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HOST, LOCAL_DATA_CENTER, TOOLS_DIR } from './config.mjs';
+import { COMMITLOG_MODES, LOCAL_DATA_CENTER, TOOLS_DIR } from './config.mjs';
 import { withTimeout, xmlEscape } from './util.mjs';
 
 // From Cassandra's conf/jvm17-server.options: the JDK internals it reaches
@@ -36,8 +37,13 @@ const JDK17_MODULE_FLAGS = [
   '--add-opens', 'java.base/java.nio=ALL-UNNAMED',
 ];
 
-export function cassandraServer(config) {
-  const dir = path.join(config.stackDir, 'cassandra');
+/**
+ * One Cassandra node. `node`: `{ id, index, title, dir, host, hosts, heap,
+ * jmxPort }` (see shapes.mjs); `hosts` lists every node's address, the
+ * first being the seed.
+ */
+export function cassandraServer(config, node) {
+  const { dir } = node;
   const files = {
     yaml: path.join(dir, 'cassandra.yaml'),
     logback: path.join(dir, 'logback.xml'),
@@ -46,24 +52,35 @@ export function cassandraServer(config) {
   };
 
   return {
-    id: 'cassandra',
-    title: 'Cassandra',
+    id: node.id,
+    kind: 'cassandra',
+    index: node.index,
+    title: node.title,
     pom: path.join(TOOLS_DIR, 'cassandra', 'pom.xml'),
     mainJarPrefix: 'cassandra-all-',
     dir,
-    libDir: path.join(dir, 'lib'),
+    // The jars are the same for every node and shape: one copy per stack dir.
+    libDir: path.join(config.stackDir, 'cassandra', 'lib'),
     logFile: path.join(dir, 'logs', 'system.log'),
     outFile: path.join(dir, 'logs', 'stdout.log'),
     pidFile: path.join(dir, 'cassandra.pid'),
+    host: node.host,
     ports: [
       { variable: 'CASSANDRA_PORT', port: config.cassandraPort },
       { variable: 'CASSANDRA_STORAGE_PORT', port: config.cassandraStoragePort },
+      // JMX listens on 127.0.0.1 whatever the node's address, so each node has its own port.
+      ...(node.jmxPort ? [{ variable: 'CASSANDRA_JMX_PORT', port: node.jmxPort, host: '127.0.0.1' }] : []),
     ],
-    address: `${HOST}:${config.cassandraPort}`,
+    address: `${node.host}:${config.cassandraPort}`,
+    commitlog: config.cassandraCommitlog,
 
-    async prepare() {
+    async prepare(java, log) {
       for (const sub of ['logs', 'data', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-      fs.writeFileSync(files.yaml, cassandraYaml(config));
+      fs.writeFileSync(files.yaml, cassandraYaml(config, node));
+      if (config.cassandraCommitlog !== 'group') {
+        log(`${node.title}: commit log ${config.cassandraCommitlog}, ${COMMITLOG_MODES[config.cassandraCommitlog]} ` +
+          '(STACK_CASSANDRA_COMMITLOG).');
+      }
       fs.writeFileSync(files.logback, logbackConfig(this.logFile));
     },
 
@@ -72,8 +89,8 @@ export function cassandraServer(config) {
       return [
         // An explicit heap: left alone the JVM takes a quarter of the RAM.
         // G1 sizes the young generation itself (no -Xmn, which would pin it).
-        '-Xms1536m',
-        '-Xmx1536m',
+        `-Xms${node.heap.min}`,
+        `-Xmx${node.heap.max}`,
         '-XX:+UseG1GC',
         '-XX:+ParallelRefProcEnabled',
         '-XX:MaxGCPauseMillis=300',
@@ -101,27 +118,38 @@ export function cassandraServer(config) {
         '-Dcassandra.skip_wait_for_gossip_to_settle=0',
         // JNA unpacks a native library; keep it out of a possibly noexec /tmp.
         `-Djna.tmpdir=${files.tmpDir}`,
+        // nodetool reaches a node of a cluster here (JMX is off on a single node).
+        ...(node.jmxPort ? [`-Dcassandra.jmx.local.port=${node.jmxPort}`] : []),
       ];
     },
     mainClass: 'org.apache.cassandra.service.CassandraDaemon',
     mainArgs: [],
 
-    /** One CQL query; resolves with the server's release_version. */
+    /**
+     * One CQL query answered by this node (not by another one of the
+     * cluster); resolves with its release_version and how many other nodes
+     * it knows of.
+     */
     async probe(timeoutMs) {
-      const { Client } = (await import('cassandra-driver')).default;
+      const { Client, policies } = (await import('cassandra-driver')).default;
+      const { DCAwareRoundRobinPolicy, WhiteListPolicy } = policies.loadBalancing;
       const client = new Client({
-        contactPoints: [HOST],
+        contactPoints: [this.address],
         localDataCenter: LOCAL_DATA_CENTER,
         protocolOptions: { port: config.cassandraPort },
         socketOptions: { connectTimeout: Math.min(timeoutMs, 3000), readTimeout: timeoutMs },
+        policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(LOCAL_DATA_CENTER), [this.address]) },
       });
       try {
-        const result = await withTimeout(
-          client.connect().then(() => client.execute('SELECT release_version FROM system.local')),
+        const [local, peers] = await withTimeout(
+          client.connect().then(() => Promise.all([
+            client.execute('SELECT release_version FROM system.local'),
+            client.execute('SELECT peer FROM system.peers'),
+          ])),
           timeoutMs,
           'Cassandra did not answer in time',
         );
-        return { version: result.first().release_version };
+        return { version: local.first().release_version, peers: peers.rowLength };
       } finally {
         await client.shutdown().catch(() => { /* a probe that never connected has nothing to close */ });
       }
@@ -129,26 +157,41 @@ export function cassandraServer(config) {
   };
 }
 
-function cassandraYaml(config) {
-  // Everything not named here keeps Cassandra 5.0's built-in default; data,
-  // commit log, hints and caches go under -Dcassandra.storagedir.
-  return `# Written by tools/stack on every start; edit tools/stack/internal/cassandra.mjs instead.
-cluster_name: userstream-dev
-num_tokens: 1
-initial_token: 0
-partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
-# Durable: a write is acknowledged only after the commit-log segment that
+/** Murmur3 tokens spread evenly over the ring, one per node (num_tokens 1). */
+export function evenTokens(count) {
+  const span = 2n ** 64n;
+  return Array.from({ length: count }, (_, i) => String(-(2n ** 63n) + (span * BigInt(i)) / BigInt(count)));
+}
+
+function cassandraYaml(config, node) {
+  const clustered = node.hosts.length > 1;
+  // One node owns the whole ring whatever its token; 0 is what it always had.
+  const token = clustered ? evenTokens(node.hosts.length)[node.index - 1] : '0';
+  const commitlog = config.cassandraCommitlog === 'periodic'
+    ? `# NOT durable (STACK_CASSANDRA_COMMITLOG=periodic): writes are acknowledged
+# before they are fsynced, so a kill -9 can lose up to 10 s of them.
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms`
+    : `# Durable: a write is acknowledged only after the commit-log segment that
 # holds it is fsynced, so a kill -9 of this process never loses an
 # acknowledged row. Writes arriving within the window share one fsync.
 commitlog_sync: group
-commitlog_sync_group_window: 2ms
+commitlog_sync_group_window: 2ms`;
+  // Everything not named here keeps Cassandra 5.0's built-in default; data,
+  // commit log, hints and caches go under -Dcassandra.storagedir.
+  return `# Written by tools/stack on every start; edit tools/stack/internal/cassandra.mjs instead.
+cluster_name: ${clustered ? 'userstream-cluster' : 'userstream-dev'}
+num_tokens: 1
+initial_token: ${token}
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+${commitlog}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "${HOST}:${config.cassandraStoragePort}"
-listen_address: ${HOST}
-rpc_address: ${HOST}
+      - seeds: "${node.hosts[0]}:${config.cassandraStoragePort}"
+listen_address: ${node.host}
+rpc_address: ${node.host}
 storage_port: ${config.cassandraStoragePort}
 native_transport_port: ${config.cassandraPort}
 start_native_transport: true
@@ -156,7 +199,10 @@ start_native_transport: true
 storage_compatibility_mode: NONE
 # Tests drop and recreate keyspaces; snapshots of them would only fill the disk.
 auto_snapshot: false
-`;
+${clustered ? `# The nodes join an empty cluster with their token given above: there is
+# nothing to stream, so they skip bootstrapping (and its 30 s wait).
+auto_bootstrap: false
+` : ''}`;
 }
 
 function logbackConfig(logFile) {

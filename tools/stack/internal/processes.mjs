@@ -100,6 +100,13 @@ export function spawnDetached(command, args, { cwd, outFile }) {
   }
 }
 
+/** SIGKILL at once (a crash, for tests); resolves once the pid is gone. */
+export async function kill(pid) {
+  if (!signal(pid, 'SIGKILL')) return false;
+  await waitUntilGone(pid, 10_000);
+  return true;
+}
+
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the pid is gone. */
 export async function terminate(pid, timeoutMs) {
   if (!signal(pid, 'SIGTERM')) return { killed: false };
@@ -128,19 +135,20 @@ async function waitUntilGone(pid, timeoutMs) {
 }
 
 /** True when we could listen on the port ourselves, i.e. nobody holds it. */
-export function isPortFree(port) {
+export function isPortFree(port, host = HOST) {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen({ port, host: HOST, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
+/** Waits until every `{ port, host }` is free; resolves with those still busy ("host:port"). */
 export async function waitForPortsFree(ports, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const busy = [];
-    for (const port of ports) if (!(await isPortFree(port))) busy.push(port);
+    for (const { port, host } of ports) if (!(await isPortFree(port, host))) busy.push(`${host}:${port}`);
     if (busy.length === 0 || Date.now() >= deadline) return busy;
     await sleep(250);
   }
