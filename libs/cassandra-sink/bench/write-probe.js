@@ -4,8 +4,9 @@
 //   npx nx run @userstream/cassandra-sink:build && node libs/cassandra-sink/bench/write-probe.js
 //
 // Writes BENCH_ROWS (default 20 000) fresh records per run, BENCH_REPEAT
-// (default 3) runs per concurrency level in BENCH_CONCURRENCY (default
-// "32,256"), levels interleaved so background load hits them alike, into a
+// (default 3) runs per level in BENCH_LEVELS (default "1x128,32x8": rows per
+// UNLOGGED batch x requests in flight; 1 is single-row mode), levels
+// interleaved so background load hits them alike, into a
 // throw-away keyspace (dropped at the end), after a small warm-up batch that
 // prepares the statement. Prints one line per run and the median per level,
 // and writes everything to bench-results/cassandra-write.json at the
@@ -21,7 +22,27 @@ const { CassandraSink } = require('../dist');
 const contactPoints = (process.env.CASSANDRA_CONTACT_POINTS || '127.0.0.1:9042').split(',').map((s) => s.trim());
 const localDataCenter = process.env.CASSANDRA_LOCAL_DC || 'datacenter1';
 const rows = Number(process.env.BENCH_ROWS || 20000);
-const levels = (process.env.BENCH_CONCURRENCY || '32,256').split(',').map(Number);
+const levels = (process.env.BENCH_LEVELS || '1x128,32x8').split(',').map((level) => {
+  const [batchRows, concurrency] = level.split('x').map(Number);
+  return { name: level, batchRows, concurrency };
+});
+const cassandraPid = (() => {
+  try {
+    return Number(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '.stack', 'cassandra', 'cassandra.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+})();
+/** CPU-seconds a process used so far (utime + stime), or undefined. */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 const tables = (process.env.BENCH_TABLES || 'users').split(',');
 const repeat = Number(process.env.BENCH_REPEAT || 3);
 const keyspace = `bench_sink_${Date.now()}`;
@@ -72,15 +93,20 @@ async function main() {
     sink.events.on('sink.write_latency', (e) => (latest = e));
     const plan = [];
     for (let r = 0; r < repeat; r++) plan.push(...levels);
-    for (const concurrency of plan) {
+    for (const { name, batchRows, concurrency } of plan) {
       const batch = Array.from({ length: rows }, (_, n) => record(n));
       const cpuBefore = process.cpuUsage();
+      const serverBefore = cpuSecondsOf(cassandraPid);
       const started = process.hrtime.bigint();
-      const result = await sink.writeBatch(batch, { concurrency });
+      const result = await sink.writeBatch(batch, { concurrency, batchRows });
+      const serverCpuS = cpuSecondsOf(cassandraPid) - serverBefore;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const cpu = process.cpuUsage(cpuBefore);
       const run = {
+        level: name,
+        batchRows,
         concurrency,
+        batches: result.batches,
         rows,
         written: result.written,
         failed: result.failed,
@@ -89,12 +115,13 @@ async function main() {
         latencyMs: latest && { p50: round(latest.p50Ms), p99: round(latest.p99Ms), max: round(latest.maxMs) },
         // CPU the probe process itself used (driver encoding + sink), to tell client cost from server cost.
         clientCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        cassandraCpuMs: Number.isFinite(serverCpuS) ? Math.round(serverCpuS * 1000) : undefined,
       };
       runs.push(run);
       console.log(
-        `concurrency ${String(concurrency).padStart(4)}: ${run.written}/${rows} rows in ${run.durationMs} ms = ${run.rowsPerSec} rows/s` +
+        `${name.padStart(7)}: ${run.written}/${rows} rows in ${run.durationMs} ms = ${run.rowsPerSec} rows/s` +
           (run.latencyMs ? ` (per record p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms)` : '') +
-          `, client CPU ${run.clientCpuMs} ms`,
+          `, client CPU ${run.clientCpuMs} ms, Cassandra CPU ${run.cassandraCpuMs ?? '?'} ms`,
       );
     }
   } finally {
@@ -102,12 +129,14 @@ async function main() {
     await dropKeyspace();
   }
 
-  const summary = levels.map((concurrency) => {
-    const mine = runs.filter((r) => r.concurrency === concurrency).map((r) => r.rowsPerSec).sort((a, b) => a - b);
-    return { concurrency, runs: mine.length, medianRowsPerSec: mine[Math.floor(mine.length / 2)], minRowsPerSec: mine[0], maxRowsPerSec: mine[mine.length - 1] };
+  const summary = levels.map(({ name, batchRows, concurrency }) => {
+    const mine = runs.filter((r) => r.level === name);
+    const rates = mine.map((r) => r.rowsPerSec).sort((a, b) => a - b);
+    const cpu = (key) => Math.round(mine.reduce((n, r) => n + (r[key] ?? 0), 0) / mine.length);
+    return { level: name, batchRows, concurrency, runs: rates.length, medianRowsPerSec: rates[Math.floor(rates.length / 2)], minRowsPerSec: rates[0], maxRowsPerSec: rates[rates.length - 1], meanClientCpuMs: cpu('clientCpuMs'), meanCassandraCpuMs: cpu('cassandraCpuMs') };
   });
   for (const s of summary) {
-    console.log(`concurrency ${String(s.concurrency).padStart(4)}: median ${s.medianRowsPerSec} rows/s over ${s.runs} runs (min ${s.minRowsPerSec}, max ${s.maxRowsPerSec})`);
+    console.log(`${s.level.padStart(7)}: median ${s.medianRowsPerSec} rows/s over ${s.runs} runs (min ${s.minRowsPerSec}, max ${s.maxRowsPerSec}); CPU per run: client ${s.meanClientCpuMs} ms, Cassandra ${s.meanCassandraCpuMs} ms`);
   }
   const out = {
     probe: 'libs/cassandra-sink/bench/write-probe.js',

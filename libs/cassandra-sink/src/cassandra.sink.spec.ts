@@ -40,9 +40,20 @@ const record = (n: number): UserRecordV2 => ({
 /** Stands in for the driver Client; the real one is exercised by test/*.spec.ts. */
 function fakeClient(behaviour: (query: string, params: unknown[]) => unknown = () => ({ rows: [] })) {
   const calls: Array<{ query: string; params: unknown[]; options: unknown }> = [];
+  const batches: Array<{ queries: Array<{ query: string; params: unknown[] }>; options: unknown }> = [];
   return {
     calls,
+    batches,
     client: {
+      hosts: { values: () => [{ datacenter: 'datacenter1' }] },
+      batch: async (queries: Array<{ query: string; params: unknown[] }>, opts?: unknown) => {
+        batches.push({ queries, options: opts });
+        for (const q of queries) {
+          const out = behaviour(q.query, q.params);
+          if (out instanceof Error) throw out;
+        }
+        return { rows: [] };
+      },
       execute: async (query: string, params: unknown[] = [], opts?: unknown) => {
         calls.push({ query, params, options: opts });
         const out = behaviour(query, params);
@@ -100,7 +111,7 @@ describe('CassandraSink', () => {
     const latency = collect(sink, 'sink.write_latency');
     const input = [record(0), { ...record(1), id: 'nope' }, record(2), record(3), { ...record(4), age: 'old' as unknown as number }];
 
-    const result = await sink.writeBatch(input, { tables: ['users', 'reference'], timestampFromIngestedAt: true, ttlSeconds: 60 });
+    const result = await sink.writeBatch(input, { tables: ['users', 'reference'], timestampFromIngestedAt: true, ttlSeconds: 60, batchRows: 1 });
 
     expect(result.results.map((r) => [r.index, r.id, r.status])).toEqual([
       [0, uuid(0), 'written'],
@@ -122,7 +133,7 @@ describe('CassandraSink', () => {
     expect(reference?.query).toMatch(/^INSERT INTO "ks_test"."users_created" \(id, .*picture\) VALUES \((\?, ){11}\?\) USING TIMESTAMP \? AND TTL 60$/);
     expect(String(reference?.params[12])).toBe('1700000000000000');
 
-    expect(batches).toEqual([{ records: 5, rows: 2, failed: 3, retriableFailures: 0, durationMs: expect.any(Number), tables: ['users', 'users_created'] }]);
+    expect(batches).toEqual([{ records: 5, rows: 2, failed: 3, retriableFailures: 0, durationMs: expect.any(Number), tables: ['users', 'users_created'], batches: 0, fallbacks: 0 }]);
     expect(failures.map((f) => [f.index, f.code])).toEqual([
       [1, SinkErrorCode.INVALID_RECORD],
       [3, SinkErrorCode.INVALID_QUERY],
@@ -131,6 +142,30 @@ describe('CassandraSink', () => {
     expect(latency).toHaveLength(1);
     expect(latency[0]?.records).toBe(3);
     expect(latency[0]?.maxMs).toBeGreaterThanOrEqual(latency[0]?.p50Ms ?? Infinity);
+  });
+
+  it('sends UNLOGGED batches bounded by rows, idempotent, and reports a refused batch record by record', async () => {
+    const fake = fakeClient((_q, params) => (params[0] === uuid(6) ? new errors.ResponseError(types.responseErrorCodes.invalid, 'bad') : { rows: [] }));
+    const sink = connectedSink(fake, { write: { batchRows: 4 } });
+    const fallbacks = collect(sink, 'sink.batch_fallback');
+    const input = Array.from({ length: 10 }, (_, n) => record(n));
+
+    const result = await sink.writeBatch(input, { tables: ['users', 'reference'] });
+
+    // Two rows per record: batches of two records.
+    expect(fake.batches.map((b) => b.queries.length)).toEqual([4, 4, 4, 4, 4]);
+    expect(fake.batches[0]?.options).toEqual({ prepare: true, logged: false, isIdempotent: true });
+    expect(fake.batches[0]?.queries.map((q) => [q.params[0], q.query.split(' ')[2]])).toEqual([
+      [uuid(0), '"ks_test"."users"'],
+      [uuid(0), '"ks_test"."users_created"'],
+      [uuid(1), '"ks_test"."users"'],
+      [uuid(1), '"ks_test"."users_created"'],
+    ]);
+    expect(result.results.filter((r) => r.status === 'failed').map((r) => r.index)).toEqual([6]);
+    expect(result).toMatchObject({ written: 9, failed: 1, batches: 5, fallbacks: 1 });
+    expect(fallbacks).toEqual([{ records: 2, indexes: [6, 7], code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/^writing a batch of 2 records \(6, \.\.\.\) to users, users_created: bad$/) }]);
+    // Only the refused batch's two records were written again one by one, each to both tables.
+    expect(fake.calls.map((c) => c.params[0]).sort()).toEqual([uuid(6), uuid(6), uuid(7), uuid(7)]);
   });
 
   it('on close, lets requests in flight finish, hands back the records not started, then shuts down', async () => {
@@ -148,7 +183,7 @@ describe('CassandraSink', () => {
       order.push('shutdown');
     };
     const sink = connectedSink(fake);
-    const batch = sink.writeBatch([record(0), record(1), record(2), record(3)], { concurrency: 2 });
+    const batch = sink.writeBatch([record(0), record(1), record(2), record(3)], { concurrency: 2, batchRows: 1 });
     await new Promise((r) => setImmediate(r));
     const closed = sink.close();
     release();

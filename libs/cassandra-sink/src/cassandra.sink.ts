@@ -17,7 +17,8 @@ import {
   type ResolvedSinkOptions,
   type WriteOptions,
 } from './sink.options';
-import { failedResult, runWrites, type WriteRecordResult, type WriteTask } from './write.runner';
+import { failedResult, runBatchedWrites, runWrites, type WriteRecordResult, type WriteStatement, type WriteTask } from './write.runner';
+import { planBatches, type ReplicaLookup } from './batch.planner';
 
 /** Per-call options of {@link CassandraSink.writeBatch}: the write options plus cancellation. */
 export interface WriteBatchOptions extends WriteOptions {
@@ -39,6 +40,10 @@ export interface WriteBatchResult {
   durationMs: number;
   /** Names of the tables written. */
   tables: string[];
+  /** UNLOGGED batches sent (0 in single-row mode), retries not counted. */
+  batches: number;
+  /** Batches Cassandra refused for good, whose records were then written one by one. */
+  fallbacks: number;
 }
 
 /**
@@ -68,6 +73,7 @@ export class CassandraSink {
   /** Aborted by `close()`: running batches start no new records and stop retrying. */
   private lifecycle = unboundedController();
   private readonly activeBatches = new Set<Promise<unknown>>();
+  private batchWarningLogged = false;
 
   /** @throws ConfigError naming every invalid option. */
   constructor(options: CassandraSinkOptions) {
@@ -112,7 +118,19 @@ export class CassandraSink {
     const client = new Client(buildClientOptions(this.options));
     client.on('log', (level: string, className: string, message: string) => {
       // The driver narrates everything at info/verbose; only its warnings and errors matter to us.
-      if (level === 'warning' || level === 'error') this.log.warn({ driver: className, driverLevel: level }, message);
+      if (level !== 'warning' && level !== 'error') return;
+      if (BATCH_WARNING.test(message)) {
+        // Expected with batching, once per batch: say it once, with what to set.
+        if (!this.batchWarningLogged) {
+          this.batchWarningLogged = true;
+          this.log.info(
+            { driver: className, serverWarning: message, batchBytes: this.options.write.batchBytes },
+            'Cassandra warns about the size of UNLOGGED batches; set batch_size_warn_threshold in cassandra.yaml above the sink\'s batchBytes to silence it (further warnings of this kind are not logged)',
+          );
+        }
+        return;
+      }
+      this.log.warn({ driver: className, driverLevel: level }, message);
     });
     try {
       await client.connect();
@@ -211,8 +229,8 @@ export class CassandraSink {
     }
 
     const latencies: number[] | undefined = this.events.listenerCount('sink.write_latency') > 0 ? [] : undefined;
-    const running = runWrites(tasks, {
-      execute: (query, params) => client.execute(query, params),
+    const runOptions = {
+      execute: (query: string, params: unknown[]) => client.execute(query, params),
       concurrency: write.concurrency,
       maxAttempts: write.maxAttempts,
       deadlineMs: write.deadlineMs,
@@ -220,12 +238,30 @@ export class CassandraSink {
       maxDelayMs: write.maxDelayMs,
       stopOnExhausted: write.stopOnExhausted,
       signal: stop,
-      onLatency: latencies ? (ms) => latencies.push(ms) : undefined,
-      onRetry: ({ task, attempt, delayMs, error }) => {
+      onLatency: latencies ? (ms: number) => latencies.push(ms) : undefined,
+      onRetry: ({ task, attempt, delayMs, error }: { task: WriteTask; attempt: number; delayMs: number; error: SinkError }) => {
         this.log.debug({ index: task.index, id: task.id, attempt, delayMs, code: error.code }, 'retrying Cassandra write');
         this.events.emitLazy('sink.retry', () => ({ index: task.index, id: task.id, attempt, delayMs, code: error.code, error: error.message }));
       },
-    });
+    };
+    let batches = 0;
+    let fallbacks = 0;
+    let running: Promise<WriteRecordResult[]>;
+    if (write.batchRows <= 1) {
+      running = runWrites(tasks, runOptions);
+    } else {
+      const waves = planBatches(tasks, { maxRows: write.batchRows, maxBytes: write.batchBytes, replicasOf: this.replicaLookup(client) });
+      for (const units of waves) for (const unit of units) if (unit.length > 1) batches++;
+      running = runBatchedWrites(waves, {
+        ...runOptions,
+        executeBatch: (batch: WriteStatement[]) => client.batch(batch, { prepare: true, logged: false, isIdempotent: true }),
+        onFallback: ({ tasks: refused, error }) => {
+          fallbacks++;
+          this.log.debug({ records: refused.length, firstIndex: refused[0]?.index, code: error.code, err: error }, 'Cassandra refused a batch; writing its records one by one');
+          this.events.emitLazy('sink.batch_fallback', () => ({ records: refused.length, indexes: refused.map((t) => t.index), code: error.code, message: error.message }));
+        },
+      });
+    }
     this.activeBatches.add(running);
     let outcomes: WriteRecordResult[];
     try {
@@ -235,10 +271,10 @@ export class CassandraSink {
     }
     for (const outcome of outcomes) results[outcome.index] = outcome;
 
-    return this.summarize(results, statements.map((s) => s.table), started, latencies);
+    return this.summarize(results, statements.map((s) => s.table), started, latencies, batches, fallbacks);
   }
 
-  private summarize(results: WriteRecordResult[], tables: string[], started: number, latencies: number[] | undefined): WriteBatchResult {
+  private summarize(results: WriteRecordResult[], tables: string[], started: number, latencies: number[] | undefined, batches: number, fallbacks: number): WriteBatchResult {
     let written = 0;
     let retriableFailures = 0;
     const codes: Record<string, number> = {};
@@ -267,7 +303,7 @@ export class CassandraSink {
         'Cassandra batch had failed records',
       );
     }
-    this.events.emitLazy('sink.batch_written', () => ({ records: results.length, rows: written, failed, retriableFailures, durationMs, tables }));
+    this.events.emitLazy('sink.batch_written', () => ({ records: results.length, rows: written, failed, retriableFailures, durationMs, tables, batches, fallbacks }));
     if (latencies && latencies.length > 0) {
       const sorted = Float64Array.from(latencies).sort();
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
@@ -279,7 +315,19 @@ export class CassandraSink {
         batchDurationMs: durationMs,
       });
     }
-    return { results, written, failed, retriableFailures, durationMs, tables };
+    return { results, written, failed, retriableFailures, durationMs, tables, batches, fallbacks };
+  }
+
+  /**
+   * Token awareness: where the rows of this keyspace live, from the driver's
+   * token map. `undefined` (one group) when the local data center has a
+   * single node, where every row has the same replica.
+   */
+  private replicaLookup(client: Client): ReplicaLookup | undefined {
+    const hosts = client.hosts.values().filter((host) => host.datacenter === this.options.localDataCenter);
+    if (hosts.length <= 1) return undefined;
+    const keyspace = this.options.keyspace;
+    return (routingKey) => client.getReplicas(keyspace, routingKey) as ReturnType<ReplicaLookup>;
   }
 
   /**
@@ -339,6 +387,9 @@ export class CassandraSink {
     this.events.emit('sink.closed', {});
   }
 }
+
+/** Server warnings every UNLOGGED batch of several partitions draws: its size, and that it spans partitions. */
+const BATCH_WARNING = /Batch for \[[^\]]*\] is of size|Unlogged batch covering \d+ partitions/;
 
 /** An AbortController whose signal may have one listener per concurrent batch without a leak warning. */
 function unboundedController(): AbortController {

@@ -27,7 +27,17 @@ export type SinkEvents = {
     retriableFailures: number;
     durationMs: number;
     tables: string[];
+    /** UNLOGGED batches sent (0 in single-row mode). */
+    batches: number;
+    /** Batches refused for good and written again record by record. */
+    fallbacks: number;
   };
+  /**
+   * Cassandra refused a batch for good (e.g. `Batch too large`, or one bad
+   * record in it); its records are being written one by one so that exactly
+   * the bad ones fail. `indexes`: the records' positions in the `writeBatch` call.
+   */
+  'sink.batch_fallback': { records: number; indexes: number[]; code: SinkErrorCode; message: string };
   /** One record failed for good in this batch (after its retries, if retriable). */
   'sink.write_failed': { index: number; id: string; code: SinkErrorCode; retriable: boolean; message: string; attempts: number };
   /**

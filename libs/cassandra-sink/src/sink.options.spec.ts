@@ -31,7 +31,7 @@ describe('resolveSinkOptions', () => {
     });
     expect(o.write).toEqual(DEFAULT_WRITE_OPTIONS);
     expect(o.write.tables).toEqual(['users']);
-    expect(o.write.concurrency).toBe(64);
+    expect(o.write).toMatchObject({ concurrency: 8, batchRows: 32, batchBytes: 40_960 });
     expect(o.ssl).toBeUndefined();
   });
 
@@ -43,7 +43,7 @@ describe('resolveSinkOptions', () => {
         keyspace: 'bad-name',
         consistency: 'SOMETIMES' as never,
         requestTimeoutMs: 0,
-        write: { concurrency: 0, tables: ['nope' as never], ttlSeconds: -1 },
+        write: { concurrency: 0, tables: ['nope' as never], ttlSeconds: -1, batchRows: 0, batchBytes: 100 },
       }),
     );
     expect(error.message).toMatch(/^invalid Cassandra sink options: /);
@@ -55,6 +55,8 @@ describe('resolveSinkOptions', () => {
       'consistency: must be one of ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE (got "SOMETIMES")',
       'requestTimeoutMs: must be an integer from 1 to 600000 (got 0)',
       'write.concurrency: must be an integer from 1 to 4096 (got 0)',
+      'write.batchRows: must be an integer from 1 to 1000 (got 0)',
+      'write.batchBytes: must be an integer from 1024 to 268435456 (got 100)',
       "write.tables: must be a non-empty list of 'reference' and/or 'users'",
       'write.ttlSeconds: must be an integer from 0 to 630720000 (got -1)',
     ]) {

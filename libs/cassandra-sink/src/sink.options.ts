@@ -35,8 +35,26 @@ export interface TableNames {
 export interface WriteOptions {
   /** Tables each record is written to. Default `['users']`; add `'reference'` to also fill the reference table. */
   tables?: TableKind[];
-  /** Records in flight at once (fixed worker slots, like the driver's `executeConcurrent`). Default 64, 1 to 4096. */
+  /**
+   * Requests in flight at once (fixed worker slots, like the driver's
+   * `executeConcurrent`): batches when `batchRows` > 1, single records
+   * otherwise. Default 8, 1 to 4096.
+   */
   concurrency?: number;
+  /**
+   * Most rows in one UNLOGGED batch (a record written to two tables is two
+   * rows). Records are grouped by replica set first, so a batch only holds
+   * rows that live on the same nodes. 1 writes every record with its own
+   * statements (single-row mode). Default 32, 1 to 1000.
+   */
+  batchRows?: number;
+  /**
+   * Most estimated bytes in one batch, as Cassandra counts a batch's size
+   * (values plus about 24 bytes per cell). Keep it below the server's
+   * `batch_size_fail_threshold` (50 KiB by default), which refuses larger
+   * batches. Default 40 960, 1 024 to 268 435 456.
+   */
+  batchBytes?: number;
   /**
    * Adds `USING TIMESTAMP` with the record's `ingested_at` in microseconds, so a
    * replayed older record never overwrites a newer one. Records without
@@ -119,13 +137,16 @@ export interface ResolvedSinkOptions {
 }
 
 /**
- * Default write options: `users` table only, 64 records in flight, no
+ * Default write options: `users` table only, UNLOGGED batches of up to 32
+ * rows and 40 KiB, 8 requests in flight, no
  * `USING TIMESTAMP`/TTL, 5 attempts within 30 s, backoff 100 ms to 5 s,
  * stop the batch when a record exhausts its retries.
  */
 export const DEFAULT_WRITE_OPTIONS: ResolvedWriteOptions = Object.freeze({
   tables: ['users'] as TableKind[],
-  concurrency: 64,
+  concurrency: 8,
+  batchRows: 32,
+  batchBytes: 40_960,
   timestampFromIngestedAt: false,
   ttlSeconds: 0,
   maxAttempts: 5,
@@ -223,6 +244,8 @@ function resolveWriteInto(problems: Problems, path: string, value: unknown, base
   const out: ResolvedWriteOptions = {
     tables: resolveTables(problems, `${path}.tables`, w.tables) ?? base.tables,
     concurrency: problems.int(`${path}.concurrency`, w.concurrency, 1, 4096) ?? base.concurrency,
+    batchRows: problems.int(`${path}.batchRows`, w.batchRows, 1, 1000) ?? base.batchRows,
+    batchBytes: problems.int(`${path}.batchBytes`, w.batchBytes, 1024, 268_435_456) ?? base.batchBytes,
     timestampFromIngestedAt: problems.bool(`${path}.timestampFromIngestedAt`, w.timestampFromIngestedAt) ?? base.timestampFromIngestedAt,
     ttlSeconds: problems.int(`${path}.ttlSeconds`, w.ttlSeconds, 0, MAX_TTL_SECONDS) ?? base.ttlSeconds,
     maxAttempts: problems.int(`${path}.maxAttempts`, w.maxAttempts, 1, 1000) ?? base.maxAttempts,
@@ -254,7 +277,7 @@ export function resolveWriteOptions(base: ResolvedWriteOptions, overrides: Write
  * @example
  * ```ts
  * const resolved = resolveSinkOptions({ contactPoints: ['db:9042'], localDataCenter: 'dc1', keyspace: 'userstream' });
- * resolved.write.concurrency; // 64
+ * resolved.write.batchRows; // 32
  * ```
  */
 export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkOptions {

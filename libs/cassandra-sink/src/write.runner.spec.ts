@@ -1,6 +1,6 @@
 import { errors, types } from 'cassandra-driver';
 import { SinkErrorCode } from './sink.errors';
-import { runWrites, type RunWritesOptions, type WriteTask } from './write.runner';
+import { runBatchedWrites, runWrites, type RunWritesOptions, type WriteTask } from './write.runner';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 const writeTimeout = () => new errors.ResponseError(types.responseErrorCodes.writeTimeout, 'Operation timed out - received only 0 responses.');
@@ -151,5 +151,98 @@ describe('runWrites', () => {
 
   it('handles an empty batch', async () => {
     await expect(runWrites([], { ...fast, execute: fakeExecutor(() => undefined).execute })).resolves.toEqual([]);
+  });
+});
+
+describe('runBatchedWrites', () => {
+  /** A fake `client.batch`: `behaviour` gets the ids of each call and its number; records calls. */
+  function fakeBatch(behaviour: (ids: string[], call: number) => Error | undefined) {
+    const calls: string[][] = [];
+    const executeBatch = async (statements: Array<{ params: unknown[] }>) => {
+      const ids = statements.map((s) => s.params[0] as string);
+      calls.push(ids);
+      await new Promise((r) => setTimeout(r, 1));
+      const error = behaviour(ids, calls.length);
+      if (error) throw error;
+      return {};
+    };
+    return { executeBatch, calls };
+  }
+  const unitsOf = (all: WriteTask[], size: number) => [Array.from({ length: Math.ceil(all.length / size) }, (_, i) => all.slice(i * size, i * size + size))];
+
+  it('writes each unit as one batch and reports every record written', async () => {
+    const all = tasks(9);
+    const single = fakeExecutor(() => undefined);
+    const batch = fakeBatch(() => undefined);
+    const results = await runBatchedWrites(unitsOf(all, 4), { ...fast, execute: single.execute, executeBatch: batch.executeBatch });
+    expect(batch.calls.map((ids) => ids.length)).toEqual([4, 4]);
+    // A unit of one record goes as a plain statement.
+    expect([...single.calls.keys()]).toEqual([`INSERT INTO users|${uuid(8)}`]);
+    expect(results.map((r) => [r.index, r.status, r.attempts]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(
+      Array.from({ length: 9 }, (_, i) => [i * 2, 'written', 1]),
+    );
+  });
+
+  it('writes a batch refused for good record by record, so exactly the bad record fails', async () => {
+    const all = tasks(6);
+    const fallbacks: number[][] = [];
+    const batch = fakeBatch((ids) => (ids.includes(uuid(4)) ? invalid() : undefined));
+    const single = fakeExecutor((_q, id) => (id === uuid(4) ? invalid() : undefined));
+    const results = await runBatchedWrites(unitsOf(all, 3), {
+      ...fast,
+      execute: single.execute,
+      executeBatch: batch.executeBatch,
+      onFallback: ({ tasks: refused }) => fallbacks.push(refused.map((t) => t.index)),
+    });
+    expect(fallbacks).toEqual([[6, 8, 10]]);
+    const byIndex = new Map(results.map((r) => [r.index, r]));
+    expect([...byIndex.values()].filter((r) => r.status === 'failed').map((r) => r.index)).toEqual([8]);
+    expect(byIndex.get(8)).toMatchObject({ code: SinkErrorCode.INVALID_QUERY, retriable: false, attempts: 1 });
+    // The first batch was not touched by the fallback.
+    expect(single.calls.has(`INSERT INTO users|${uuid(0)}`)).toBe(false);
+    expect([6, 10].map((i) => byIndex.get(i)?.status)).toEqual(['written', 'written']);
+  });
+
+  it('retries a batch whole on a retriable failure', async () => {
+    const retried: number[] = [];
+    const batch = fakeBatch((_ids, call) => (call === 1 ? writeTimeout() : undefined));
+    const results = await runBatchedWrites(unitsOf(tasks(3), 3), {
+      ...fast,
+      execute: fakeExecutor(() => undefined).execute,
+      executeBatch: batch.executeBatch,
+      onRetry: ({ attempt }) => retried.push(attempt),
+    });
+    expect(batch.calls).toHaveLength(2);
+    expect(retried).toEqual([1]);
+    expect(results.every((r) => r.status === 'written' && r.attempts === 2)).toBe(true);
+  });
+
+  it('reports every record of a batch that ran out of retries as retriable, and starts nothing more', async () => {
+    const batch = fakeBatch((ids) => (ids.includes(uuid(0)) ? writeTimeout() : undefined));
+    const results = await runBatchedWrites(unitsOf(tasks(12), 3), { ...fast, concurrency: 1, execute: fakeExecutor(() => undefined).execute, executeBatch: batch.executeBatch });
+    expect(results).toHaveLength(12);
+    const first = results.filter((r) => [0, 2, 4].includes(r.index));
+    for (const r of first) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.TIMEOUT, retriable: true, attempts: 3 });
+    if (first[1]?.status !== 'failed') throw new Error('expected failure');
+    expect(first[1].error.message).toMatch(/^record 2: writing a batch of 3 records/);
+    for (const r of results.filter((r) => r.index > 4)) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true, attempts: 0 });
+    expect(batch.calls).toHaveLength(3);
+  });
+
+  it('runs waves one after the other', async () => {
+    const [a, b] = tasks(2);
+    const again = { ...a, index: 99 } as WriteTask;
+    const order: string[] = [];
+    const batch = fakeBatch((ids) => void order.push(`batch ${ids.length}`));
+    const single = fakeExecutor(() => undefined);
+    await runBatchedWrites([[[a, b] as WriteTask[]], [[again]]], {
+      ...fast,
+      execute: async (q, p) => {
+        order.push('single');
+        return single.execute(q, p);
+      },
+      executeBatch: batch.executeBatch,
+    });
+    expect(order).toEqual(['batch 2', 'single']);
   });
 });

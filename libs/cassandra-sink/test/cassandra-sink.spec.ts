@@ -205,6 +205,46 @@ describe('CassandraSink against Cassandra', () => {
     expect(await selectOne('oversized_users', records[7]?.id as string, 'id')).toBeUndefined();
   });
 
+  it('in one batch with good records, names exactly the record Cassandra refuses and writes the others', async () => {
+    const sink = await openSink('mixedbatch');
+    const fallbacks: SinkEvents['sink.batch_fallback'][] = [];
+    sink.events.on('sink.batch_fallback', (e) => fallbacks.push(e));
+    const records: UserRecordV2[] = Array.from({ length: 20 }, (_, n) => makeRecord(n));
+    records[7] = { ...records[7], picture: `https://example.org/${'x'.repeat(17 * 1024 * 1024)}` } as UserRecordV2;
+
+    // No byte bound to speak of: the oversized record goes into the same batch as the others.
+    const result = await sink.writeBatch(records, { batchRows: 32, batchBytes: 64 * 1024 * 1024 });
+
+    expect(fallbacks).toEqual([expect.objectContaining({ records: 20, indexes: Array.from({ length: 20 }, (_, i) => i), code: SinkErrorCode.INVALID_QUERY })]);
+    const failed = result.results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.index)).toEqual([7]);
+    expect(failed[0]).toMatchObject({ retriable: false });
+    if (failed[0]?.status === 'failed') expect(failed[0].error.message).toMatch(/^writing record 7 to mixedbatch_users: .*too big/i);
+    expect(result).toMatchObject({ written: 19, failed: 1, retriableFailures: 0, batches: 1, fallbacks: 1 });
+    await expect(sink.countRows('users')).resolves.toBe(19);
+    expect(await selectOne('mixedbatch_users', records[7]?.id as string, 'id')).toBeUndefined();
+  });
+
+  it('keeps batches under the byte bound, where Cassandra would refuse one batch of all the rows', async () => {
+    const sink = await openSink('bytes');
+    const fallbacks: SinkEvents['sink.batch_fallback'][] = [];
+    sink.events.on('sink.batch_fallback', (e) => fallbacks.push(e));
+    // About 3.5 KiB each: 40 of them are 140 KiB, far over batch_size_fail_threshold (50 KiB).
+    const big = (n: number) => makeRecord(n, { picture: `https://example.org/${'p'.repeat(3000)}` });
+
+    const bounded = await sink.writeBatch(Array.from({ length: 40 }, (_, n) => big(n)), { batchRows: 100 });
+    expect(bounded).toMatchObject({ written: 40, failed: 0, fallbacks: 0 });
+    // 40 KiB by default: about 11 of these records per batch.
+    expect(bounded.batches).toBeGreaterThanOrEqual(4);
+    expect(fallbacks).toEqual([]);
+
+    // The same rows with the byte bound lifted: the server refuses the batch, the records are written one by one.
+    const unbounded = await sink.writeBatch(Array.from({ length: 40 }, (_, n) => big(100 + n)), { batchRows: 100, batchBytes: 16 * 1024 * 1024 });
+    expect(unbounded).toMatchObject({ written: 40, failed: 0, batches: 1, fallbacks: 1 });
+    expect(fallbacks).toEqual([expect.objectContaining({ records: 40, code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/Batch too large/) })]);
+    await expect(sink.countRows('users')).resolves.toBe(80);
+  });
+
   it('retries transient failures with backoff until every record is written', async () => {
     // One request per connection and 16 records in flight: the driver refuses most requests as
     // "all connections busy" (retriable), a real transient failure the sink has to ride out.
@@ -290,18 +330,21 @@ describe('CassandraSink against Cassandra', () => {
     expect(error.message).toMatch(/^creating Cassandra session: .*no_such_dc/);
   });
 
-  it('on close, finishes the writes in flight and hands back the rest as retriable', async () => {
-    const sink = await openSink('closing');
+  it.each([
+    ['single-row mode', 1, 4],
+    ['batched mode', 32, 128],
+  ])('on close, finishes the writes in flight and hands back the rest as retriable (%s)', async (_mode, batchRows, inFlight) => {
+    const sink = await openSink(`closing${batchRows}`);
     const records = Array.from({ length: 2_000 }, (_, n) => makeRecord(n));
-    // The first `concurrency` writes go out synchronously inside writeBatch; close() then stops the rest.
-    const batch = sink.writeBatch(records, { concurrency: 4 });
+    // The first `concurrency` requests go out synchronously inside writeBatch; close() then stops the rest.
+    const batch = sink.writeBatch(records, { concurrency: 4, batchRows });
     await sink.close();
     const result = await batch;
-    expect(result.written).toBe(4);
-    expect(result.results.slice(0, 4).every((r) => r.status === 'written')).toBe(true);
-    for (const r of result.results.slice(4)) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true });
+    expect(result.written).toBe(inFlight);
+    expect(result.results.slice(0, inFlight).every((r) => r.status === 'written')).toBe(true);
+    for (const r of result.results.slice(inFlight)) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true });
     await sink.connect();
-    await expect(sink.countRows('users')).resolves.toBe(4);
+    await expect(sink.countRows('users')).resolves.toBe(inFlight);
   });
 
   it('reconnects after close', async () => {

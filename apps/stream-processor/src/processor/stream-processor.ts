@@ -77,8 +77,11 @@ export class StreamProcessor {
       consistency: config.consistency as 'LOCAL_QUORUM',
       write: {
         tables: config.tables as TableKind[],
-        // The sink bounds each writeBatch call; partitions are written in parallel, so split the instance's budget.
-        concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently)),
+        // The sink bounds each writeBatch call; partitions are written in parallel, so split the instance's
+        // budget of rows in flight, then count it in requests (batches of up to batchRows rows).
+        concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently / config.batchRows)),
+        batchRows: config.batchRows,
+        batchBytes: config.batchBytes,
         ttlSeconds: config.ttlSeconds,
         timestampFromIngestedAt: config.timestampFromIngestedAt,
       },
