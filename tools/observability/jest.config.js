@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/observability',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
