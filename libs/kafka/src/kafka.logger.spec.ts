@@ -45,6 +45,27 @@ describe('kafkaLogCreator', () => {
     expect(calls[0].obj).toEqual({ source: 'kafkajs', kafkajsNamespace: 'Connection', broker: '127.0.0.1:9092', error: 'boom' });
   });
 
+  it('logs broker answers kafkajs retries by itself (a loading coordinator at start-up) at debug, other errors at error', () => {
+    const { logger, calls } = recordingLogger();
+    const log = kafkaLogCreator(logger)(logLevel.ERROR);
+    log(entry(logLevel.ERROR, 'Response FindCoordinator(key: 10, version: 2)', { error: "The coordinator is loading and hence can't process requests for this group" }));
+    log(entry(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', { error: 'There is no leader for this topic-partition as we are in the middle of a leadership election' }));
+    log(entry(logLevel.ERROR, 'Response SaslAuthenticate(key: 36, version: 1)', { error: 'Request is not valid given the current SASL state' }));
+    log({ ...entry(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { error: "The coordinator is loading and hence can't process requests for this group" }), namespace: 'Consumer' });
+    expect(calls.map((c) => c.level)).toEqual(['debug', 'debug', 'error', 'error']);
+  });
+
+  it('treats as retried only messages kafkajs itself marks retriable', () => {
+    const table = jest.requireActual<{ errorCodes: Array<{ message: string; retriable: boolean }> }>('kafkajs/src/protocol/error').errorCodes;
+    const retriable = new Set(table.filter((e) => e.retriable).map((e) => e.message));
+    const { logger, calls } = recordingLogger();
+    const log = kafkaLogCreator(logger)(logLevel.ERROR);
+    for (const e of table) log(entry(logLevel.ERROR, 'Response X', { error: e.message }));
+    const demoted = table.filter((_, i) => calls[i].level === 'debug').map((e) => e.message);
+    expect(demoted.length).toBeGreaterThan(5);
+    expect(demoted.filter((m) => !retriable.has(m))).toEqual([]);
+  });
+
   it('maps level names to kafkajs levels', () => {
     expect(toKafkaLogLevel('warn')).toBe(logLevel.WARN);
     expect(toKafkaLogLevel('nothing')).toBe(logLevel.NOTHING);

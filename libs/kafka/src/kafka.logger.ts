@@ -21,6 +21,25 @@ export function toKafkaLogLevel(name: KafkaLogLevelName): KafkaLogLevel {
 const CONNECTION_NAMESPACES = new Set(['Connection', 'BrokerPool', 'Cluster']);
 
 /**
+ * Broker answers kafkajs retries by itself (the retriable protocol errors of
+ * kafkajs's error table that show up while a broker or group starts), which
+ * its Connection logs at error level: normal start-up noise, so debug here.
+ */
+const RETRIED_RESPONSE_ERRORS = new Set([
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition',
+  'The replica is not available for the requested topic-partition',
+  'The leader high watermark has not caught up from a recent leader election so the offsets cannot be guaranteed to be monotonically increasing',
+  'The leader epoch in the request is older than the epoch on the broker',
+  'The leader epoch in the request is newer than the epoch on the broker',
+  'This is not the correct controller for this cluster',
+]);
+
+/**
  * A kafkajs `logCreator` that routes kafkajs's own logs into a pino-compatible
  * logger as structured entries (`kafkajsNamespace`, and kafkajs's fields).
  * kafkajs filters by its `logLevel` before calling it. `onConnectionError`
@@ -38,7 +57,8 @@ export function kafkaLogCreator(logger: Logger, onConnectionError?: (message: st
       delete entry.message;
       delete entry.timestamp;
       delete entry.logger;
-      switch (level) {
+      const retried = level === KafkaLogLevel.ERROR && namespace === 'Connection' && RETRIED_RESPONSE_ERRORS.has(String(entry.error));
+      switch (retried ? KafkaLogLevel.DEBUG : level) {
         case KafkaLogLevel.ERROR:
           child.error(entry, message);
           break;
