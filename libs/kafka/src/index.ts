@@ -59,6 +59,7 @@ export {
   type MessageSource,
   type RecordHandler,
 } from './consumer.runner';
+export { TopicReader, type TopicReadRequest, type TopicReadResult, type TopicReaderOptions, type TopicRecord } from './topic.reader';
 export {
   SchemaRegistryClient,
   createSchemaRegistry,
