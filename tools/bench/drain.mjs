@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { histogramBuckets, metricSum, scrapeMetrics, startApp, stopApp } from './lib/apps.mjs';
 import { options } from './lib/args.mjs';
 import { connectClient, countRows, dropKeyspace } from './lib/cassandra.mjs';
-import { ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env.mjs';
+import { authHeaders, ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env.mjs';
 import { createTopic, deleteTopics, groupLag, kafkaClient, loadTopic, topicSize } from './lib/kafka.mjs';
 import { mdMachine, mdTable, readResult, resultsRoot, round, runMain, writeResults } from './lib/output.mjs';
 import { ProcessSampler, readProcess } from './lib/proc.mjs';
@@ -23,6 +23,7 @@ import { ensureRecordFile } from './lib/records.mjs';
 import { formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const mib = (bytes) => (bytes > 0 ? Math.round(bytes / 2 ** 20) : undefined);
 
 /** Preloads a fresh topic with `records` cached records; returns `{ topic, load }`. */
 export async function preloadTopic({ records, partitions = 4, prefix = 'bench_drain', log = console.log }) {
@@ -112,7 +113,7 @@ export async function runDrain(config) {
       if (proc.child.exitCode !== null) throw new Error(`stream-processor exited with code ${proc.child.exitCode}:\n${proc.output().slice(-3000)}`);
       const t = at();
       if (readyS === undefined) {
-        const res = await fetch(`${proc.url}/health/ready`).catch(() => undefined);
+        const res = await fetch(`${proc.url}/health/ready`, { headers: authHeaders() }).catch(() => undefined);
         if (res?.ok) readyS = at();
       }
       const metrics = await scrapeMetrics(proc.url);
@@ -130,7 +131,18 @@ export async function runDrain(config) {
       const dt = t - lastT;
       if (dt >= 0.9 || series.length === 0) {
         const cpu = readProcess(proc.pid);
-        series.push({ t: round(t), written, rate: series.length === 0 ? 0 : Math.round((written - lastWritten) / dt), lag: lastLag, processorCpuS: cpu ? round(cpu.cpuS) : undefined });
+        series.push({
+          t: round(t),
+          written,
+          rate: series.length === 0 ? 0 : Math.round((written - lastWritten) / dt),
+          lag: lastLag,
+          processorCpuS: cpu ? round(cpu.cpuS) : undefined,
+          // Where the processor's memory is: RSS, V8 heap (used / reserved) and Buffers outside the heap.
+          rssMb: cpu ? Math.round(cpu.rssMb) : undefined,
+          heapUsedMb: mib(metricSum(metrics, 'nodejs_heap_size_used_bytes')),
+          heapTotalMb: mib(metricSum(metrics, 'nodejs_heap_size_total_bytes')),
+          externalMb: mib(metricSum(metrics, 'nodejs_external_memory_bytes')),
+        });
         lastWritten = written;
         lastT = t;
       }

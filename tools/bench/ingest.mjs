@@ -14,7 +14,7 @@ import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startApp, stopApp, waitReady } from './lib/apps.mjs';
 import { options } from './lib/args.mjs';
-import { ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env.mjs';
+import { authHeaders, ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env.mjs';
 import { deleteTopics, kafkaClient, topicSize } from './lib/kafka.mjs';
 import { mdMachine, mdTable, readResult, round, runMain, writeResults } from './lib/output.mjs';
 import { ProcessSampler, readProcess } from './lib/proc.mjs';
@@ -120,7 +120,7 @@ export async function runIngest(config) {
     const started = performance.now();
     const res = await fetch(`${app.url}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders() },
       body: JSON.stringify({ records: config.records, seed, pageSize: config.pageSize, encoding: 'avro' }),
     });
     const body = await res.json().catch(() => ({}));
@@ -134,7 +134,7 @@ export async function runIngest(config) {
     let lastChangeAt = performance.now();
     for (;;) {
       await sleep(250);
-      const r = await fetch(`${app.url}/runs/${encodeURIComponent(id)}`);
+      const r = await fetch(`${app.url}/runs/${encodeURIComponent(id)}`, { headers: authHeaders() });
       if (!r.ok) throw new Error(`GET /runs/${id}: HTTP ${r.status}`);
       status = await r.json();
       const t = (performance.now() - started) / 1000;

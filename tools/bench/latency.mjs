@@ -35,7 +35,7 @@ const E2E = 'userstream_processor_end_to_end_latency_seconds';
  * can be taken (switching to a larger cache file, generated if needed, and
  * skipping what was used): call it between steps, never during one.
  */
-class RecordSource {
+export class RecordSource {
   constructor(log) {
     this.log = log;
     this.capacity = 0;
@@ -91,7 +91,7 @@ class RecordSource {
  * the records whose scheduled time has come, without waiting for earlier
  * sends. Returns the schedule's start/end and what the producer achieved.
  */
-async function produceStep({ rate, seconds, source, producer, topic, produced, onTick }) {
+export async function produceStep({ rate, seconds, source, producer, topic, produced, onTick, headers = AVRO_HEADERS }) {
   const total = Math.round(rate * seconds);
   const start = Date.now() + 10;
   const interval = 1000 / rate;
@@ -107,7 +107,7 @@ async function produceStep({ rate, seconds, source, producer, topic, produced, o
       const messages = records.map((r, i) => {
         const ts = Math.round(start + (sent + i) * interval);
         produced.set(r.key, ts);
-        return { key: r.key, value: r.value, headers: AVRO_HEADERS, timestamp: String(ts) };
+        return { key: r.key, value: r.value, ...(headers ? { headers } : {}), timestamp: String(ts) };
       });
       sent = due;
       const p = producer.sendMessages(topic, messages).catch((error) => {

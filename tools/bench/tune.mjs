@@ -22,7 +22,14 @@ import { mdMachine, mdTable, readResult, round, runMain, writeResults } from './
 import { barChart, formatNumber, svgDocument } from './lib/svg.mjs';
 import { preloadTopic, runDrain } from './drain.mjs';
 
-const ALIASES = { WC: 'CASSANDRA_WRITE_CONCURRENCY', BATCH: 'PROCESSOR_MAX_RECORDS_PER_BATCH', PC: 'PROCESSOR_PARTITIONS_CONCURRENTLY', WAIT: 'PROCESSOR_MAX_WAIT_MS' };
+const ALIASES = {
+  WC: 'CASSANDRA_WRITE_CONCURRENCY',
+  BATCH: 'PROCESSOR_MAX_RECORDS_PER_BATCH',
+  PC: 'PROCESSOR_PARTITIONS_CONCURRENTLY',
+  WAIT: 'PROCESSOR_MAX_WAIT_MS',
+  BR: 'CASSANDRA_BATCH_ROWS',
+  FETCH: 'PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION',
+};
 
 export function parseConfigs(text) {
   return text
@@ -108,7 +115,7 @@ async function main() {
   const markdown = [
     '# Stream-processor settings',
     '',
-    `Each row drains the same preloaded ${formatNumber(records)}-record topic with a fresh group and keyspace (defaults: WC=128 BATCH=1000 PC=4 WAIT=100). ${repeat > 1 ? `Median of ${repeat} interleaved runs.` : 'One run each: differences below ~10 % are noise on this shared machine.'}`,
+    `Each row drains the same preloaded ${formatNumber(records)}-record topic with a fresh group and keyspace (defaults: WC=256 BATCH=2000 PC=4 WAIT=100 BR=32 FETCH=262144). ${repeat > 1 ? `Median of ${repeat} interleaved runs.` : 'One run each: differences below ~10 % are noise on this shared machine.'}`,
     '',
     mdTable(
       ['settings', 'records/s', 'runs', 'records per pipeline CPU-s', 'processor cores', 'Cassandra cores', 'other processes (cores)', 'processor CPU-s / 1k', 'mean batch ms'],

@@ -1,5 +1,6 @@
 // Where things are, which servers to use, and what machine the numbers come from.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,14 @@ export function servers() {
 }
 
 /** The environment every app under test gets: servers, quiet logs. */
+/** The bearer token the apps under test are given, and the benchmark sends to their endpoints. */
+export const SERVICE_TOKEN = process.env.SERVICE_TOKEN ?? randomBytes(24).toString('hex');
+
+/** Headers for the apps' endpoints (everything but liveness wants the token). */
+export function authHeaders() {
+  return { authorization: `Bearer ${SERVICE_TOKEN}` };
+}
+
 export function appBaseEnv() {
   const s = servers();
   return {
@@ -33,6 +42,8 @@ export function appBaseEnv() {
     LOG_LEVEL: process.env.BENCH_APP_LOG_LEVEL ?? 'warn',
     LOG_PRETTY: 'false',
     NODE_ENV: 'production',
+    // Apps in production mode want the bearer token between apps; any value will do for a benchmark.
+    SERVICE_TOKEN,
   };
 }
 

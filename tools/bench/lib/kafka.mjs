@@ -45,10 +45,11 @@ export async function deleteTopics(client, topics) {
 
 /**
  * Produces the first `count` records of a cache file to `topic` as fast as the
- * producer goes (requests of `batchSize`, several in flight). Returns
+ * producer goes (requests of `batchSize`, several in flight); `toMessage(r)`
+ * turns a cached record into another message (default: as cached, Avro). Returns
  * `{ records, seconds, recordsPerSecond, bytes }`.
  */
-export async function loadTopic(client, topic, file, count, { batchSize = 1000, inFlight = 5, onProgress } = {}) {
+export async function loadTopic(client, topic, file, count, { batchSize = 1000, inFlight = 5, onProgress, toMessage } = {}) {
   const producer = client.producer({ batchSize, maxInFlightSends: inFlight });
   await producer.connect();
   const started = performance.now();
@@ -59,8 +60,9 @@ export async function loadTopic(client, topic, file, count, { batchSize = 1000, 
   try {
     for await (const chunk of readRecordChunks(file, { count, chunkSize: batchSize * 2 })) {
       const messages = chunk.map((r) => {
-        bytes += r.key.length + r.value.length;
-        return { key: r.key, value: r.value, headers: AVRO_HEADERS };
+        const message = toMessage ? toMessage(r) : { key: r.key, value: r.value, headers: AVRO_HEADERS };
+        bytes += r.key.length + message.value.length;
+        return message;
       });
       const p = producer.sendMessages(topic, messages).then(
         () => {

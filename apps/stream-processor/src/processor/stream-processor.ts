@@ -159,6 +159,9 @@ export class StreamProcessor {
       fromBeginning: this.config.fromBeginning,
       partitionsConsumedConcurrently: this.config.partitionsConcurrently,
       maxRecordsPerCall: this.config.maxRecordsPerBatch,
+      // The fetched records live until their partition's batch is written: this bounds the memory they take.
+      maxBytesPerPartition: this.config.fetchMaxBytesPerPartition,
+      maxBytes: this.config.fetchMaxBytesPerPartition * this.config.partitionsConcurrently,
       maxWaitTimeInMs: this.config.maxWaitMs,
       sessionTimeout: this.config.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 4)),
