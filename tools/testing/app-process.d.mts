@@ -10,6 +10,8 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export const TEST_SERVICE_TOKEN: string;
+export const SERVICE_AUTH: Readonly<{ authorization: string }>;
 export function freePort(): Promise<number>;
 export function startAppProcess(
   entry: string,

@@ -4,6 +4,15 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
+/**
+ * The SERVICE_TOKEN every app started here gets unless the test sets its own:
+ * ingest and the stream-processor require it, the orchestrator sends it.
+ */
+export const TEST_SERVICE_TOKEN = 'userstream-test-service-token';
+
+/** Headers carrying {@link TEST_SERVICE_TOKEN}, for requests a test makes to ingest or the stream-processor. */
+export const SERVICE_AUTH = Object.freeze({ authorization: `Bearer ${TEST_SERVICE_TOKEN}` });
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -40,7 +49,7 @@ export async function startAppProcess(entry, options = {}) {
   const port = options.port ?? (await freePort());
   const output = [];
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...options.env },
+    env: { ...process.env, SERVICE_TOKEN: TEST_SERVICE_TOKEN, PORT: String(port), HOST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => output.push(d.toString()));

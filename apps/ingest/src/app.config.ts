@@ -1,4 +1,5 @@
-import { ConfigError, field, loadConfig, type ConfigValues } from '@userstream/core';
+import { ConfigError, field, loadConfig, serviceAccessConfigSpec, type ConfigValues } from '@userstream/core';
+import { kafkaSecurityConfigSpec, kafkaSecurityOptions, schemaRegistryAuth, schemaRegistryCredentialsSpec, type KafkaConnectionOptions } from '@userstream/kafka';
 
 /** Every setting of the ingest app (and of its one-shot command line), read from the environment once at start. */
 export const ingestConfigSpec = {
@@ -7,6 +8,7 @@ export const ingestConfigSpec = {
   logLevel: field<string>({ env: 'LOG_LEVEL', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' }),
   logPretty: field<boolean>({ env: 'LOG_PRETTY', kind: 'boolean', default: false, description: 'human-readable logs (development, needs pino-pretty)' }),
   shutdownTimeoutMs: field<number>({ env: 'SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 1000, default: 25_000, description: 'bound on a graceful stop after SIGTERM (cancel runs, flush the producer, disconnect)' }),
+  ...serviceAccessConfigSpec,
 
   randomUserBaseUrl: field<string>({ env: 'RANDOMUSER_BASE_URL', kind: 'url', default: 'https://randomuser.me/api/', description: 'randomuser.me API endpoint; `http://127.0.0.1:3100/api/` for the local mock (`npm run mock-api`)' }),
   randomUserTimeoutMs: field<number>({ env: 'RANDOMUSER_TIMEOUT_MS', kind: 'int', min: 100, max: 600_000, default: 30_000, description: 'timeout of one API request (connect to last byte), in ms; a page of 5000 users is about 5 MB' }),
@@ -18,15 +20,13 @@ export const ingestConfigSpec = {
 
   kafkaBrokers: field<string[]>({ env: 'KAFKA_BROKERS', kind: 'list', default: ['127.0.0.1:9092'], description: 'Kafka bootstrap servers, comma-separated host:port' }),
   kafkaClientId: field<string>({ env: 'KAFKA_CLIENT_ID', kind: 'string', default: 'userstream-ingest', description: 'Kafka client id of the producer' }),
-  kafkaSsl: field<boolean>({ env: 'KAFKA_SSL', kind: 'boolean', default: false, description: 'TLS to the Kafka brokers (system CAs)' }),
-  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: ['plain', 'scram-sha-256', 'scram-sha-512'], optional: true, description: 'SASL mechanism; unset for no authentication' }),
-  kafkaSaslUsername: field<string>({ env: 'KAFKA_SASL_USERNAME', kind: 'string', optional: true, description: 'SASL user name' }),
-  kafkaSaslPassword: field<string>({ env: 'KAFKA_SASL_PASSWORD', kind: 'string', optional: true, secret: true, description: 'SASL password' }),
+  ...kafkaSecurityConfigSpec,
   topic: field<string>({ env: 'KAFKA_TOPIC', kind: 'string', default: 'users_created', description: 'topic the users are produced to (the reference topic name); created at the start of a run when missing' }),
   topicPartitions: field<number>({ env: 'KAFKA_TOPIC_PARTITIONS', kind: 'int', min: 1, max: 10_000, default: 4, description: 'partitions of the topic when ingest creates it (an existing topic is left as it is; fewer partitions are logged as a warning)' }),
   topicReplicationFactor: field<number>({ env: 'KAFKA_TOPIC_REPLICATION_FACTOR', kind: 'int', min: -1, max: 100, default: -1, description: "replication factor of the topic when ingest creates it; -1 takes the broker's default.replication.factor" }),
   kafkaCompression: field<string>({ env: 'KAFKA_COMPRESSION', kind: 'enum', values: ['none', 'gzip', 'snappy'], default: 'none', description: 'compression of produce requests' }),
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry: when set, the v2 schema is registered under `<topic>-value` and the default encoding becomes `confluent`' }),
+  ...schemaRegistryCredentialsSpec,
 
   encoding: field<string>({ env: 'INGEST_ENCODING', kind: 'enum', values: ['avro', 'confluent', 'json'], optional: true, description: 'default wire encoding of a run: `avro` (single-object), `confluent` (needs SCHEMA_REGISTRY_URL) or `json` (the reference JSON); unset: `confluent` with a registry, else `avro`' }),
   pageSize: field<number>({ env: 'INGEST_PAGE_SIZE', kind: 'int', min: 1, max: 5000, default: 5000, description: 'default users per API request (a run may ask for another `pageSize`); replaying a run needs the same page size' }),
@@ -44,15 +44,18 @@ export type IngestConfig = ConfigValues<typeof ingestConfigSpec>;
 export type IngestEncoding = 'avro' | 'confluent' | 'json';
 
 /** The configuration with the defaults that depend on other settings resolved. */
-export type ResolvedIngestConfig = Omit<IngestConfig, 'encoding'> & { encoding: IngestEncoding };
+export type ResolvedIngestConfig = Omit<IngestConfig, 'encoding'> & {
+  encoding: IngestEncoding;
+  /** Kafka client options from KAFKA_SSL*, KAFKA_SASL_* (files read). */
+  kafkaSecurity: Pick<KafkaConnectionOptions, 'ssl' | 'sasl' | 'allowPlaintextSasl'>;
+  /** SCHEMA_REGISTRY_USERNAME / _PASSWORD, when set. */
+  schemaRegistryAuth?: { username: string; password: string };
+};
 
 /** Reads and validates the configuration; throws a ConfigError naming each bad variable. */
 export function loadIngestConfig(env: Record<string, string | undefined>): ResolvedIngestConfig {
   const config = loadConfig(ingestConfigSpec, env);
   const problems: Array<[variable: string, why: string]> = [];
-  if (config.kafkaSaslMechanism && (!config.kafkaSaslUsername || !config.kafkaSaslPassword)) {
-    problems.push(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM']);
-  }
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(config.topic)) {
     problems.push(['KAFKA_TOPIC', `KAFKA_TOPIC: ${JSON.stringify(config.topic)} is not a legal Kafka topic name (letters, digits, ".", "_", "-"; at most 249)`]);
   }
@@ -63,5 +66,11 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Resol
     throw new ConfigError(`invalid configuration: ${problems.map(([, why]) => why).join('; ')}`, { details: { variables: problems.map(([v]) => v) } });
   }
   const encoding = (config.encoding ?? (config.schemaRegistryUrl === undefined ? 'avro' : 'confluent')) as IngestEncoding;
-  return { ...config, encoding };
+  const auth = schemaRegistryAuth(config);
+  return {
+    ...config,
+    encoding,
+    kafkaSecurity: kafkaSecurityOptions(config),
+    ...(auth ? { schemaRegistryAuth: auth } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { generatePage, startMockApi, type MockApi } from '@userstream/tools/mock-api';
-import type { AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, type AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -110,11 +110,11 @@ describe('ingest run API on Kafka with the mock API', () => {
       expect(record.ingested_at).toBeGreaterThan(Date.parse(status.startedAt) - 1);
     }
 
-    const list = (await (await fetch(`${app.url}/runs`)).json()) as { runs: RunStatus[] };
+    const list = (await (await fetch(`${app.url}/runs`, { headers: SERVICE_AUTH })).json()) as { runs: RunStatus[] };
     expect(list.runs.map((r) => r.id)).toEqual([id]);
-    const ready = await fetch(`${app.url}/health/ready`);
+    const ready = await fetch(`${app.url}/health/ready`, { headers: SERVICE_AUTH });
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: SERVICE_AUTH })).text();
     expect(metrics).toContain('userstream_ingest_records_fetched_total 5000');
     expect(metrics).toContain('userstream_ingest_records_acknowledged_total 5000');
     expect(metrics).toContain('userstream_ingest_api_requests_total{status="200"} 1');
@@ -148,7 +148,7 @@ describe('ingest run API on Kafka with the mock API', () => {
     expect(await topicSize(topic)).toBe(expected.length);
     expect(sorted(messages.map((m) => m.key))).toEqual(sorted(expected));
 
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: SERVICE_AUTH })).text();
     expect(metrics).toMatch(/userstream_ingest_api_retries_total [1-9]/);
     expect(metrics).toContain(`userstream_ingest_records_invalid_total ${stats.invalidUsers.length}`);
   });
@@ -220,10 +220,10 @@ describe('ingest run API on Kafka with the mock API', () => {
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
       expect(res.body).toEqual({ error: 'Bad Request', message: expect.stringMatching(message) });
     }
-    const missing = await fetch(`${app.url}/runs/00000000-0000-0000-0000-000000000000`);
+    const missing = await fetch(`${app.url}/runs/00000000-0000-0000-0000-000000000000`, { headers: SERVICE_AUTH });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'Not Found' });
-    const list = (await (await fetch(`${app.url}/runs`)).json()) as { runs: RunStatus[] };
+    const list = (await (await fetch(`${app.url}/runs`, { headers: SERVICE_AUTH })).json()) as { runs: RunStatus[] };
     expect(list.runs).toEqual([]);
   });
 
@@ -233,7 +233,7 @@ describe('ingest run API on Kafka with the mock API', () => {
     const id = posted.body['id'] as string;
     await waitFor(async () => (await getRun(app, id)).counts.acknowledged >= 1000 || undefined, { timeoutMs: 30_000, description: 'records acknowledged' });
 
-    const res = await fetch(`${app.url}/runs/${id}`, { method: 'DELETE' });
+    const res = await fetch(`${app.url}/runs/${id}`, { method: 'DELETE', headers: SERVICE_AUTH });
     expect(res.status).toBe(200);
     const status = (await res.json()) as RunStatus;
     expect(status).toMatchObject({ id, state: 'cancelled', error: 'cancelled by request' });

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, createOpsHandler, handleShutdown, HealthChecks, nestLoggerAdapter } from '@userstream/core';
+import { createLogger, createOpsHandler, handleShutdown, HealthChecks, installCrashPolicy, nestLoggerAdapter, redactConfig, resolveServiceAccess } from '@userstream/core';
 import { AppModule } from './app.module';
-import { loadOrchestratorConfig } from './app.config';
+import { loadOrchestratorConfig, orchestratorConfigSpec } from './app.config';
 import { buildOrchestratorParts } from './app/orchestrator.factory';
 import { createAuthMiddleware } from './auth/auth.middleware';
 import { resolveCredentials } from './auth/credentials';
+import { securityHeaders } from './auth/security-headers';
 import { SessionSigner } from './auth/session';
 import { sendStatic } from './dashboard/static-files';
 
@@ -14,7 +15,14 @@ async function main(): Promise<void> {
   const config = loadOrchestratorConfig(process.env);
   // Before anything connects: production without a password must not start at all.
   const credentials = resolveCredentials({ user: config.user, password: config.password, nodeEnv: config.nodeEnv });
+  // The token ingest and the stream-processor require; production without it does not start either.
+  const access = resolveServiceAccess(config, { generate: false });
   const logger = createLogger({ name: 'orchestrator', level: config.logLevel, pretty: config.logPretty });
+  logger.info({ config: redactConfig(orchestratorConfigSpec, config) }, 'starting');
+  const opened = { close: (): Promise<unknown> => Promise.resolve() };
+  // An error nothing caught: log it, close what is open, exit 1. Requests never get here (the auth layer and Nest catch theirs).
+  installCrashPolicy({ logger, close: () => opened.close(), timeoutMs: config.shutdownTimeoutMs });
+  if (!access.serviceToken) logger.warn('SERVICE_TOKEN is not set: ingest and the stream-processor will refuse the orchestrator (set the same SERVICE_TOKEN on all three apps)');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -23,16 +31,23 @@ async function main(): Promise<void> {
   health.register('cassandra', () => parts.store.ping());
 
   const app = await NestFactory.create(AppModule.register(parts), { logger: nestLoggerAdapter(logger) });
-  app.use(createOpsHandler({ health, metrics: registry, info: { app: 'orchestrator' } }));
+  opened.close = () => app.close();
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  app.use(securityHeaders());
+  // Authentication first: /health/ready and /metrics need a login, HTTP Basic or METRICS_TOKEN; only /health/live is open.
   app.use(
     createAuthMiddleware({
       credentials,
       sessions: new SessionSigner(config.sessionSecret, config.sessionTtlMs),
       secureCookie: config.cookieSecure,
       loginPage: (res) => sendStatic(res, 'login.html'),
+      ...(access.metricsToken ? { metricsToken: access.metricsToken } : {}),
+      maxFailures: config.loginMaxFailures,
+      lockoutMs: config.loginLockoutMs,
       logger,
     }),
   );
+  app.use(createOpsHandler({ health, metrics: registry, info: { app: 'orchestrator' } }));
   await app.listen(config.port, config.host);
   handleShutdown(app, { logger, timeoutMs: config.shutdownTimeoutMs });
 

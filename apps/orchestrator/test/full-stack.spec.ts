@@ -1,4 +1,4 @@
-import type { AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, type AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
 import type { PipelineSnapshot } from '../src/pipeline/pipeline.service';
 import type { RunPage, RunRecord } from '../src/runs/run.model';
@@ -20,7 +20,7 @@ interface IngestRun {
 }
 
 async function ingestRun(ingest: AppProcess, id: string): Promise<IngestRun> {
-  return (await (await fetch(`${ingest.url}/runs/${encodeURIComponent(id)}`)).json()) as IngestRun;
+  return (await (await fetch(`${ingest.url}/runs/${encodeURIComponent(id)}`, { headers: SERVICE_AUTH })).json()) as IngestRun;
 }
 
 describe('orchestrator on the real stack: mock API → ingest → Kafka → stream-processor → Cassandra', () => {

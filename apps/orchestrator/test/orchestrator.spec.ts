@@ -3,7 +3,7 @@ import { waitFor } from '@userstream/core';
 import type { RunPage, RunRecord } from '../src/runs/run.model';
 import type { JobView } from '../src/scheduler/scheduler.service';
 import { FakeIngest } from './support/fake-ingest.server';
-import { api, cassandraClient, PASSWORD, startOrchestrator, uniqueName, USER } from './support/orchestrator.process';
+import { api, BASIC, cassandraClient, PASSWORD, startOrchestrator, uniqueName, USER } from './support/orchestrator.process';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 jest.setTimeout(120_000);
@@ -56,12 +56,15 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     await cassandra.shutdown();
   });
 
-  it('keeps the dashboard and the API behind a login; probes stay open', async () => {
+  it('keeps the dashboard, the API, readiness and metrics behind a login; liveness stays open', async () => {
     const a = app;
     expect((await fetch(`${a.url}/api/jobs`)).status).toBe(401);
     expect((await fetch(`${a.url}/api/runs`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:wrong`).toString('base64')}` } })).status).toBe(401);
-    expect((await fetch(`${a.url}/health/ready`)).status).toBe(200);
-    expect((await fetch(`${a.url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${a.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${a.url}/health/ready`)).status).toBe(401);
+    expect((await fetch(`${a.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${a.url}/health/ready`, { headers: { authorization: BASIC } })).status).toBe(200);
+    expect((await fetch(`${a.url}/metrics`, { headers: { authorization: BASIC } })).status).toBe(200);
 
     const page = await fetch(`${a.url}/`, { redirect: 'manual' });
     expect(page.status).toBe(303);

@@ -1,4 +1,4 @@
-import { cassandraClient, startOrchestrator, uniqueName } from './support/orchestrator.process';
+import { BASIC, cassandraClient, startOrchestrator, uniqueName } from './support/orchestrator.process';
 
 jest.setTimeout(90_000);
 
@@ -16,10 +16,10 @@ describe('orchestrator process', () => {
     const res = await fetch(`${app.url}/health/live`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', app: 'orchestrator' });
-    const ready = await fetch(`${app.url}/health/ready`);
+    const ready = await fetch(`${app.url}/health/ready`, { headers: { authorization: BASIC } });
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', checks: { cassandra: { ok: true } } });
-    expect((await fetch(`${app.url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${app.url}/metrics`, { headers: { authorization: BASIC } })).status).toBe(200);
     await expect(app.stop('SIGTERM')).resolves.toEqual({ code: 0, signal: null });
   });
 

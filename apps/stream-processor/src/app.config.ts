@@ -1,4 +1,6 @@
-import { ConfigError, field, loadConfig, type ConfigValues } from '@userstream/core';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { ConfigError, field, loadConfig, serviceAccessConfigSpec, tlsConfigFields, tlsOptionsFromConfig, type ConfigValues } from '@userstream/core';
+import { kafkaSecurityConfigSpec, kafkaSecurityOptions, schemaRegistryAuth, schemaRegistryCredentialsSpec, type KafkaConnectionOptions } from '@userstream/kafka';
 
 /** Every setting of the stream-processor app, read from the environment once at start. */
 export const streamProcessorConfigSpec = {
@@ -7,13 +9,11 @@ export const streamProcessorConfigSpec = {
   logLevel: field<string>({ env: 'LOG_LEVEL', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' }),
   logPretty: field<boolean>({ env: 'LOG_PRETTY', kind: 'boolean', default: false, description: 'human-readable logs (development, needs pino-pretty)' }),
   shutdownTimeoutMs: field<number>({ env: 'SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 1000, default: 25_000, description: 'bound on a graceful stop after SIGTERM' }),
+  ...serviceAccessConfigSpec,
 
   kafkaBrokers: field<string[]>({ env: 'KAFKA_BROKERS', kind: 'list', default: ['127.0.0.1:9092'], description: 'Kafka bootstrap servers, comma-separated host:port' }),
   kafkaClientId: field<string>({ env: 'KAFKA_CLIENT_ID', kind: 'string', default: 'userstream-stream-processor', description: 'Kafka client id of the processor' }),
-  kafkaSsl: field<boolean>({ env: 'KAFKA_SSL', kind: 'boolean', default: false, description: 'TLS to the Kafka brokers (system CAs)' }),
-  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: ['plain', 'scram-sha-256', 'scram-sha-512'], optional: true, description: 'SASL mechanism; unset for no authentication' }),
-  kafkaSaslUsername: field<string>({ env: 'KAFKA_SASL_USERNAME', kind: 'string', optional: true, description: 'SASL user name' }),
-  kafkaSaslPassword: field<string>({ env: 'KAFKA_SASL_PASSWORD', kind: 'string', optional: true, secret: true, description: 'SASL password' }),
+  ...kafkaSecurityConfigSpec,
   topic: field<string>({ env: 'KAFKA_TOPIC', kind: 'string', default: 'users_created', description: 'topic the users are read from (its dead-letter topic is `<topic>.dlq`)' }),
   groupId: field<string>({ env: 'KAFKA_GROUP_ID', kind: 'string', default: 'userstream-stream-processor', description: 'consumer group of the processors; instances with the same group share the partitions' }),
   fromBeginning: field<boolean>({ env: 'PROCESSOR_FROM_BEGINNING', kind: 'boolean', default: true, description: 'a new consumer group starts at the earliest offset (false: only new records)' }),
@@ -23,12 +23,13 @@ export const streamProcessorConfigSpec = {
   maxWaitMs: field<number>({ env: 'PROCESSOR_MAX_WAIT_MS', kind: 'int', min: 0, max: 10_000, default: 100, description: 'longest time a fetch waits for new records (a latency floor on a quiet topic)' }),
   sessionTimeoutMs: field<number>({ env: 'PROCESSOR_SESSION_TIMEOUT_MS', kind: 'int', min: 6000, max: 300_000, default: 10_000, description: 'consumer group session timeout: a killed instance is noticed after this long and its partitions move to the others (about 13 s in all with the default); heartbeats go out every quarter of it, at most every 3 s' }),
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry, used to resolve the writer schema of Confluent-framed records' }),
+  ...schemaRegistryCredentialsSpec,
 
   cassandraContactPoints: field<string[]>({ env: 'CASSANDRA_CONTACT_POINTS', kind: 'list', default: ['127.0.0.1:9042'], description: 'Cassandra contact points, comma-separated host:port' }),
   cassandraLocalDc: field<string>({ env: 'CASSANDRA_LOCAL_DC', kind: 'string', default: 'datacenter1', description: 'local data center name of the Cassandra nodes' }),
   cassandraUsername: field<string>({ env: 'CASSANDRA_USERNAME', kind: 'string', optional: true, description: 'Cassandra user name (plain-text auth)' }),
   cassandraPassword: field<string>({ env: 'CASSANDRA_PASSWORD', kind: 'string', optional: true, secret: true, description: 'Cassandra password' }),
-  cassandraSsl: field<boolean>({ env: 'CASSANDRA_SSL', kind: 'boolean', default: false, description: 'TLS to the Cassandra nodes (system CAs)' }),
+  ...tlsConfigFields('cassandra', 'CASSANDRA', 'the Cassandra nodes'),
   keyspace: field<string>({ env: 'CASSANDRA_KEYSPACE', kind: 'string', default: 'userstream', description: 'keyspace of the tables (created when missing); `spark_streams` for the reference layout' }),
   replicationFactor: field<number>({ env: 'CASSANDRA_REPLICATION_FACTOR', kind: 'int', min: 1, max: 10, default: 1, description: 'SimpleStrategy replication factor used when the keyspace is created' }),
   tables: field<string[]>({ env: 'CASSANDRA_TABLES', kind: 'list', default: ['users'], description: '`users` (all v2 fields, typed), `reference` (the reference `users_created` table), or both' }),
@@ -42,7 +43,15 @@ export const streamProcessorConfigSpec = {
   timestampFromIngestedAt: field<boolean>({ env: 'CASSANDRA_TIMESTAMP_FROM_EVENT', kind: 'boolean', default: false, description: 'write with USING TIMESTAMP = the time ingest fetched the record, so an old replay never overwrites newer data' }),
 };
 
-export type StreamProcessorConfig = ConfigValues<typeof streamProcessorConfigSpec>;
+/** The settings, with the client security options resolved (files read). */
+export type StreamProcessorConfig = ConfigValues<typeof streamProcessorConfigSpec> & {
+  /** From KAFKA_SSL*, KAFKA_SASL_*. */
+  kafkaSecurity: Pick<KafkaConnectionOptions, 'ssl' | 'sasl' | 'allowPlaintextSasl'>;
+  /** From CASSANDRA_SSL*; undefined without TLS. */
+  cassandraTls?: TlsConnectionOptions;
+  /** From SCHEMA_REGISTRY_USERNAME / _PASSWORD. */
+  schemaRegistryAuth?: { username: string; password: string };
+};
 
 /** Reads and validates the configuration; throws a ConfigError naming each bad variable. */
 export function loadStreamProcessorConfig(env: Record<string, string | undefined>): StreamProcessorConfig {
@@ -51,8 +60,15 @@ export function loadStreamProcessorConfig(env: Record<string, string | undefined
   if (bad.length > 0) {
     throw new ConfigError(`invalid configuration: CASSANDRA_TABLES: unknown table kind ${bad.join(', ')} (use users, reference)`, { details: { variables: ['CASSANDRA_TABLES'] } });
   }
-  if (config.kafkaSaslMechanism && (!config.kafkaSaslUsername || !config.kafkaSaslPassword)) {
-    throw new ConfigError('invalid configuration: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM', { details: { variables: ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] } });
+  if (config.cassandraPassword !== undefined && config.cassandraUsername === undefined) {
+    throw new ConfigError('CASSANDRA_USERNAME: required with CASSANDRA_PASSWORD', { details: { variable: 'CASSANDRA_USERNAME' } });
   }
-  return config;
+  const cassandraTls = tlsOptionsFromConfig(config, 'cassandra', 'CASSANDRA');
+  const registryAuth = schemaRegistryAuth(config);
+  return {
+    ...config,
+    kafkaSecurity: kafkaSecurityOptions(config),
+    ...(cassandraTls ? { cassandraTls } : {}),
+    ...(registryAuth ? { schemaRegistryAuth: registryAuth } : {}),
+  };
 }

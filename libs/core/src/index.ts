@@ -8,3 +8,4 @@ export * from './health';
 export * from './ops-handler';
 export * from './lifecycle';
 export * from './pino-logger';
+export * from './process-policy';

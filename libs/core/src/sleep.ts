@@ -8,17 +8,26 @@ import { AbortError, TimeoutError } from './errors';
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(new AbortError());
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       clearTimeout(timer);
       reject(new AbortError());
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    // One Node timer holds at most 2^31 - 1 ms (a longer delay fires at once): wait in steps.
+    const arm = (remaining: number) => {
+      timer = setTimeout(() => {
+        if (remaining > MAX_TIMER_MS) return arm(remaining - MAX_TIMER_MS);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.min(remaining, MAX_TIMER_MS));
+    };
+    arm(ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The longest delay one Node timer can wait, in ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Options for {@link waitFor}. */
 export interface WaitForOptions {

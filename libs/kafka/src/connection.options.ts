@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { ConfigError, type Logger } from '@userstream/core';
+import { ConfigError, field, tlsConfigFields, tlsOptionsFromConfig, type ConfigValues, type Logger } from '@userstream/core';
 import type { KafkaLogLevelName } from './kafka.logger';
 
 /** SASL mechanisms supported by this adapter. */
@@ -21,6 +21,11 @@ export interface KafkaConnectionOptions {
   /** `true` for TLS with Node's defaults, or Node TLS options (CA, client cert...). Default off. */
   ssl?: boolean | TlsConnectionOptions;
   sasl?: SaslOptions;
+  /**
+   * Allow SASL `plain` without TLS, which sends the password in clear to
+   * anyone on the path. Default false: such options are refused.
+   */
+  allowPlaintextSasl?: boolean;
   /** TCP connect timeout in milliseconds. Default 3 000. */
   connectionTimeoutMs?: number;
   /** Per-request timeout in milliseconds. Default 30 000. */
@@ -114,6 +119,9 @@ export function resolveConnectionOptions(options: KafkaConnectionOptions): Resol
   if (options.ssl !== undefined && typeof options.ssl !== 'boolean' && (typeof options.ssl !== 'object' || options.ssl === null)) {
     problems.push('ssl must be a boolean or Node TLS connection options');
   }
+  if (sasl?.mechanism === 'plain' && !options.ssl && options.allowPlaintextSasl !== true) {
+    problems.push('sasl.mechanism plain without ssl would send the password in clear: turn on ssl (or set allowPlaintextSasl)');
+  }
   const kafkaLogLevel = options.kafkaLogLevel ?? 'warn';
   if (!LOG_LEVELS.includes(kafkaLogLevel)) problems.push(`kafkaLogLevel must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -138,4 +146,79 @@ export function resolveConnectionOptions(options: KafkaConnectionOptions): Resol
     retry,
     kafkaLogLevel,
   };
+}
+
+/**
+ * The Kafka security settings every app reads, as config fields for
+ * `loadConfig` (`@userstream/core`): TLS (`KAFKA_SSL`, a CA, a client
+ * certificate and key, a server name) and SASL. Apps spread it into their
+ * own spec so the variables are the same everywhere; turn the values into
+ * client options with {@link kafkaSecurityOptions}.
+ */
+export const kafkaSecurityConfigSpec = {
+  ...tlsConfigFields('kafka', 'KAFKA', 'the Kafka brokers'),
+  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: MECHANISMS, optional: true, description: 'SASL mechanism; unset for no authentication' }),
+  kafkaSaslUsername: field<string>({ env: 'KAFKA_SASL_USERNAME', kind: 'string', optional: true, description: 'SASL user name' }),
+  kafkaSaslPassword: field<string>({ env: 'KAFKA_SASL_PASSWORD', kind: 'string', optional: true, secret: true, description: 'SASL password' }),
+  kafkaSaslAllowPlaintext: field<boolean>({
+    env: 'KAFKA_SASL_ALLOW_PLAINTEXT',
+    kind: 'boolean',
+    default: false,
+    description: 'allow SASL `plain` without TLS (the password then crosses the network in clear); otherwise such a setup refuses to start',
+  }),
+};
+
+/** The values of {@link kafkaSecurityConfigSpec}. */
+export type KafkaSecurityConfig = ConfigValues<typeof kafkaSecurityConfigSpec>;
+
+/**
+ * Client options (`ssl`, `sasl`, `allowPlaintextSasl`) from the security
+ * settings, reading the CA, certificate and key files. Throws ConfigError
+ * naming the variable: SASL without user name or password, or `plain`
+ * without TLS unless KAFKA_SASL_ALLOW_PLAINTEXT is true.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ ...kafkaSecurityConfigSpec, brokers }, process.env);
+ * const kafka = new KafkaClient({ brokers: config.brokers, ...kafkaSecurityOptions(config) });
+ * ```
+ */
+export function kafkaSecurityOptions(config: KafkaSecurityConfig): Pick<KafkaConnectionOptions, 'ssl' | 'sasl' | 'allowPlaintextSasl'> {
+  const ssl = tlsOptionsFromConfig(config, 'kafka', 'KAFKA');
+  if (!config.kafkaSaslMechanism) return ssl ? { ssl } : {};
+  if (!config.kafkaSaslUsername || !config.kafkaSaslPassword) {
+    throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM', { details: { variables: ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] } });
+  }
+  if (config.kafkaSaslMechanism === 'plain' && !ssl && !config.kafkaSaslAllowPlaintext) {
+    throw new ConfigError(
+      'KAFKA_SASL_MECHANISM: plain without TLS would send the password in clear; set KAFKA_SSL=true (or KAFKA_SASL_ALLOW_PLAINTEXT=true on a network you trust)',
+      { details: { variables: ['KAFKA_SASL_MECHANISM', 'KAFKA_SSL', 'KAFKA_SASL_ALLOW_PLAINTEXT'] } },
+    );
+  }
+  return {
+    ...(ssl ? { ssl } : {}),
+    sasl: { mechanism: config.kafkaSaslMechanism as SaslMechanism, username: config.kafkaSaslUsername, password: config.kafkaSaslPassword },
+    ...(config.kafkaSaslAllowPlaintext ? { allowPlaintextSasl: true } : {}),
+  };
+}
+
+/**
+ * Schema Registry credentials as secrets of their own
+ * (`SCHEMA_REGISTRY_USERNAME`, `SCHEMA_REGISTRY_PASSWORD`), so the registry
+ * URL, which apps log, carries none. Resolve with {@link schemaRegistryAuth}.
+ */
+export const schemaRegistryCredentialsSpec = {
+  schemaRegistryUsername: field<string>({ env: 'SCHEMA_REGISTRY_USERNAME', kind: 'string', optional: true, description: 'Schema Registry user (HTTP Basic; Confluent Cloud: the API key)' }),
+  schemaRegistryPassword: field<string>({ env: 'SCHEMA_REGISTRY_PASSWORD', kind: 'string', optional: true, secret: true, description: 'Schema Registry password (Confluent Cloud: the API secret)' }),
+};
+
+/** The `auth` option of `createSchemaRegistry`: both credentials or neither; throws ConfigError naming the missing one. */
+export function schemaRegistryAuth(config: ConfigValues<typeof schemaRegistryCredentialsSpec>): { username: string; password: string } | undefined {
+  const { schemaRegistryUsername: username, schemaRegistryPassword: password } = config;
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    const missing = username === undefined ? 'SCHEMA_REGISTRY_USERNAME' : 'SCHEMA_REGISTRY_PASSWORD';
+    throw new ConfigError(`${missing}: SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD go together`, { details: { variable: missing } });
+  }
+  return { username, password };
 }

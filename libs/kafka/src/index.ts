@@ -11,7 +11,12 @@
 export { KafkaClient } from './kafka.client';
 export {
   checkBrokerAddress,
+  kafkaSecurityConfigSpec,
+  kafkaSecurityOptions,
   resolveConnectionOptions,
+  schemaRegistryAuth,
+  schemaRegistryCredentialsSpec,
+  type KafkaSecurityConfig,
   type KafkaConnectionOptions,
   type ResolvedConnectionOptions,
   type SaslMechanism,

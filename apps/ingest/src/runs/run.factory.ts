@@ -6,7 +6,6 @@ import {
   type CompressionName,
   type KafkaAdmin,
   type KafkaProducer,
-  type SaslMechanism,
   type SchemaRegistryClient,
 } from '@userstream/kafka';
 import { RandomUserClient } from '@userstream/randomuser-client';
@@ -53,10 +52,7 @@ export class RunFactory {
     this.kafka = new KafkaClient({
       brokers: config.kafkaBrokers,
       clientId: config.kafkaClientId,
-      ...(config.kafkaSsl ? { ssl: true } : {}),
-      ...(config.kafkaSaslMechanism
-        ? { sasl: { mechanism: config.kafkaSaslMechanism as SaslMechanism, username: config.kafkaSaslUsername ?? '', password: config.kafkaSaslPassword ?? '' } }
-        : {}),
+      ...config.kafkaSecurity,
       logger,
     });
     this.producer = this.kafka.producer({
@@ -66,7 +62,7 @@ export class RunFactory {
       outageTimeoutMs: config.kafkaOutageTimeoutMs,
     });
     this.admin = this.kafka.admin();
-    if (config.schemaRegistryUrl !== undefined) this.registry = createSchemaRegistry({ host: config.schemaRegistryUrl, clientId: config.kafkaClientId, logger });
+    if (config.schemaRegistryUrl !== undefined) this.registry = createSchemaRegistry({ host: config.schemaRegistryUrl, clientId: config.kafkaClientId, logger, ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}) });
   }
 
   /** The defaults a run's parameters are resolved with. */

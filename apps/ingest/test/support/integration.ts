@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { waitFor } from '@userstream/core';
-import { startAppProcess, type AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, startAppProcess, type AppProcess } from '@userstream/tools/testing';
 import type { RunStatus } from '../../src/runs/run.types';
 
 export const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
@@ -35,12 +35,12 @@ export function startIngest(env: Record<string, string>): Promise<AppProcess> {
 }
 
 export async function postRun(app: AppProcess, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${app.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${app.url}/runs`, { method: 'POST', headers: { ...SERVICE_AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 export async function getRun(app: AppProcess, id: string): Promise<RunStatus> {
-  const res = await fetch(`${app.url}/runs/${id}`);
+  const res = await fetch(`${app.url}/runs/${id}`, { headers: SERVICE_AUTH });
   if (res.status !== 200) throw new Error(`GET /runs/${id}: HTTP ${res.status}`);
   return (await res.json()) as RunStatus;
 }

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '@userstream/core';
 import type { OrchestratorParts } from '../app.module';
 import type { OrchestratorConfig } from '../app.config';
-import { IngestClient, type IngestRunParams } from '../ingest/ingest.client';
+import { IngestClient, serviceHeaders, type IngestRunParams } from '../ingest/ingest.client';
 import { createIngestStreamJob } from '../jobs/ingest-stream.job';
 import { JobCatalog } from '../jobs/job.catalog';
 import { parseSchedule } from '../jobs/job.schedule';
@@ -37,6 +37,7 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     contactPoints: config.cassandraContactPoints,
     localDataCenter: config.cassandraLocalDc,
     ...(config.cassandraUsername !== undefined ? { username: config.cassandraUsername, password: config.cassandraPassword ?? '' } : {}),
+    ...(config.cassandraTls ? { ssl: config.cassandraTls } : {}),
     connectTimeoutMs: config.cassandraConnectTimeoutMs,
     logger,
   });
@@ -47,7 +48,7 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     await connection.close().catch(() => undefined);
     throw error;
   }
-  const ingest = new IngestClient({ baseUrl: config.ingestUrl, timeoutMs: config.httpTimeoutMs });
+  const ingest = new IngestClient({ baseUrl: config.ingestUrl, timeoutMs: config.httpTimeoutMs, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
   const job = createIngestStreamJob({
     ingest,
     schedule: parseSchedule(config.jobSchedule, 'ORCHESTRATOR_JOB_SCHEDULE'),
@@ -68,7 +69,7 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     logger,
     onOutcome: (outcome) => context.metrics.webhookTotal.inc({ outcome }),
   });
-  const stats = new KafkaPipelineStats({ brokers: config.kafkaBrokers, timeoutMs: Math.min(config.httpTimeoutMs, 3000), logger });
+  const stats = new KafkaPipelineStats({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, timeoutMs: Math.min(config.httpTimeoutMs, 3000), logger });
   return {
     context,
     catalog: new JobCatalog([job]),
@@ -83,7 +84,7 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
       cacheMs: config.rowCountCacheMs,
       logger,
     }),
-    pipeline: new PipelineSettings(config.kafkaTopic, config.kafkaGroupId, config.ingestUrl, config.processorUrl, Math.min(config.httpTimeoutMs, 2000)),
+    pipeline: new PipelineSettings(config.kafkaTopic, config.kafkaGroupId, config.ingestUrl, config.processorUrl, Math.min(config.httpTimeoutMs, 2000), undefined, serviceHeaders(config.serviceToken)),
     rowsWritten: new RowsWrittenSettings(config.kafkaGroupId, config.rowsConfirmWindowMs),
     closers: [() => stats.close(), () => store.close(), () => connection.close()],
   };

@@ -28,6 +28,11 @@ describe('resolveCredentials', () => {
     expect(() => resolveCredentials({ user: 'admin', password: 'short', nodeEnv: 'production' })).toThrow(/ORCHESTRATOR_PASSWORD: must be at least 12 characters/);
   });
 
+  it('refuses a short password in development too', () => {
+    expect(() => resolveCredentials({ user: 'admin', password: 'admin', nodeEnv: 'development' })).toThrow(/^ORCHESTRATOR_PASSWORD: must be at least 12 characters$/);
+    expect(resolveCredentials({ user: 'admin', password: 'twelve-chars', nodeEnv: 'development' }).password).toBe('twelve-chars');
+  });
+
   it('compares user and password', () => {
     const creds = { user: 'admin', password: 's3cret-pass', generated: false };
     expect(credentialsMatch(creds, 'admin', 's3cret-pass')).toBe(true);
@@ -74,7 +79,9 @@ describe('auth middleware', () => {
       sessions: new SessionSigner(undefined, 60_000),
       secureCookie: false,
       loginPage: (res) => res.end('<form>login</form>'),
+      metricsToken: 'metrics-token-for-tests',
       failureDelayMs: 1,
+      maxFailures: 1000,
     });
     server = createServer((req, res) => auth(req, res, () => res.end(`ok ${(req as { user?: string }).user ?? 'anonymous'}`)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -104,8 +111,18 @@ describe('auth middleware', () => {
     expect(await res.text()).toBe('ok admin');
   });
 
-  it('keeps probes, metrics and static assets open and sends pages to the login form', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/assets/dashboard.css']) expect(await (await fetch(`${base}${path}`)).text()).toBe('ok anonymous');
+  it('keeps liveness and static assets open, needs credentials for readiness and metrics, and sends pages to the login form', async () => {
+    for (const path of ['/health/live', '/assets/dashboard.css']) expect(await (await fetch(`${base}${path}`)).text()).toBe('ok anonymous');
+    for (const path of ['/health/ready', '/metrics']) {
+      const anonymous = await fetch(`${base}${path}`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBeNull();
+      expect(await (await fetch(`${base}${path}`, { headers: { authorization: 'Bearer metrics-token-for-tests' } })).text()).toBe('ok anonymous');
+      expect((await fetch(`${base}${path}`, { headers: { authorization: 'Bearer metrics-token-for-testz' } })).status).toBe(401);
+      expect(await (await fetch(`${base}${path}`, { headers: { authorization: basic('admin', 'pw-for-tests-1') } })).text()).toBe('ok admin');
+    }
+    // The metrics token opens nothing else.
+    expect((await fetch(`${base}/api/jobs`, { headers: { authorization: 'Bearer metrics-token-for-tests' } })).status).toBe(401);
     const res = await fetch(`${base}/?tab=runs`, { redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login?next=%2F%3Ftab%3Druns');

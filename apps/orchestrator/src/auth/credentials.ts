@@ -1,6 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '@userstream/core';
 
+/** Shortest accepted ORCHESTRATOR_PASSWORD, in every mode (development included). */
+export const MIN_PASSWORD_LENGTH = 12;
+
 /** The one user allowed into the dashboard and the API. */
 export interface Credentials {
   user: string;
@@ -20,13 +23,14 @@ export interface CredentialSources {
 /**
  * The dashboard's credentials: from ORCHESTRATOR_USER and
  * ORCHESTRATOR_PASSWORD. Without a password, development gets a random one
- * (the caller prints it once) and production refuses to start. There is no
- * built-in default password.
+ * (the caller prints it once) and production refuses to start. A password
+ * shorter than {@link MIN_PASSWORD_LENGTH} is refused in every mode. There
+ * is no built-in default password.
  */
 export function resolveCredentials(sources: CredentialSources): Credentials {
   if (sources.password !== undefined && sources.password.length > 0) {
-    if (sources.nodeEnv === 'production' && sources.password.length < 12) {
-      throw new ConfigError('ORCHESTRATOR_PASSWORD: must be at least 12 characters in production', { details: { variable: 'ORCHESTRATOR_PASSWORD' } });
+    if (sources.password.length < MIN_PASSWORD_LENGTH) {
+      throw new ConfigError(`ORCHESTRATOR_PASSWORD: must be at least ${MIN_PASSWORD_LENGTH} characters`, { details: { variable: 'ORCHESTRATOR_PASSWORD' } });
     }
     return { user: sources.user, password: sources.password, generated: false };
   }

@@ -3,6 +3,23 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /** The name of the session cookie. */
 export const SESSION_COOKIE = 'userstream_session';
 
+/**
+ * The cookie's name: with `Secure`, the `__Host-` prefix, which browsers
+ * accept only from HTTPS, for the whole host (`Path=/`, no `Domain`), so a
+ * sibling subdomain cannot plant or overwrite it.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
+/** A `Cookie` header that cannot be parsed (bad percent-encoding); answered 400. */
+export class MalformedCookieError extends Error {
+  constructor() {
+    super('malformed Cookie header');
+    this.name = new.target.name;
+  }
+}
+
 interface SessionPayload {
   /** User. */
   u: string;
@@ -70,12 +87,17 @@ export class SessionSigner {
   }
 }
 
-/** Reads one cookie from a `Cookie` header. */
+/** Reads one cookie from a `Cookie` header; throws {@link MalformedCookieError} when its value is not valid percent-encoding. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      throw new MalformedCookieError();
+    }
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { setSecurityHeaders } from '../auth/security-headers';
 
 /** The dashboard's static files, beside `src/` and `dist/` (the same depth from both). */
 export const PUBLIC_DIR = join(__dirname, '..', '..', 'public');
@@ -37,9 +38,6 @@ export function sendStatic(res: ServerResponse, name: string): void {
   res.statusCode = 200;
   res.setHeader('content-type', TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream');
   res.setHeader('cache-control', 'no-cache');
-  res.setHeader('x-content-type-options', 'nosniff');
-  res.setHeader('x-frame-options', 'DENY');
-  res.setHeader('referrer-policy', 'same-origin');
-  res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+  setSecurityHeaders(res);
   res.end(body);
 }

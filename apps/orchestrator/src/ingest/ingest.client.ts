@@ -59,6 +59,13 @@ export interface IngestClientOptions {
   baseUrl: string;
   /** Bound on each request, in milliseconds. */
   timeoutMs: number;
+  /** Sent as `Authorization: Bearer …` on every request (ingest's SERVICE_TOKEN). */
+  serviceToken?: string;
+}
+
+/** The headers that carry the apps' SERVICE_TOKEN; empty without one. */
+export function serviceHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** `base` + `path`, keeping a path prefix in `base` (`http://h/ingest` + `/runs` = `http://h/ingest/runs`). */
@@ -90,7 +97,7 @@ export class IngestClient extends IngestApi {
     try {
       res = await fetch(joinUrl(this.options.baseUrl, path), {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...serviceHeaders(this.options.serviceToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
@@ -110,6 +117,13 @@ export class IngestClient extends IngestApi {
     const message = (payload as { message?: unknown } | undefined)?.message;
     const reason = typeof message === 'string' ? message : text.slice(0, 200) || res.statusText;
     if (res.status === 400) throw new IngestRejectedError(`${context}: ingest refused the parameters: ${reason}`);
+    if (res.status === 401) {
+      throw new IngestError(`${context}: ingest refused the service token (HTTP 401): give the orchestrator the same SERVICE_TOKEN as ingest`, {
+        code: 'INGEST_UNAUTHORIZED',
+        retriable: false,
+        details: { status: 401 },
+      });
+    }
     if (res.ok) throw new IngestError(`${context}: unexpected answer from ingest: ${text.slice(0, 200)}`, { code: 'INGEST_BAD_ANSWER' });
     throw new IngestError(`${context}: HTTP ${res.status}: ${reason}`, {
       code: res.status === 404 ? 'INGEST_RUN_NOT_FOUND' : 'INGEST_HTTP_ERROR',

@@ -26,7 +26,15 @@ describe('resolveIngestParams', () => {
     [{ records: 1.5 }, 'params.records: must be an integer'],
     [{ records: 10_000_001 }, 'params.records: must be an integer from 1 to 10000000 (got 10000001)'],
     [{ durationSeconds: '60' }, 'params.durationSeconds: must be a number of seconds'],
-    [{ rate: -1 }, 'params.rate: must be a number of records per second above 0'],
+    [{ rate: -1 }, 'params.rate: must be a number of records per second from 0.001 to 1000000 (got -1)'],
+    // Hostile: a rate so slow its waits would overflow a Node timer (which then fires at once).
+    [{ rate: 0.00001 }, 'params.rate: must be a number of records per second from 0.001 to 1000000 (got 0.00001)'],
+    [{ rate: Number.MIN_VALUE }, 'params.rate: must be a number of records per second from 0.001'],
+    // Hostile: names every object inherits must not pass as parameters.
+    [{ hasOwnProperty: 1 }, 'params.hasOwnProperty: unknown parameter'],
+    [{ toString: 'x' }, 'params.toString: unknown parameter'],
+    [{ constructor: {} }, 'params.constructor: unknown parameter'],
+    [JSON.parse('{"__proto__": {"records": 5}}'), 'params.__proto__: unknown parameter'],
     [{ seed: 'a b' }, 'params.seed: must be 1-100 letters'],
     [{ nat: 'usa' }, 'params.nat: must be comma-separated two-letter nationality codes'],
     [{ encoding: 'xml' }, 'params.encoding: must be one of avro, confluent, json'],

@@ -18,6 +18,8 @@ export class PipelineSettings {
     readonly httpTimeoutMs: number,
     /** How long a snapshot is reused (several dashboards share it), in milliseconds. */
     readonly snapshotCacheMs = 1000,
+    /** Sent with every request to ingest and the stream-processor (their SERVICE_TOKEN). */
+    readonly appHeaders: Record<string, string> = {},
   ) {}
 }
 
@@ -168,7 +170,7 @@ export class PipelineService {
   private async probe(base: string): Promise<ComponentHealth> {
     const url = joinUrl(base, '/health/ready').toString();
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
+      const res = await fetch(url, { headers: this.settings.appHeaders, signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
       const text = await res.text();
       let report: unknown;
       try {
@@ -186,7 +188,7 @@ export class PipelineService {
     const health = await this.probe(this.settings.processorUrl);
     if (!health.ok && !health.report) return health;
     try {
-      const res = await fetch(joinUrl(this.settings.processorUrl, '/metrics'), { signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
+      const res = await fetch(joinUrl(this.settings.processorUrl, '/metrics'), { headers: this.settings.appHeaders, signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
       if (!res.ok) return health;
       const sums = sumPrometheusSamples(await res.text());
       return {

@@ -1,4 +1,4 @@
-import { KafkaClient, type KafkaAdmin } from '@userstream/kafka';
+import { KafkaClient, type KafkaAdmin, type KafkaConnectionOptions } from '@userstream/kafka';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
 
 /** Offsets of one partition: `low` is the first retained offset, `high` the next offset to be written. */
@@ -40,6 +40,8 @@ export abstract class PipelineStats {
 /** Options for {@link KafkaPipelineStats}. */
 export interface KafkaPipelineStatsOptions {
   brokers: string[];
+  /** TLS and SASL, as the apps' KAFKA_SSL* and KAFKA_SASL_* settings give them. */
+  security?: Pick<KafkaConnectionOptions, 'ssl' | 'sasl' | 'allowPlaintextSasl'>;
   clientId?: string;
   /** Bound on connecting and on each request, in milliseconds. Default 3000. */
   timeoutMs?: number;
@@ -63,6 +65,7 @@ export class KafkaPipelineStats extends PipelineStats {
     this.client = new KafkaClient({
       brokers: options.brokers,
       clientId: options.clientId ?? 'userstream-orchestrator',
+      ...options.security,
       connectionTimeoutMs: timeoutMs,
       requestTimeoutMs: timeoutMs,
       // The dashboard polls every few seconds: fail fast and let the next poll try again.

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Client, errors, types } from 'cassandra-driver';
 import { componentLogger, describeError, retry, UserstreamError, type Logger } from '@userstream/core';
 
@@ -7,6 +8,8 @@ export interface CassandraConnectionOptions {
   localDataCenter: string;
   username?: string;
   password?: string;
+  /** TLS to the nodes (Node TLS options; certificates are always checked). Unset: plain TCP. */
+  ssl?: ConnectionOptions;
   /** How long start-up keeps trying to connect, in milliseconds. */
   connectTimeoutMs: number;
   logger?: Logger;
@@ -49,6 +52,7 @@ export class CassandraConnection {
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
       ...(options.username !== undefined ? { credentials: { username: options.username, password: options.password ?? '' } } : {}),
+      ...(options.ssl ? { sslOptions: { ...options.ssl, rejectUnauthorized: true } } : {}),
       queryOptions: { prepare: true, isIdempotent: true, consistency: types.consistencies.localQuorum },
       socketOptions: { connectTimeout: 5000, readTimeout: 12_000 },
     });

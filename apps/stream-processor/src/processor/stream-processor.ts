@@ -50,18 +50,10 @@ export class StreamProcessor {
     this.kafka = new KafkaClient({
       brokers: config.kafkaBrokers,
       clientId: config.kafkaClientId,
-      ssl: config.kafkaSsl || undefined,
-      sasl:
-        config.kafkaSaslMechanism && config.kafkaSaslUsername && config.kafkaSaslPassword
-          ? {
-              mechanism: config.kafkaSaslMechanism as 'plain' | 'scram-sha-256' | 'scram-sha-512',
-              username: config.kafkaSaslUsername,
-              password: config.kafkaSaslPassword,
-            }
-          : undefined,
+      ...config.kafkaSecurity,
       logger,
     });
-    const registry = config.schemaRegistryUrl ? createSchemaRegistry({ host: config.schemaRegistryUrl }) : undefined;
+    const registry = config.schemaRegistryUrl ? createSchemaRegistry({ host: config.schemaRegistryUrl, ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}) }) : undefined;
     this.codec = new UserCodec({
       readerVersion: 2,
       ...(registry ? { resolveSchemaId: (id: number) => registry.getSchema(id) } : {}),
@@ -73,7 +65,7 @@ export class StreamProcessor {
       tableNames: { users: config.usersTable, reference: config.referenceTable },
       credentials:
         config.cassandraUsername && config.cassandraPassword ? { username: config.cassandraUsername, password: config.cassandraPassword } : undefined,
-      ssl: config.cassandraSsl || undefined,
+      ssl: config.cassandraTls,
       consistency: config.consistency as 'LOCAL_QUORUM',
       write: {
         tables: config.tables as TableKind[],

@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
-import type { AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, type AppProcess } from '@userstream/tools/testing';
 import { sleep, waitFor } from '@userstream/core';
 import { connectCassandra, dropKeyspace, metricValue, mockIds, readIds, stack, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
 
@@ -45,7 +45,7 @@ describe('end to end with a Cassandra outage', () => {
     cassandra = undefined;
 
     await stack('down', 'cassandra');
-    const ready = await fetch(`${processor.url}/health/ready`);
+    const ready = await fetch(`${processor.url}/health/ready`, { headers: SERVICE_AUTH });
     expect(ready.status).toBe(503);
     // The outage itself: the processor must hold its offsets and wait, not skip.
     await sleep(20_000);
@@ -60,6 +60,6 @@ describe('end to end with a Cassandra outage', () => {
     expect(processor.child.exitCode).toBeNull();
     expect(await metricValue(processor, 'userstream_processor_batch_retries_total')).toBeGreaterThan(0);
     expect(await metricValue(processor, 'userstream_processor_paused')).toBe(0);
-    await waitFor(async () => (await fetch(`${processor.url}/health/ready`)).ok || undefined, { timeoutMs: 60_000, description: 'processor ready again' });
+    await waitFor(async () => (await fetch(`${processor.url}/health/ready`, { headers: SERVICE_AUTH })).ok || undefined, { timeoutMs: 60_000, description: 'processor ready again' });
   });
 });

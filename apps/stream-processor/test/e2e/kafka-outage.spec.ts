@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
-import type { AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, type AppProcess } from '@userstream/tools/testing';
 import { sleep, waitFor } from '@userstream/core';
 import { connectCassandra, dropKeyspace, mockIds, readIds, stack, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
 
@@ -48,7 +48,7 @@ describe('end to end with a Kafka outage', () => {
     await stack('down', 'kafka');
     const notReady = await waitFor(
       async () => {
-        const res = await fetch(`${processor!.url}/health/ready`);
+        const res = await fetch(`${processor!.url}/health/ready`, { headers: SERVICE_AUTH });
         return res.status === 503 ? ((await res.json()) as unknown) : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 500, description: 'the processor to report Kafka not ready' },
@@ -62,6 +62,6 @@ describe('end to end with a Kafka outage', () => {
     expect(ids).toHaveLength(100_000);
     expect(new Set(ids)).toEqual(new Set(mockIds(seed, 1, 20, 5000)));
     expect(processor.child.exitCode).toBeNull();
-    await waitFor(async () => (await fetch(`${processor!.url}/health/ready`)).ok || undefined, { timeoutMs: 60_000, description: 'processor ready again' });
+    await waitFor(async () => (await fetch(`${processor!.url}/health/ready`, { headers: SERVICE_AUTH })).ok || undefined, { timeoutMs: 60_000, description: 'processor ready again' });
   });
 });

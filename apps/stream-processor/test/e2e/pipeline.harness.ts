@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Client } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '@userstream/core';
-import { startAppProcess, type AppProcess } from '@userstream/tools/testing';
+import { SERVICE_AUTH, startAppProcess, type AppProcess } from '@userstream/tools/testing';
 import { userUuid } from '@userstream/tools/mock-api';
 
 // The end-to-end harness: the real Kafka and Cassandra of the dev stack, the
@@ -55,7 +55,7 @@ export function startProcessor(names: Names, env: Record<string, string> = {}): 
 
 /** One label-less counter or gauge of an app's /metrics (0 when absent). */
 export async function metricValue(app: AppProcess, name: string): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const text = await (await fetch(`${app.url}/metrics`, { headers: SERVICE_AUTH })).text();
   const line = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   return line ? Number(line[1]) : 0;
 }
@@ -70,14 +70,14 @@ export interface RunStatus {
 }
 
 export async function startRun(ingest: AppProcess, params: Record<string, unknown>): Promise<RunStatus> {
-  const res = await fetch(`${ingest.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+  const res = await fetch(`${ingest.url}/runs`, { method: 'POST', headers: { ...SERVICE_AUTH, 'content-type': 'application/json' }, body: JSON.stringify(params) });
   const body = (await res.json()) as RunStatus & { message?: string };
   if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${body.message}`);
   return body;
 }
 
 export async function getRun(ingest: AppProcess, id: string): Promise<RunStatus> {
-  return (await (await fetch(`${ingest.url}/runs/${id}`)).json()) as RunStatus;
+  return (await (await fetch(`${ingest.url}/runs/${id}`, { headers: SERVICE_AUTH })).json()) as RunStatus;
 }
 
 export function waitRunFinished(ingest: AppProcess, id: string, timeoutMs = 120_000): Promise<RunStatus> {
