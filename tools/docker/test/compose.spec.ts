@@ -21,7 +21,7 @@ import {
   type ComposeService,
 } from './shipping.helpers';
 
-const env = { ORCHESTRATOR_PASSWORD: 'test-password' };
+const env = { ORCHESTRATOR_PASSWORD: 'test-password', SERVICE_TOKEN: 'test-service-token-0001' };
 const compose = loadCompose(env);
 const services = compose.services;
 const apps = dockerApps();
@@ -188,9 +188,10 @@ describe('docker/compose.yaml', () => {
     expect(written).toContain(orchestrator.CASSANDRA_USERS_TABLE);
   });
 
-  it('refuses to start without ORCHESTRATOR_PASSWORD, and the mock profile points ingest at the mock', () => {
-    expect(() => loadCompose({})).toThrow(/ORCHESTRATOR_PASSWORD/);
-    expect(serviceEnv(services.orchestrator).ORCHESTRATOR_PASSWORD).toBe('test-password');
+  it('refuses to start without ORCHESTRATOR_PASSWORD or SERVICE_TOKEN, and the mock profile points ingest at the mock', () => {
+    expect(() => loadCompose({ SERVICE_TOKEN: 'x' })).toThrow(/ORCHESTRATOR_PASSWORD/);
+    expect(() => loadCompose({ ORCHESTRATOR_PASSWORD: 'x' })).toThrow(/SERVICE_TOKEN/);
+    expect(compose.secrets).toEqual({ orchestrator_password: { environment: 'ORCHESTRATOR_PASSWORD' }, service_token: { environment: 'SERVICE_TOKEN' } });
     const raw = loadCompose();
     const withMock = interpolate(String(serviceEnv(raw.services.ingest).RANDOMUSER_BASE_URL), { RANDOMUSER_BASE_URL: 'http://randomuser-mock:3100/api/' });
     expect(references(withMock)).toEqual([{ service: 'randomuser-mock', port: listenPorts('randomuser-mock')[0] }]);
@@ -214,11 +215,64 @@ describe('docker/compose.yaml', () => {
   it.each(apps)('sets only variables %s reads, and every one it requires', (app) => {
     const fields = appConfigFields(app);
     expect(fields.length).toBeGreaterThan(0);
-    const known = new Set(fields.map((f) => f.env));
+    // A secret may also come as a file, <NAME>_FILE.
+    const known = new Set([...fields.map((f) => f.env), ...fields.filter((f) => f.secret).map((f) => `${f.env}_FILE`)]);
     const given = Object.keys(serviceEnv(services[app]));
     expect(given.filter((variable) => !known.has(variable))).toEqual([]);
     const required = fields.filter((f) => f.default === undefined && !f.optional).map((f) => f.env);
-    expect(required.filter((variable) => !given.includes(variable))).toEqual([]);
+    expect(required.filter((variable) => !given.includes(variable) && !given.includes(`${variable}_FILE`))).toEqual([]);
+  });
+
+  it.each(apps)('hands %s its secrets as files, never as environment variables', (app) => {
+    const service = services[app];
+    const secretFields = appConfigFields(app).filter((f) => f.secret).map((f) => f.env);
+    const given = serviceEnv(service);
+    expect(Object.keys(given).filter((variable) => secretFields.includes(variable))).toEqual([]);
+    const mounted = (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
+    const files = Object.entries(given).filter(([variable]) => variable.endsWith('_FILE') && secretFields.includes(variable.slice(0, -'_FILE'.length)));
+    expect(files.length).toBeGreaterThan(0);
+    for (const [, path] of files) expect(mounted.map((name) => `/run/secrets/${name}`)).toContain(path);
+    // Ingest and the stream-processor demand SERVICE_TOKEN; the orchestrator sends the same one.
+    expect(given.SERVICE_TOKEN_FILE).toBe('/run/secrets/service_token');
+  });
+
+  it.each(apps)('runs %s read-only, without capabilities or privilege gain, with bounded memory', (app) => {
+    const service = services[app];
+    expect(service.read_only).toBe(true);
+    expect(service.cap_drop).toEqual(['ALL']);
+    expect(service.cap_add).toBeUndefined();
+    expect(service.security_opt).toContain('no-new-privileges:true');
+    expect(service.mem_limit).toMatch(/^\d+[mg]$/);
+    expect(service.pids_limit).toBeGreaterThan(0);
+    expect(service.tmpfs).toEqual(['/tmp:size=16m,mode=1777']);
+    expect(service.privileged).toBeUndefined();
+  });
+
+  it('bounds memory and privileges of every service, and drops every capability the third-party images do not need', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect({ name, memory: service.mem_limit }).toEqual({ name, memory: expect.stringMatching(/^\d+[mg]$/) });
+      expect({ name, options: service.security_opt }).toEqual({ name, options: expect.arrayContaining(['no-new-privileges:true']) });
+      expect({ name, drop: service.cap_drop }).toEqual({ name, drop: ['ALL'] });
+    }
+    // Cassandra's entrypoint changes owners and drops to its user: exactly that, nothing more.
+    expect(services.cassandra.cap_add).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
+    expect(Object.entries(services).filter(([, s]) => s.cap_add !== undefined).map(([n]) => n)).toEqual(['cassandra']);
+  });
+
+  it('publishes every port on 127.0.0.1 by default, and says which must never go further', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) expect({ name, hostIp: portMapping(port).hostIp }).toEqual({ name, hostIp: '127.0.0.1' });
+    }
+    const readme = readFileSync(join(workspaceRoot, 'docker', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Ports that must never be published'));
+    for (const port of ['9092', '9093', '8081', '9042', '7000']) expect(section).toContain(`| ${port} |`);
+  });
+
+  it('leaves the session cookie Secure in the image (NODE_ENV=production) and does not turn it off', () => {
+    const envLine = must(dockerfile.find((i) => i.keyword === 'ENV'), 'ENV').args;
+    expect(envLine).toMatch(/NODE_ENV=production/);
+    for (const app of apps) expect(serviceEnv(services[app]).NODE_ENV).toBeUndefined();
+    expect(serviceEnv(services.orchestrator).ORCHESTRATOR_COOKIE_SECURE).toBeUndefined();
   });
 
   // Docker Compose's own loader (compose-go: schema, interpolation, profiles,
@@ -239,7 +293,7 @@ describe('docker/compose.yaml', () => {
     }, 600_000);
 
     it('accepts the file and reads the same services, builds, start order and ports', () => {
-      const result = load({ ORCHESTRATOR_PASSWORD: 'test-password', BIND_ADDRESS: undefined });
+      const result = load({ ORCHESTRATOR_PASSWORD: 'test-password', SERVICE_TOKEN: 'test-service-token-0001', BIND_ADDRESS: undefined });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       const loaded = JSON.parse(result.stdout) as Record<string, { image: string; build?: string; dockerfile?: string; dependsOn: Record<string, string>; healthCheck: boolean; ports: string[] }>;
@@ -256,10 +310,13 @@ describe('docker/compose.yaml', () => {
       }
     });
 
-    it('refuses it without ORCHESTRATOR_PASSWORD, naming the variable', () => {
-      const result = load({ ORCHESTRATOR_PASSWORD: undefined });
-      expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/required variable ORCHESTRATOR_PASSWORD is missing a value/);
+    it('refuses it without ORCHESTRATOR_PASSWORD or SERVICE_TOKEN, naming the variable', () => {
+      const noPassword = load({ ORCHESTRATOR_PASSWORD: undefined, SERVICE_TOKEN: 'test-service-token-0001' });
+      expect(noPassword.status).toBe(1);
+      expect(noPassword.stderr).toMatch(/required variable ORCHESTRATOR_PASSWORD is missing a value/);
+      const noToken = load({ ORCHESTRATOR_PASSWORD: 'test-password', SERVICE_TOKEN: undefined });
+      expect(noToken.status).toBe(1);
+      expect(noToken.stderr).toMatch(/required variable SERVICE_TOKEN is missing a value/);
     });
   });
 });

@@ -177,6 +177,14 @@ export interface ComposeService {
   profiles?: string[];
   command?: string[] | string;
   working_dir?: string;
+  secrets?: Array<string | { source: string; target?: string }>;
+  read_only?: boolean;
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
+  mem_limit?: string;
+  pids_limit?: number;
+  tmpfs?: string[];
   [key: string]: unknown;
 }
 
@@ -184,6 +192,7 @@ export interface ComposeFile {
   name?: string;
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
 }
 
 export const composeFile = join(workspaceRoot, 'docker', 'compose.yaml');
@@ -218,6 +227,7 @@ export interface ConfigFieldLike {
   kind: string;
   default?: unknown;
   optional?: boolean;
+  secret?: boolean;
 }
 
 /**
