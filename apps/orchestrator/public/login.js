@@ -4,5 +4,7 @@
   const params = new URLSearchParams(window.location.search);
   const next = params.get('next');
   if (next && next.charAt(0) === '/' && next.charAt(1) !== '/') document.getElementById('next').value = next;
-  if (params.get('error')) document.getElementById('login-error').hidden = false;
+  const error = document.getElementById('login-error');
+  if (params.get('error') === 'locked') error.textContent = 'Too many failed attempts: wait a moment, then try again.';
+  if (params.get('error')) error.hidden = false;
 })();
