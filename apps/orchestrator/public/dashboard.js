@@ -5,15 +5,18 @@
   'use strict';
 
   const POLL_MS = 2000;
-  const CHART_POINTS = 150; // 5 minutes at one point per poll
+  const HISTORY_MS = 10000; // the orchestrator samples every 10 s
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   const state = {
     jobs: [],
     runs: [],
     openRuns: new Set(),
-    series: [], // { t, inPerSec, outPerSec }
+    windowSeconds: Number(sessionStorage.getItem('userstream.window')) || 900,
+    history: null, // { t: [], inPerSec: [], outPerSec: [], lag: [], dlq: [], ... } from /api/pipeline/history
+    historyAt: 0,
     busy: false,
+    browse: { topics: [], reasons: new Set(), open: new Set(), records: [] },
   };
 
   // --- small helpers --------------------------------------------------------
@@ -167,47 +170,132 @@
 
     $('rate-in').textContent = p.rates.inPerSec === null ? '–' : num(p.rates.inPerSec) + '/s';
     $('rate-out').textContent = p.rates.outPerSec === null ? '–' : num(p.rates.outPerSec) + '/s';
-    if (p.rates.windowSeconds !== null) {
-      state.series.push({ t: Date.parse(p.at), inPerSec: p.rates.inPerSec, outPerSec: p.rates.outPerSec });
-      if (state.series.length > CHART_POINTS) state.series.shift();
-    }
-    renderChart();
+    state.lastPipeline = p;
+    renderBrowserTopics(p);
   }
 
-  /** Two lines (in and out) over the last five minutes, y scaled to the largest value. */
-  function renderChart() {
-    const el = $('chart');
-    const W = 640, H = 200, left = 48, right = 8, top = 10, bottom = 22;
-    const now = Date.now();
-    const span = CHART_POINTS * (POLL_MS / 1000) * 1000;
-    let max = 1;
-    state.series.forEach(function (s) { max = Math.max(max, s.inPerSec || 0, s.outPerSec || 0); });
-    const magnitude = Math.pow(10, Math.floor(Math.log10(max)));
-    const yMax = Math.ceil(max / magnitude) * magnitude;
-    const x = function (t) { return left + ((t - (now - span)) / span) * (W - left - right); };
-    const y = function (v) { return top + (1 - v / yMax) * (H - top - bottom); };
+  // --- charts from the orchestrator's history ---------------------------------
 
+  /** A y scale with round steps: 0–4 with nothing to show, else 4 or 5 steps of 1, 2, 2.5 or 5 × 10^k. */
+  function niceScale(max) {
+    if (!(max > 0)) return { top: 4, step: 1 };
+    const rough = max / 4;
+    const magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
+    const norm = rough / magnitude;
+    const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * magnitude;
+    return { top: Math.ceil(max / step - 1e-9) * step, step: step };
+  }
+
+  /** 1,234 · 12.5k · 3.4M; decimals only where the step needs them. */
+  function axisNumber(v, step) {
+    const abs = Math.abs(v);
+    if (abs >= 1e6) return +(v / 1e6).toFixed(abs % 1e6 === 0 ? 0 : 1) + 'M';
+    if (abs >= 1e4) return +(v / 1e3).toFixed(abs % 1e3 === 0 ? 0 : 1) + 'k';
+    const decimals = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)));
+    return numberFormat.format(+v.toFixed(decimals));
+  }
+
+  function clockLabel(t, withDate) {
+    const d = new Date(t);
+    const hm = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+    return withDate ? d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) + ' ' + hm : hm;
+  }
+
+  /** Draws `series` ([{ key, cls }]) of the history over the chosen window into an SVG. */
+  function drawChart(el, series, height) {
+    const W = 640, H = height, left = 52, right = 10, top = 10, bottom = 22;
+    const now = Date.now();
+    const spanMs = state.windowSeconds * 1000;
+    const from = now - spanMs;
+    const h = state.history || { t: [] };
+    let max = 0;
+    h.t.forEach(function (t, i) {
+      if (t < from) return;
+      series.forEach(function (s) { const v = h[s.key][i]; if (v !== null && v > max) max = v; });
+    });
+    const scale = niceScale(max);
+    const x = function (t) { return left + ((t - from) / spanMs) * (W - left - right); };
+    const y = function (v) { return top + (1 - v / scale.top) * (H - top - bottom); };
     const nodes = [];
-    for (let i = 0; i <= 4; i++) {
-      const v = (yMax * i) / 4;
+    // The runs in the window, shaded.
+    state.runs.forEach(function (run) {
+      if (!run.startedAt) return;
+      const a = Math.max(from, Date.parse(run.startedAt));
+      const b = run.endedAt ? Date.parse(run.endedAt) : now;
+      if (b < from || a > now) return;
+      nodes.push(svg('rect', { class: 'run-span', x: x(a), y: top, width: Math.max(1, x(b) - x(a)), height: H - top - bottom }));
+    });
+    for (let v = 0; v <= scale.top + scale.step / 1e6; v += scale.step) {
       nodes.push(svg('line', { class: 'grid-line', x1: left, x2: W - right, y1: y(v), y2: y(v) }));
-      const label = svg('text', { class: 'axis-label', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' });
-      label.textContent = numberFormat.format(Math.round(v));
+      const label = svg('text', { class: 'axis-label y', x: left - 6, y: y(v) + 4, 'text-anchor': 'end' });
+      label.textContent = axisNumber(v, scale.step);
       nodes.push(label);
     }
-    ['-5 min', '-2.5 min', 'now'].forEach(function (text, k) {
-      const t = svg('text', { class: 'axis-label', x: left + (k / 2) * (W - left - right), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 1 ? 'middle' : 'end' });
-      t.textContent = text;
-      nodes.push(t);
-    });
-    ['inPerSec', 'outPerSec'].forEach(function (key) {
-      const points = state.series
-        .filter(function (s) { return s[key] !== null && s.t >= now - span; })
-        .map(function (s) { return x(s.t).toFixed(1) + ',' + y(s[key]).toFixed(1); });
-      if (points.length > 0) nodes.push(svg('polyline', { class: 'series ' + (key === 'inPerSec' ? 'in' : 'out'), points: points.join(' ') }));
+    // Time ticks on round minutes or hours (local time), 3 to 6 of them, and "now" at the right edge.
+    const withDate = state.windowSeconds > 6 * 3600;
+    const stepMin = [1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360].find(function (m) { return spanMs / (m * 60000) <= 6; }) || 720;
+    const stepMs = stepMin * 60000;
+    const offsetMs = new Date(now).getTimezoneOffset() * 60000;
+    for (let t = Math.ceil((from - offsetMs) / stepMs) * stepMs + offsetMs; t < now - stepMs / 3; t += stepMs) {
+      nodes.push(svg('line', { class: 'grid-line', x1: x(t), x2: x(t), y1: H - bottom, y2: H - bottom + 4 }));
+      const label = svg('text', { class: 'axis-label', x: x(t), y: H - 6, 'text-anchor': 'middle' });
+      label.textContent = clockLabel(t, withDate && t === Math.ceil((from - offsetMs) / stepMs) * stepMs + offsetMs);
+      nodes.push(label);
+    }
+    const nowLabel = svg('text', { class: 'axis-label', x: W - right, y: H - 6, 'text-anchor': 'end' });
+    nowLabel.textContent = 'now';
+    nodes.push(nowLabel);
+    series.forEach(function (s) {
+      // A gap (no sample for longer than three intervals, or an unknown value) breaks the line.
+      let points = [];
+      let last = -Infinity;
+      const flush = function () {
+        if (points.length > 0) nodes.push(svg('polyline', { class: 'series ' + s.cls, points: points.join(' ') }));
+        points = [];
+      };
+      h.t.forEach(function (t, i) {
+        const v = h[s.key][i];
+        if (t < from) return;
+        if (v === null || t - last > 3 * HISTORY_MS) flush();
+        if (v !== null) points.push(x(t).toFixed(1) + ',' + y(v).toFixed(1));
+        last = t;
+      });
+      flush();
     });
     replaceChildren(el, nodes);
   }
+
+  function renderCharts() {
+    drawChart($('chart'), [{ key: 'inPerSec', cls: 'in' }, { key: 'outPerSec', cls: 'out' }], 200);
+    drawChart($('lag-chart'), [{ key: 'lag', cls: 'lag' }, { key: 'dlq', cls: 'dlq' }], 130);
+    const h = state.history;
+    $('history-note').textContent = h && h.t.length > 0 ? '· ' + num(h.t.length) + ' samples since ' + clockLabel(h.t[0], state.windowSeconds > 6 * 3600) + ', one every ' + span(HISTORY_MS) : '· no samples yet';
+    document.querySelectorAll('#window-buttons button').forEach(function (b) {
+      b.classList.toggle('on', Number(b.getAttribute('data-window')) === state.windowSeconds);
+    });
+  }
+
+  /** The history of the chosen window (and, on the first call, the newest snapshot for the panels). */
+  function loadHistory(first) {
+    return api('GET', '/api/pipeline/history?seconds=' + state.windowSeconds).then(function (data) {
+      state.history = data.samples;
+      state.historyAt = Date.now();
+      if (first && data.latest) renderPipeline(data.latest);
+      renderCharts();
+      renderRuns();
+      return data;
+    });
+  }
+
+  function setWindow(seconds) {
+    state.windowSeconds = seconds;
+    sessionStorage.setItem('userstream.window', String(seconds));
+    loadHistory(false).catch(function (error) { toast(error.message, true); });
+  }
+
+  document.querySelectorAll('#window-buttons button').forEach(function (b) {
+    b.addEventListener('click', function () { setWindow(Number(b.getAttribute('data-window'))); });
+  });
 
   // --- jobs -------------------------------------------------------------------
 
@@ -290,7 +378,7 @@
       { class: 'details' },
       h(
         'td',
-        { colspan: 13 },
+        { colspan: 14 },
         h('div', null, h('strong', null, 'Run '), h('span', { class: 'mono' }, run.id), ' · ', run.trigger, run.scheduledFor ? ' for ' + time(run.scheduledFor) : '', ' · queued ' + time(run.queuedAt)),
         h('div', null, h('strong', null, 'Params '), h('span', { class: 'mono' }, JSON.stringify(run.params))),
         run.cursor ? h('div', null, h('strong', null, 'Cursor '), h('span', { class: 'mono' }, 'seed ' + run.cursor.seed + ', pages ' + run.cursor.startPage + '–' + run.cursor.nextPage)) : null,
@@ -301,6 +389,31 @@
         h('ul', null, tries),
       ),
     );
+  }
+
+  /** The run's own records/s: acknowledged over its lifetime, and its curve from the history. */
+  function recordsPerSecondCell(run) {
+    const acked = run.counts && run.counts.acknowledged;
+    if (!run.startedAt || acked === undefined) return h('td', { class: 'num muted', 'data-field': 'rate' }, '–');
+    const start = Date.parse(run.startedAt);
+    const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
+    const seconds = Math.max(1, (end - start) / 1000);
+    const cell = h('td', { class: 'num', 'data-field': 'rate', title: num(acked) + ' records in ' + span(end - start) }, num(Math.round(acked / seconds)));
+    const hist = state.history;
+    if (hist) {
+      const points = [];
+      hist.t.forEach(function (t, i) { if (t >= start && t <= end + HISTORY_MS && hist.inPerSec[i] !== null) points.push([t, hist.inPerSec[i]]); });
+      if (points.length >= 2) {
+        const top = Math.max.apply(null, points.map(function (p) { return p[1]; })) || 1;
+        const spark = svg('svg', { class: 'spark', viewBox: '0 0 90 22', 'aria-label': 'records/s during the run' });
+        spark.appendChild(svg('polyline', {
+          class: 'series in',
+          points: points.map(function (p) { return ((p[0] - start) / Math.max(1, end + HISTORY_MS - start) * 88 + 1).toFixed(1) + ',' + (21 - (p[1] / top) * 20).toFixed(1); }).join(' '),
+        }));
+        cell.appendChild(spark);
+      }
+    }
+    return cell;
   }
 
   function renderRuns() {
@@ -334,6 +447,7 @@
           h('td', { class: 'num' }, run.counts ? num(c.valid) + ' / ' + num(c.invalid) : '–'),
           h('td', { class: 'num' }, num(c.produced)),
           h('td', { class: 'num', 'data-field': 'acknowledged' }, num(c.acknowledged)),
+          recordsPerSecondCell(run),
           h('td', { class: 'mono' }, offsetsText(run.offsets)),
           rowsWrittenCell(run),
         ),
@@ -343,9 +457,137 @@
     replaceChildren($('runs'), rows);
   }
 
+  // --- topic browser ------------------------------------------------------------
+
+  function renderBrowserTopics(p) {
+    const form = $('browse-form');
+    const topics = [p.kafka.topic.name, p.kafka.dlq.name];
+    const select = form.elements.topic;
+    if (select.options.length !== 2 || select.options[0].value !== topics[0]) {
+      replaceChildren(select, topics.map(function (name, i) { return h('option', { value: name }, i === 0 ? name : name + ' (DLQ)'); }));
+    }
+    const parts = select.value === p.kafka.dlq.name ? p.kafka.dlq.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; }) : p.kafka.topic.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; });
+    const partSelect = form.elements.partition;
+    const chosen = partSelect.value;
+    const wanted = parts.map(function (q) { return String(q.partition); }).join(',');
+    if (partSelect.getAttribute('data-parts') !== wanted) {
+      replaceChildren(partSelect, parts.length ? parts.map(function (q) { return h('option', { value: q.partition }, q.partition + ' (end ' + num(q.end) + ')'); }) : [h('option', { value: 0 }, '0')]);
+      partSelect.setAttribute('data-parts', wanted);
+      if (chosen && wanted.split(',').indexOf(chosen) >= 0) partSelect.value = chosen;
+    }
+  }
+
+  function recordSummary(rec) {
+    if (!rec.value) return h('span', { class: 'muted' }, 'null (tombstone)');
+    if (rec.value.decoded) {
+      const r = rec.value.record;
+      return h('div', { class: 'value-summary' }, h('span', { class: 'label' }, rec.value.encoding + ' · ' + rec.value.schema), ' ', [r.first_name, r.last_name].filter(Boolean).join(' '), r.email ? ' <' + r.email + '>' : '', r.country ? ', ' + r.country : '');
+    }
+    return h('div', { class: 'value-summary' }, h('span', { class: 'label' }, 'not decoded: ' + rec.value.reason), ' ', h('span', { class: 'mono' }, rec.value.hex.slice(0, 48) + (rec.value.hex.length > 48 || rec.value.truncated ? '…' : '')));
+  }
+
+  function recordDetails(rec) {
+    const body = rec.value
+      ? rec.value.decoded
+        ? JSON.stringify(rec.value.record, null, 2)
+        : rec.value.message + '\n\n' + rec.value.hex.replace(/(.{64})/g, '$1\n') + (rec.value.truncated ? '\n… (' + num(rec.size) + ' bytes in all)' : '')
+      : 'null value';
+    return h(
+      'tr',
+      { class: 'details' },
+      h(
+        'td',
+        { colspan: 6 },
+        rec.deadLetter ? h('div', null, h('strong', null, 'Dead letter '), rec.deadLetter.stage + ' · ' + rec.deadLetter.reason + ' · ' + rec.deadLetter.message + (rec.deadLetter.original ? ' · from ' + rec.deadLetter.original.topic + ' p' + rec.deadLetter.original.partition + ' offset ' + rec.deadLetter.original.offset : '') + (rec.deadLetter.time ? ' at ' + time(rec.deadLetter.time) : '')) : null,
+        h('div', null, h('strong', null, 'Headers '), h('span', { class: 'mono' }, JSON.stringify(rec.headers))),
+        h('pre', { class: 'mono' }, body),
+      ),
+    );
+  }
+
+  function renderBrowse() {
+    const rows = [];
+    state.browse.records.forEach(function (rec) {
+      const id = rec.partition + ':' + rec.offset;
+      const open = state.browse.open.has(id);
+      rows.push(
+        h(
+          'tr',
+          {
+            class: 'record',
+            'data-offset': rec.offset,
+            title: 'click for the whole record',
+            onclick: function () {
+              if (open) state.browse.open.delete(id);
+              else state.browse.open.add(id);
+              renderBrowse();
+            },
+          },
+          h('td', { class: 'num mono' }, rec.offset),
+          h('td', null, time(rec.timestamp)),
+          h('td', { class: 'mono' }, rec.key === null ? '–' : rec.key.text !== undefined ? rec.key.text : '0x' + rec.key.hex),
+          h('td', null, recordSummary(rec)),
+          h('td', null, rec.deadLetter ? h('span', { class: 'badge failed', title: rec.deadLetter.message }, rec.deadLetter.reason) : ''),
+          h('td', { class: 'mono muted' }, Object.keys(rec.headers).length + ' headers'),
+        ),
+      );
+      if (open) rows.push(recordDetails(rec));
+    });
+    replaceChildren($('browse-records'), rows);
+  }
+
+  function browse(event) {
+    if (event) event.preventDefault();
+    const form = $('browse-form');
+    const mode = form.elements.mode.value;
+    const at = form.elements.at.value.trim();
+    const query = ['partition=' + encodeURIComponent(form.elements.partition.value || '0'), 'limit=' + encodeURIComponent(form.elements.limit.value || '20')];
+    if (mode === 'last') query.push('last=' + encodeURIComponent(at || '20'));
+    else if (mode === 'fromOffset') query.push('fromOffset=' + encodeURIComponent(at || '0'));
+    else {
+      const ms = Date.parse(at);
+      query.push('fromTime=' + encodeURIComponent(Number.isFinite(ms) ? String(ms) : at));
+    }
+    if (form.elements.reason.value) query.push('reason=' + encodeURIComponent(form.elements.reason.value));
+    const topic = form.elements.topic.value;
+    $('browse-status').textContent = 'reading ' + topic + '…';
+    const started = Date.now();
+    return api('GET', '/api/topics/' + encodeURIComponent(topic) + '/records?' + query.join('&'))
+      .then(function (result) {
+        state.browse.records = result.records;
+        state.browse.open = new Set();
+        result.records.forEach(function (r) { if (r.deadLetter) state.browse.reasons.add(r.deadLetter.reason); });
+        const reasons = form.elements.reason;
+        const chosen = reasons.value;
+        replaceChildren(reasons, [h('option', { value: '' }, 'any')].concat(Array.from(state.browse.reasons).sort().map(function (r) { return h('option', { value: r }, r); })));
+        reasons.value = chosen;
+        $('browse-status').textContent = num(result.records.length) + ' records of ' + result.topic + ' partition ' + result.partition + ' from offset ' + num(result.start) + ' (offsets ' + num(result.low) + '–' + num(Math.max(result.low, result.high - 1)) + ' retained) in ' + span(Date.now() - started) + (result.complete ? '' : '; the read timed out, showing what arrived');
+        renderBrowse();
+      })
+      .catch(function (error) {
+        $('browse-status').textContent = 'read failed: ' + error.message;
+      });
+  }
+
+  $('browse-form').addEventListener('submit', browse);
+  $('browse-form').elements.topic.addEventListener('change', function () {
+    if (state.lastPipeline) renderBrowserTopics(state.lastPipeline);
+  });
+  $('browse-form').elements.mode.addEventListener('change', function () {
+    const mode = $('browse-form').elements.mode.value;
+    const input = $('browse-form').elements.at;
+    $('browse-at-label').textContent = mode === 'last' ? 'N' : mode === 'fromOffset' ? 'offset' : 'time (ISO-8601)';
+    input.value = mode === 'last' ? '20' : mode === 'fromOffset' ? '0' : new Date(Date.now() - 3600000).toISOString();
+  });
+
   // --- polling ----------------------------------------------------------------
 
-  function refresh() {
+  /**
+   * One poll. The first one draws from the history's newest snapshot (kept by
+   * the orchestrator, so it answers at once) instead of waiting for a fresh
+   * pipeline snapshot; later ones take fresh snapshots, and the history every 10 s.
+   */
+  function refresh(first) {
     return Promise.all([
       api('GET', '/api/jobs').then(function (data) {
         state.jobs = data.jobs;
@@ -354,18 +596,23 @@
       api('GET', '/api/runs?limit=20').then(function (data) {
         state.runs = data.runs;
         renderRuns();
+        renderCharts();
       }),
-      api('GET', '/api/pipeline').then(renderPipeline),
+      first
+        ? loadHistory(true).then(function (data) { if (!data.latest) return api('GET', '/api/pipeline').then(renderPipeline); })
+        : Promise.all([api('GET', '/api/pipeline').then(renderPipeline), Date.now() - state.historyAt >= HISTORY_MS ? loadHistory(false) : null]),
     ])
       .then(function () { $('updated').textContent = 'updated ' + new Date().toLocaleTimeString(); })
       .catch(function (error) { $('updated').textContent = 'update failed: ' + error.message; });
   }
 
+  let polls = 0;
   function loop() {
     const next = function () { setTimeout(loop, POLL_MS); };
     if (document.hidden) return next();
-    refresh().then(next, next);
+    refresh(polls++ === 0).then(next, next);
   }
 
+  renderCharts();
   loop();
 })();

@@ -7,6 +7,8 @@ import { PipelineController } from './api/pipeline.controller';
 import { RunsController } from './api/runs.controller';
 import { OrchestratorContext } from './app/orchestrator.context';
 import { DashboardController } from './dashboard/dashboard.controller';
+import { HistoryController } from './history/history.controller';
+import { HistorySettings, PipelineHistory } from './history/pipeline-history.service';
 import { JobCatalog } from './jobs/job.catalog';
 import { WebhookNotifier } from './notify/webhook.notifier';
 import { PipelineService, PipelineSettings } from './pipeline/pipeline.service';
@@ -15,6 +17,8 @@ import { TableRowCounter } from './pipeline/table-row.counter';
 import { RowsWrittenSettings, RowsWrittenTracker } from './runs/rows-written.tracker';
 import { RunStore } from './runs/run.store';
 import { SchedulerService, SchedulerSettings } from './scheduler/scheduler.service';
+import { TopicBrowser } from './topics/topic-browser.service';
+import { TopicsController } from './topics/topics.controller';
 
 /** Everything the orchestrator module is built from; main.ts builds it from the configuration. */
 export interface OrchestratorParts {
@@ -27,6 +31,8 @@ export interface OrchestratorParts {
   pipeline: PipelineSettings;
   rowsWritten: RowsWrittenSettings;
   scheduler?: SchedulerSettings;
+  /** Sampling of the dashboard's history; default every 10 s, 24 h kept. */
+  history?: HistorySettings;
   /** Closed after the app stopped, in order (clients, connections). */
   closers?: Array<() => Promise<void>>;
 }
@@ -48,7 +54,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ScheduleModule.forRoot()],
-      controllers: [JobsController, RunsController, PipelineController, DashboardController],
+      controllers: [JobsController, RunsController, HistoryController, PipelineController, TopicsController, DashboardController],
       providers: [
         { provide: OrchestratorContext, useValue: parts.context },
         { provide: JobCatalog, useValue: parts.catalog },
@@ -59,11 +65,14 @@ export class AppModule {
         { provide: PipelineSettings, useValue: parts.pipeline },
         { provide: RowsWrittenSettings, useValue: parts.rowsWritten },
         { provide: SchedulerSettings, useValue: parts.scheduler ?? new SchedulerSettings() },
+        { provide: HistorySettings, useValue: parts.history ?? new HistorySettings() },
         { provide: ClientCloser, useValue: new ClientCloser(parts.closers ?? []) },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         SchedulerService,
         RowsWrittenTracker,
         PipelineService,
+        PipelineHistory,
+        TopicBrowser,
       ],
     };
   }

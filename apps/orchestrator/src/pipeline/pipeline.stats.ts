@@ -1,4 +1,4 @@
-import { KafkaClient, type KafkaAdmin, type KafkaConnectionOptions } from '@userstream/kafka';
+import { KafkaClient, TopicReader, type KafkaAdmin, type KafkaConnectionOptions } from '@userstream/kafka';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
 
 /** Offsets of one partition: `low` is the first retained offset, `high` the next offset to be written. */
@@ -35,6 +35,11 @@ export abstract class PipelineStats {
   /** The group's committed offsets and lag per partition of an existing topic. */
   abstract groupPosition(groupId: string, topic: string): Promise<GroupPosition>;
   abstract close(): Promise<void>;
+
+  /** A reader of records for the topic browser; undefined where this transport cannot read records. */
+  topicReader(): TopicReader | undefined {
+    return undefined;
+  }
 }
 
 /** Options for {@link KafkaPipelineStats}. */
@@ -56,6 +61,7 @@ export interface KafkaPipelineStatsOptions {
 export class KafkaPipelineStats extends PipelineStats {
   private readonly client: KafkaClient;
   private admin?: KafkaAdmin;
+  private reader?: TopicReader;
   private readonly logger: Logger;
 
   constructor(options: KafkaPipelineStatsOptions) {
@@ -87,6 +93,11 @@ export class KafkaPipelineStats extends PipelineStats {
   async groupPosition(groupId: string, topic: string): Promise<GroupPosition> {
     const lag = await this.call((admin) => admin.consumerGroupLag(groupId, topic));
     return { partitions: lag.partitions.map((p) => ({ partition: p.partition, committed: p.committed, end: p.end, lag: p.lag })), total: lag.total };
+  }
+
+  override topicReader(): TopicReader {
+    this.reader ??= new TopicReader(this.client, { groupIdPrefix: 'userstream-orchestrator-topic-browser' });
+    return this.reader;
   }
 
   async close(): Promise<void> {
