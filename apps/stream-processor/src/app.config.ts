@@ -21,7 +21,7 @@ export const streamProcessorConfigSpec = {
   maxRecordsPerBatch: field<number>({ env: 'PROCESSOR_MAX_RECORDS_PER_BATCH', kind: 'int', min: 1, max: 100_000, default: 2000, description: 'most records written to Cassandra per handler call' }),
   fetchMaxBytesPerPartition: field<number>({ env: 'PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION', kind: 'int', min: 1024, max: 104_857_600, default: 262_144, description: 'most bytes one fetch takes from a partition; with PROCESSOR_PARTITIONS_CONCURRENTLY it bounds the records the processor holds in memory at once' }),
   maxWaitMs: field<number>({ env: 'PROCESSOR_MAX_WAIT_MS', kind: 'int', min: 0, max: 10_000, default: 100, description: 'longest time a fetch waits for new records (a latency floor on a quiet topic)' }),
-  sessionTimeoutMs: field<number>({ env: 'PROCESSOR_SESSION_TIMEOUT_MS', kind: 'int', min: 6000, max: 300_000, default: 10_000, description: 'consumer group session timeout: a killed instance is noticed after this long and its partitions move to the others (about 13 s in all with the default); heartbeats go out every quarter of it, at most every 3 s' }),
+  sessionTimeoutMs: field<number>({ env: 'PROCESSOR_SESSION_TIMEOUT_MS', kind: 'int', min: 6000, max: 300_000, default: 8_000, description: 'consumer group session timeout: a killed instance is noticed after this long and its partitions move to the others (within about 11 s with the default); heartbeats go out every quarter of it, at most every 3 s' }),
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry, used to resolve the writer schema of Confluent-framed records' }),
   ...schemaRegistryCredentialsSpec,
 

@@ -20,9 +20,9 @@ export interface OutgoingMessage {
 export interface KafkaProducerOptions {
   /**
    * Idempotent producer (no duplicates from kafkajs's internal retries, per-partition order
-   * kept). Default true. kafkajs then retries a failed request without limit (a send waits
-   * through a broker outage instead of failing) and serialises produce requests per broker;
-   * acks is always `all`.
+   * kept). Default true. A failed request is retried for about `outageTimeoutMs` (a send
+   * waits through a broker restart instead of failing); produce requests are serialised
+   * per broker; acks is always `all`.
    */
   idempotent?: boolean;
   /** Messages per produce request (kafkajs has no linger: this is the batching). Default 500. */
@@ -48,7 +48,8 @@ export interface KafkaProducerOptions {
    * apart, so sends resume within about 2 s of the broker's return). The
    * idempotent producer keeps its producer id and sequence numbers across
    * the outage, so a request the broker wrote before the cut is not written
-   * twice when it is sent again. Default 60 000.
+   * twice when it is sent again. After a send failed for good, the next send
+   * starts on a new producer id. Default 60 000.
    */
   outageTimeoutMs?: number;
 }
@@ -145,7 +146,11 @@ function byteLength(value: Buffer | string | null | undefined): number {
 export class KafkaProducer {
   /** Options with defaults applied. */
   readonly options: Readonly<ResolvedProducerOptions>;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Producers replaced after a failed send, still finishing their own requests. */
+  private readonly retired = new Set<Producer>();
+  /** A send failed: the next send starts on a new kafkajs producer (a new producer id). */
+  private stale = false;
   private readonly logger: Logger;
   private readonly slots: Semaphore;
   private readonly pending = new Set<Promise<unknown>>();
@@ -163,22 +168,41 @@ export class KafkaProducer {
     this.options = resolveProducerOptions(options);
     this.logger = client.logger;
     this.slots = new Semaphore(this.options.maxInFlightSends);
+    this.producer = this.createProducer();
+  }
+
+  private createProducer(): Producer {
     // Its own kafkajs instance: kafkajs reconnects with the retry budget of the instance, and
     // this one must last the outage window, while admin calls keep failing fast.
-    const kafkajs = client.kafkajsWithRetry(reconnectRetry(this.options.outageTimeoutMs));
-    this.producer = kafkajs.producer({
+    const retry = reconnectRetry(this.options.outageTimeoutMs);
+    return this.client.kafkajsWithRetry(retry).producer({
       // The Java-compatible murmur2 partitioner (kafkajs's default since 2.0), named so kafkajs does not warn.
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: this.options.idempotent,
-      // An idempotent producer must not give up on a request: kafkajs rolls the partition's
-      // sequence back on failure, so a later, different batch could reuse those sequence
-      // numbers and be dropped by the broker as a duplicate. kafkajs's rule; backoff still
-      // follows the client's retry times.
-      ...(this.options.idempotent
-        ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: RECONNECT_INITIAL_MS, maxRetryTime: RECONNECT_MAX_MS } }
-        : {}),
+      // Requests are retried for about the outage window too, so every send settles. A request
+      // that gives up leaves kafkajs's sequence numbers rolled back; a later, different batch
+      // could reuse them and be dropped by the broker as a duplicate of one that did land. So
+      // after a failed send this producer is replaced (see `stale`): a new producer id, new sequences.
+      retry,
       allowAutoTopicCreation: this.options.allowAutoTopicCreation,
       ...(this.options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: this.options.maxInFlightRequests }),
+    });
+  }
+
+  /** Moves on to a new kafkajs producer; the old one is disconnected once its requests settled. */
+  private async replaceStaleProducer(): Promise<void> {
+    if (!this.stale) return;
+    this.stale = false;
+    const old = this.producer;
+    const oldConnecting = this.connecting;
+    const oldRequests = [...this.pending];
+    this.producer = this.createProducer();
+    this.connecting = undefined;
+    this.retired.add(old);
+    this.logger.info({}, 'replacing the producer after a failed send (new producer id)');
+    void Promise.allSettled([oldConnecting, ...oldRequests]).then(async () => {
+      if (!this.retired.delete(old)) return;
+      await old.disconnect().catch(() => undefined);
     });
   }
 
@@ -239,6 +263,7 @@ export class KafkaProducer {
     const report: SendReport = { acknowledged: 0, failed: 0, requests: 0, bytes: 0, durationMs: 0, failures: [] };
     if (messages.length === 0) return report;
     try {
+      await this.replaceStaleProducer();
       await this.connect();
     } catch (error) {
       this.failedCount += messages.length;
@@ -270,13 +295,14 @@ export class KafkaProducer {
     // Tracked from before the slot is taken, so flush() and close() also wait for queued requests.
     const task = (async () => {
       const release = await this.slots.acquire();
+      const producer = this.producer;
       const started = Date.now();
       const entry = { since: started };
       this.inFlightSince.add(entry);
       let bytes = 0;
       for (const m of messages) bytes += byteLength(m.key) + byteLength(m.value);
       try {
-        await this.producer.sendBatch({
+        await producer.sendBatch({
           acks: -1,
           timeout: this.options.ackTimeoutMs,
           compression: this.options.compression,
@@ -290,6 +316,7 @@ export class KafkaProducer {
         this.client.events.emitLazy('kafka.batch_produced', () => ({ topic, records: messages.length, bytes, durationMs }));
       } catch (error) {
         const wrapped = this.wrapSendError(error, topic, messages.length, started);
+        if (this.options.idempotent && producer === this.producer) this.stale = true;
         const failure: SendFailure = { from, to: from + messages.length, error: wrapped as KafkaError };
         report.failures.push(failure);
         report.failed += messages.length;
@@ -371,6 +398,9 @@ export class KafkaProducer {
   }
 
   private async disconnect(): Promise<void> {
+    const retired = [...this.retired];
+    this.retired.clear();
+    await Promise.all(retired.map((old) => old.disconnect().catch(() => undefined)));
     if (this.connecting) {
       await this.connecting.catch(() => undefined);
       this.connecting = undefined;

@@ -134,9 +134,9 @@ describe('KafkaProducer against the real broker', () => {
     }
   });
 
-  it('a producer that cannot reach a broker fails with a retriable KafkaError and counts the records as failed', async () => {
+  it('a producer that cannot reach a broker for longer than its outage bound fails with a retriable KafkaError and counts the records as failed', async () => {
     const unreachable = testClient({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200, retry: { retries: 0, initialRetryTimeMs: 50, maxRetryTimeMs: 100 } });
-    const producer = unreachable.producer();
+    const producer = unreachable.producer({ outageTimeoutMs: 1000 });
     try {
       const error = await producer.sendMessages('nowhere', [{ key: 'k', value: 'v' }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProduceError);

@@ -30,6 +30,7 @@ export class KafkaRunSink implements RunSink {
   private before?: PartitionOffsets[];
   private beforeError?: unknown;
   private acknowledged = 0;
+  private unavailable = false;
 
   constructor(private readonly options: KafkaRunSinkOptions) {}
 
@@ -71,6 +72,7 @@ export class KafkaRunSink implements RunSink {
       return { acknowledged: report.acknowledged, ...(encodeError ? { error: encodeError } : {}) };
     } catch (error) {
       const acknowledged = error instanceof ProduceError ? error.report.acknowledged : 0;
+      if (error instanceof ProduceError && error.report.failures.some((f) => f.error.code === 'KAFKA_UNAVAILABLE')) this.unavailable = true;
       this.acknowledged += acknowledged;
       return { acknowledged, error: error instanceof Error ? error : new Error(describeError(error)) };
     }
@@ -83,6 +85,8 @@ export class KafkaRunSink implements RunSink {
 
   async close(): Promise<RunOffsets | undefined> {
     if (this.acknowledged === 0) return undefined;
+    // Kafka stayed away past the outage bound: asking it for offsets now would only wait again.
+    if (this.unavailable) throw new UserstreamError('Kafka was unreachable at the end of the run', { code: 'OFFSETS_UNKNOWN' });
     if (!this.before) throw new UserstreamError(`the end offsets before the first send are unknown: ${describeError(this.beforeError)}`, { code: 'OFFSETS_UNKNOWN' });
     const after = await this.endOffsets();
     const start = new Map(this.before.map((p) => [p.partition, p.high]));

@@ -334,7 +334,7 @@ describe('SchedulerService', () => {
     expect(scheduler.listJobs()[0].nextRunAt).toBeUndefined();
   });
 
-  it('marks runs a crash left queued or running as failed at start and stops their work', async () => {
+  it('at start, fails a run a crash left queued, and retries the try a crash interrupted, after stopping its work', async () => {
     const base = { job: 'user_data_kafka_stream', trigger: 'scheduled' as const, maxTries: 3, params: {}, rowsWritten: { state: 'unknown' as const, value: null } };
     await store.saveRun({
       ...base,
@@ -354,14 +354,41 @@ describe('SchedulerService', () => {
     // The ingest run the dead process was following is stopped; the queued run had none.
     expect(abandon).toHaveBeenCalledTimes(1);
     expect(abandon).toHaveBeenCalledWith({ ingestRunId: 'fake-9' }, expect.anything());
-    for (const id of ['run-running', 'run-queued']) {
-      const run = (await saved(id));
-      expect(run).toMatchObject({ state: 'failed', error: RESTART_ERROR, endedAt: '2025-06-01T10:15:00.000Z' });
-    }
-    expect((await saved('run-running')).tries[0]).toMatchObject({ state: 'failed', error: RESTART_ERROR });
-    expect(notified).toHaveBeenCalledTimes(2);
-    expect(scheduler.listJobs()[0].activeRun).toBeUndefined();
+    // The queued run never started a try: it fails. The running one lost its try, and is retried like any failed try.
+    expect(await saved('run-queued')).toMatchObject({ state: 'failed', error: RESTART_ERROR, endedAt: '2025-06-01T10:15:00.000Z' });
+    const interrupted = await saved('run-running');
+    expect(interrupted).toMatchObject({ state: 'up_for_retry', tryNumber: 1, nextTryAt: '2025-06-01T10:17:00.000Z' });
+    expect(interrupted.tries[0]).toMatchObject({ state: 'failed', error: RESTART_ERROR });
+    expect(notified).toHaveBeenCalledTimes(1);
+    expect(scheduler.listJobs()[0].activeRun).toMatchObject({ id: 'run-running', state: 'up_for_retry' });
+
+    await jest.advanceTimersByTimeAsync(2 * MIN - 1);
+    expect(execute).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(execute).toHaveBeenCalledTimes(1);
+    expect(await saved('run-running')).toMatchObject({ state: 'success', tryNumber: 2 });
+    expect(notified).toHaveBeenCalledTimes(1);
     expect(await store.activeRuns()).toEqual([]);
+  });
+
+  it('fails an interrupted run for good when it has no tries left', async () => {
+    await store.saveRun({
+      job: 'user_data_kafka_stream',
+      trigger: 'scheduled',
+      maxTries: 1,
+      params: {},
+      rowsWritten: { state: 'unknown', value: null },
+      id: 'run-last-try',
+      state: 'running',
+      tryNumber: 1,
+      queuedAt: '2025-06-01T09:00:00.000Z',
+      startedAt: '2025-06-01T09:00:00.000Z',
+      tries: [{ tryNumber: 1, state: 'running', startedAt: '2025-06-01T09:00:00.000Z' }],
+    });
+    const scheduler = await start([job(jest.fn(async () => ({ counts })))]);
+    expect(await saved('run-last-try')).toMatchObject({ state: 'failed', error: RESTART_ERROR });
+    expect(notified).toHaveBeenCalledTimes(1);
+    expect(scheduler.listJobs()[0].activeRun).toBeUndefined();
   });
 
   it('resumes the retry of a run that was up for retry when the process stopped', async () => {

@@ -456,12 +456,27 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     run.error = job ? RESTART_ERROR : `${RESTART_ERROR}, and job "${run.job}" is no longer defined`;
     this.logger.warn({ job: run.job, runId: run.id, state: run.state, ingestRunId: run.ingestRunId }, 'marking a run the previous process left active as failed');
     const abandon = job?.def.abandon;
+    let abandoned: Promise<unknown> = Promise.resolve();
     if (abandon && run.ingestRunId) {
       // In the background: start-up does not wait for another app.
       const ingestRunId = run.ingestRunId;
-      void abandon.call(job.def, { ingestRunId }, this.logger).catch((error: unknown) =>
+      abandoned = abandon.call(job.def, { ingestRunId }, this.logger).catch((error: unknown) =>
         this.logger.warn({ runId: run.id, ingestRunId, err: describeError(error) }, 'could not stop the work of an interrupted run'),
       );
+    }
+    if (job && last?.error === RESTART_ERROR && run.tryNumber < run.maxTries) {
+      // The crash failed the try, not the run: like any failed try, it is retried after the delay.
+      const delay = retryDelayMs(job.def, run.tryNumber);
+      const at = new Date(Date.now() + delay);
+      run.state = 'up_for_retry';
+      run.nextTryAt = at.toISOString();
+      job.active = run;
+      this.context.metrics.activeRuns.set({ job: run.job }, 1);
+      this.logger.warn({ job: run.job, runId: run.id, nextTryAt: run.nextTryAt }, 'the interrupted try failed; the run is up for retry');
+      await this.save(run);
+      // The retry never overlaps the interrupted work: it waits until that was told to stop.
+      void abandoned.then(() => this.armRetry(job, run, at));
+      return;
     }
     if (job) await this.finish(job, run, 'failed');
     else {
