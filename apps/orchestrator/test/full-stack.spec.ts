@@ -3,7 +3,8 @@ import { waitFor } from '@userstream/core';
 import type { PipelineSnapshot } from '../src/pipeline/pipeline.service';
 import type { RunPage, RunRecord } from '../src/runs/run.model';
 import { kafkaClient, mockIds, readIds, restartOrchestrator, startFullStack, stackNames, stopFullStack, waitForRun, type FullStack } from './support/full-stack';
-import { api, cassandraClient } from './support/orchestrator.process';
+import { accounting } from '@userstream/tools/testing/accounting';
+import { api, CASSANDRA_CONTACT_POINTS, cassandraClient, KAFKA_BROKERS } from './support/orchestrator.process';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 jest.setTimeout(240_000);
@@ -190,16 +191,17 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
     }
   });
 
-  it('marks a run the orchestrator was killed during as failed at the next start, stops its ingest run and keeps the history', async () => {
+  it('retries the try the orchestrator was killed during, after stopping its ingest run, and duplicates nothing in Cassandra', async () => {
     expect(succeeded).toBeDefined();
-    // A long run, slowed down so it is still streaming when the orchestrator dies.
-    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { durationSeconds: 60, rate: 100 } });
+    // Slowed down so it is still streaming when the orchestrator dies; a seed, so the retry replays the same users.
+    const seed = 'orch-sigkill';
+    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 3000, rate: 300, seed } });
     const running = await waitFor(
       async () => {
         const { body } = await api<RunRecord>(orchestrator(), 'GET', `/api/runs/${queued.id}`);
         return body.state === 'running' && body.ingestRunId && (body.counts?.acknowledged ?? 0) > 0 ? body : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 100, description: 'the long run to be streaming' },
+      { timeoutMs: 30_000, intervalMs: 100, description: 'the run to be streaming' },
     );
     const ingestRunId = running.ingestRunId ?? '';
 
@@ -212,11 +214,12 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
 
     const before = webhook.calls.length;
     await restartOrchestrator(current());
+    // The killed try is marked failed; the run is not: it is up for retry, as after any failed try.
     const { body: recovered } = await api<RunRecord>(orchestrator(), 'GET', `/api/runs/${queued.id}`);
-    expect(recovered).toMatchObject({ state: 'failed', tryNumber: 1, error: RESTART_ERROR });
-    expect(recovered.tries).toEqual([expect.objectContaining({ tryNumber: 1, state: 'failed', error: RESTART_ERROR, ingestRunId })]);
+    expect(recovered.tries[0]).toMatchObject({ tryNumber: 1, state: 'failed', error: RESTART_ERROR, ingestRunId });
+    expect(['up_for_retry', 'running', 'success']).toContain(recovered.state);
 
-    // The real ingest run it was following is cancelled, long before its 60 s.
+    // The real ingest run it was following is cancelled, long before its end.
     const cancelled = await waitFor(
       async () => {
         const status = await ingestRun(current().ingest, ingestRunId);
@@ -225,12 +228,38 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
       { timeoutMs: 20_000, intervalMs: 200, description: 'the orphaned ingest run to stop' },
     );
     expect(cancelled.state).toBe('cancelled');
-    await waitFor(() => webhook.calls.slice(before).find((c) => (c.body as { runId?: string }).runId === queued.id), { timeoutMs: 15_000, description: 'the failure webhook' });
+
+    // The retry replays the run whole and succeeds.
+    const retried = await waitForRun(orchestrator, queued.id, ['success'], 90_000);
+    expect(retried).toMatchObject({ tryNumber: 2, counts: { acknowledged: 3000 } });
+    expect(retried.tries.map((t) => t.state)).toEqual(['failed', 'success']);
+    expect(retried.tries[1].ingestRunId).not.toBe(ingestRunId);
+
+    // Nothing is duplicated: every user id on the topic is one row, read back by clients that are not ours.
+    const result = await waitFor(
+      async () => {
+        const counted = await accounting('orchestrator killed mid-run, then retried', {
+          brokers: KAFKA_BROKERS,
+          topic: names.topic,
+          group: names.groupId,
+          contactPoints: CASSANDRA_CONTACT_POINTS,
+          keyspace: names.sinkKeyspace,
+        });
+        return counted.committedLag === 0 ? counted : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 2000, description: 'the processor to commit everything' },
+    );
+    expect(result).toMatchObject({ missing: 0, extra: 0, committedLag: 0, dlq: 0 });
+    expect(result.rows).toBe(result.topicIds);
+    const ids = new Set(await readIds(cassandra, names.sinkKeyspace));
+    expect(mockIds(seed, 1, 1, 3000).every((id) => ids.has(id))).toBe(true);
+    // It did not fail for good, so nobody was paged.
+    expect(webhook.calls.slice(before).filter((c) => (c.body as { runId?: string }).runId === queued.id)).toEqual([]);
 
     // The history survived: the earlier runs are still listed, newest first, the successful one with its counts and rows.
     const { body: page } = await api<RunPage>(orchestrator(), 'GET', `/api/runs?job=${JOB}&limit=10`);
     expect(page.runs.map((r) => [r.id, r.state])).toEqual([
-      [queued.id, 'failed'],
+      [queued.id, 'success'],
       [expect.any(String), 'failed'],
       [succeeded?.id, 'success'],
     ]);
