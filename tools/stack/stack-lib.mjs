@@ -15,7 +15,7 @@ import {
   findAnyStackJvms, findByMarker, isAlive, isOurs, isPortFree, kill, markerArgs, readPidFile,
   removeFile, sleep, spawnDetached, tailFile, terminate, waitForPortsFree, writePidFile,
 } from './internal/processes.mjs';
-import { allShapes, buildShape, recordNodes, recordedNodes } from './internal/shapes.mjs';
+import { allShapes, buildShape, recordNodes, recordedNodes, recordedSecure } from './internal/shapes.mjs';
 import {
   assertMavenInstalled, findJava17, jarsAreResolved, resolveJars, versionFromJars,
 } from './internal/toolchain.mjs';
@@ -47,7 +47,8 @@ export function stackConfig(env = process.env, { nodes } = {}) {
 /** Every function takes `{ nodes, env }`: env defaults to process.env, read at each call. */
 function load({ nodes, env = process.env } = {}) {
   const config = loadConfig(env, { nodes });
-  const shape = buildShape(config, config.nodes ?? recordedNodes(config.stackDir));
+  const secure = config.secure ?? (config.nodes === undefined && recordedSecure(config.stackDir));
+  const shape = buildShape({ ...config, secure }, config.nodes ?? recordedNodes(config.stackDir));
   return { config, shape };
 }
 
@@ -63,7 +64,7 @@ export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
     const startedAt = Date.now();
     assertNoOtherShapeRunning(config, shape);
     await preflight(config, shape.servers);
-    recordNodes(config.stackDir, shape.nodes);
+    recordNodes(config.stackDir, shape.nodes, shape.secure);
     const results = await startTracks(shape.tracks, { config, log, signal });
 
     const started = shape.servers.filter((server) => results.get(server.id)?.started).map((server) => server.id);
@@ -145,7 +146,13 @@ export async function killServer(name, { log = console.log, nodes, env } = {}) {
     if (more.length > 0) throw new StackError(`"${name}" names ${more.length + 1} servers; name one, e.g. ${server.id}.`);
     const pid = runningPid(server, config);
     if (!pid) throw new StackError(`${server.title} is not running, so it cannot be killed.`);
-    await kill(pid);
+    // Gone means gone: no process, and its ports free for a restart.
+    const gone = await kill(pid);
+    const busyPorts = await waitForPortsFree(portsOf(server), PORT_RELEASE_TIMEOUT_MS);
+    if (!gone || busyPorts.length > 0) {
+      throw new StackError(`${server.title} (pid ${pid}) got SIGKILL but ` +
+        `${gone ? `port ${busyPorts.join(', ')} is still in use` : 'has not exited after 60 s'}.`);
+    }
     removeFile(server.pidFile);
     log(`Killed ${server.title} (pid ${pid}) with SIGKILL.`);
     return { pid };
@@ -335,7 +342,7 @@ async function assertPortsFree(server, config) {
     if (await isPortFree(port, host)) continue;
     const other = findAnyStackJvms().find((jvm) => jvm.stackDir !== config.stackDir);
     const hint = other
-      ? ` A userstream stack from ${other.stackDir} is running (pid ${other.pid}); stop it with ` +
+      ? ` Perhaps the userstream stack from ${other.stackDir} holds it (pid ${other.pid}); stop it with ` +
         `USERSTREAM_STACK_DIR=${other.stackDir} npm run stack:down, or use it by setting that variable.`
       : ` Stop whatever listens there, or set ${variable} to a free port.`;
     throw new StackError(`Port ${port} (${variable}) on ${host} is already in use, so ${server.title} cannot start.${hint}`);
@@ -376,9 +383,13 @@ async function stopServer(server, config, log) {
 /** SIGTERM (SIGKILL after the stop timeout), then wait for the ports to be released. */
 async function stopPids(server, pids, config) {
   const outcomes = await Promise.all(pids.map((pid) => terminate(pid, config.stopTimeoutMs)));
-  const ports = server.ports.map(({ port, host = server.host }) => ({ port, host }));
-  const busyPorts = await waitForPortsFree(ports, PORT_RELEASE_TIMEOUT_MS);
+  const busyPorts = await waitForPortsFree(portsOf(server), PORT_RELEASE_TIMEOUT_MS);
   return { killed: outcomes.some((outcome) => outcome.killed), busyPorts };
+}
+
+/** The `{ port, host }` pairs a server listens on. */
+function portsOf(server) {
+  return server.ports.map(({ port, host = server.host }) => ({ port, host }));
 }
 
 function startFailure(server, headline, logOffset) {

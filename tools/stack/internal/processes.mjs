@@ -100,11 +100,14 @@ export function spawnDetached(command, args, { cwd, outFile }) {
   }
 }
 
-/** SIGKILL at once (a crash, for tests); resolves once the pid is gone. */
-export async function kill(pid) {
-  if (!signal(pid, 'SIGKILL')) return false;
-  await waitUntilGone(pid, 10_000);
-  return true;
+/**
+ * SIGKILL at once (a crash, for tests). Resolves true once the pid is gone,
+ * false when it is still tearing down after timeoutMs (a JVM of a few GiB
+ * can take that long on a busy machine).
+ */
+export async function kill(pid, timeoutMs = 60_000) {
+  if (!signal(pid, 'SIGKILL')) return true;
+  return waitUntilGone(pid, timeoutMs);
 }
 
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the pid is gone. */

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DEFAULT_JAVA_HOME } from './config.mjs';
+import { ConfigError, DEFAULT_JAVA_HOME, REPO_ROOT } from './config.mjs';
 
 const REQUIRED_JAVA = 17;
 const RESOLVED_MARKER = '.resolved';
@@ -71,12 +71,23 @@ function findOnPath(command) {
 }
 
 /** True when the lib folder holds the jars of the current pom. */
-export function jarsAreResolved(server) {
+export function jarsAreResolved(server, libDir = server.libDir) {
   try {
-    return fs.readFileSync(path.join(server.libDir, RESOLVED_MARKER), 'utf8') === pomHash(server.pom);
+    return fs.readFileSync(path.join(libDir, RESOLVED_MARKER), 'utf8') === pomHash(server.pom);
   } catch {
     return false;
   }
+}
+
+/**
+ * The same jars already resolved by the repo's default stack (.stack/), for
+ * a throw-away stack in another folder: copying them takes a second, Maven
+ * takes many. Null when there are none for this pom.
+ */
+function resolvedElsewhere(server) {
+  const candidate = path.join(REPO_ROOT, '.stack', path.basename(path.dirname(server.libDir)), 'lib');
+  if (path.resolve(candidate) === path.resolve(server.libDir)) return null;
+  return jarsAreResolved(server, candidate) ? candidate : null;
 }
 
 // Two Mavens writing the same ~/.m2 at once can corrupt it, so resolutions
@@ -91,12 +102,18 @@ let mavenQueue = Promise.resolve();
 export function resolveJars(server, java, log) {
   const run = mavenQueue.then(async () => {
     if (jarsAreResolved(server)) return;
-    assertMavenInstalled();
-    log(`Resolving the ${server.title} jars with Maven (slow only the first time)...`);
     const tempDir = `${server.libDir}.partial`;
     fs.rmSync(tempDir, { recursive: true, force: true });
-    await runMaven(server, java, tempDir);
-    fs.writeFileSync(path.join(tempDir, RESOLVED_MARKER), pomHash(server.pom));
+    const copyFrom = resolvedElsewhere(server);
+    if (copyFrom) {
+      // The marker is copied too, and matched the pom.
+      fs.cpSync(copyFrom, tempDir, { recursive: true });
+    } else {
+      assertMavenInstalled();
+      log(`Resolving the ${server.title} jars with Maven (slow only the first time)...`);
+      await runMaven(server, java, tempDir);
+      fs.writeFileSync(path.join(tempDir, RESOLVED_MARKER), pomHash(server.pom));
+    }
     fs.rmSync(server.libDir, { recursive: true, force: true });
     fs.renameSync(tempDir, server.libDir);
   });
