@@ -16,7 +16,7 @@
     history: null, // { t: [], inPerSec: [], outPerSec: [], lag: [], dlq: [], ... } from /api/pipeline/history
     historyAt: 0,
     busy: false,
-    browse: { topics: [], reasons: new Set(), open: new Set(), records: [] },
+    browse: { topics: [], reasons: new Set(), open: new Set(), records: [], selected: new Set(), topic: '', partition: 0, reason: '' },
   };
 
   // --- small helpers --------------------------------------------------------
@@ -497,7 +497,7 @@
       { class: 'details' },
       h(
         'td',
-        { colspan: 6 },
+        { colspan: 7 },
         rec.deadLetter ? h('div', null, h('strong', null, 'Dead letter '), rec.deadLetter.stage + ' · ' + rec.deadLetter.reason + ' · ' + rec.deadLetter.message + (rec.deadLetter.original ? ' · from ' + rec.deadLetter.original.topic + ' p' + rec.deadLetter.original.partition + ' offset ' + rec.deadLetter.original.offset : '') + (rec.deadLetter.time ? ' at ' + time(rec.deadLetter.time) : '')) : null,
         h('div', null, h('strong', null, 'Headers '), h('span', { class: 'mono' }, JSON.stringify(rec.headers))),
         h('pre', { class: 'mono' }, body),
@@ -523,11 +523,23 @@
               renderBrowse();
             },
           },
+          h('td', null, rec.deadLetter ? h('input', {
+            type: 'checkbox',
+            'aria-label': 'select offset ' + rec.offset,
+            'data-select': rec.offset,
+            checked: state.browse.selected.has(rec.offset),
+            onclick: function (event) {
+              event.stopPropagation();
+              if (event.target.checked) state.browse.selected.add(rec.offset);
+              else state.browse.selected.delete(rec.offset);
+              renderRedriveActions();
+            },
+          }) : null),
           h('td', { class: 'num mono' }, rec.offset),
           h('td', null, time(rec.timestamp)),
           h('td', { class: 'mono' }, rec.key === null ? '–' : rec.key.text !== undefined ? rec.key.text : '0x' + rec.key.hex),
           h('td', null, recordSummary(rec)),
-          h('td', null, rec.deadLetter ? h('span', { class: 'badge failed', title: rec.deadLetter.message }, rec.deadLetter.reason) : ''),
+          h('td', null, rec.deadLetter ? [h('span', { class: 'badge failed', title: rec.deadLetter.message }, rec.deadLetter.reason), rec.headers['userstream-redrive-count'] ? h('div', { class: 'muted', 'data-redrives': rec.headers['userstream-redrive-count'] }, 're-driven ' + rec.headers['userstream-redrive-count'] + '×') : null] : ''),
           h('td', { class: 'mono muted' }, Object.keys(rec.headers).length + ' headers'),
         ),
       );
@@ -535,6 +547,39 @@
     });
     replaceChildren($('browse-records'), rows);
   }
+
+  function renderRedriveActions() {
+    const isDlq = state.browse.topic !== '' && state.lastPipeline && state.browse.topic === state.lastPipeline.kafka.dlq.name;
+    $('redrive-actions').hidden = !isDlq;
+    $('redrive-selected').disabled = state.browse.selected.size === 0 || state.busy;
+    $('redrive-selected').textContent = 'Re-drive selected (' + state.browse.selected.size + ')';
+    $('redrive-reason').disabled = !state.browse.reason || state.busy;
+    $('redrive-reason').textContent = state.browse.reason ? 'Re-drive all ' + state.browse.reason : 'Re-drive all of a reason (choose one above)';
+  }
+
+  function redrive(body) {
+    state.busy = true;
+    renderRedriveActions();
+    return api('POST', '/api/dlq/redrive', body)
+      .then(function (run) {
+        const p = run.params;
+        toast('Re-drove ' + num(p.redriven) + ' records from ' + p.from + ' (audit run ' + run.id.slice(0, 8) + ')' + (p.refused ? '; refused ' + p.refused.length + ' re-driven too often' : ''), run.state !== 'success');
+        state.browse.selected = new Set();
+      })
+      .catch(function (error) { toast(error.message, true); })
+      .then(function () {
+        state.busy = false;
+        renderRedriveActions();
+        return refresh();
+      });
+  }
+
+  $('redrive-selected').addEventListener('click', function () {
+    redrive({ partition: state.browse.partition, offsets: Array.from(state.browse.selected) });
+  });
+  $('redrive-reason').addEventListener('click', function () {
+    redrive({ partition: state.browse.partition, reason: state.browse.reason });
+  });
 
   function browse(event) {
     if (event) event.preventDefault();
@@ -556,6 +601,10 @@
       .then(function (result) {
         state.browse.records = result.records;
         state.browse.open = new Set();
+        state.browse.selected = new Set();
+        state.browse.topic = result.topic;
+        state.browse.partition = result.partition;
+        state.browse.reason = form.elements.reason.value;
         result.records.forEach(function (r) { if (r.deadLetter) state.browse.reasons.add(r.deadLetter.reason); });
         const reasons = form.elements.reason;
         const chosen = reasons.value;
@@ -563,6 +612,7 @@
         reasons.value = chosen;
         $('browse-status').textContent = num(result.records.length) + ' records of ' + result.topic + ' partition ' + result.partition + ' from offset ' + num(result.start) + ' (offsets ' + num(result.low) + '–' + num(Math.max(result.low, result.high - 1)) + ' retained) in ' + span(Date.now() - started) + (result.complete ? '' : '; the read timed out, showing what arrived');
         renderBrowse();
+        renderRedriveActions();
       })
       .catch(function (error) {
         $('browse-status').textContent = 'read failed: ' + error.message;

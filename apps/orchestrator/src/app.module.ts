@@ -7,6 +7,8 @@ import { PipelineController } from './api/pipeline.controller';
 import { RunsController } from './api/runs.controller';
 import { OrchestratorContext } from './app/orchestrator.context';
 import { DashboardController } from './dashboard/dashboard.controller';
+import { DlqController } from './dlq/dlq.controller';
+import { DlqRedrive } from './dlq/dlq-redrive.service';
 import { HistoryController } from './history/history.controller';
 import { HistorySettings, PipelineHistory } from './history/pipeline-history.service';
 import { JobCatalog } from './jobs/job.catalog';
@@ -54,7 +56,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ScheduleModule.forRoot()],
-      controllers: [JobsController, RunsController, HistoryController, PipelineController, TopicsController, DashboardController],
+      controllers: [JobsController, RunsController, HistoryController, PipelineController, TopicsController, DlqController, DashboardController],
       providers: [
         { provide: OrchestratorContext, useValue: parts.context },
         { provide: JobCatalog, useValue: parts.catalog },
@@ -73,6 +75,7 @@ export class AppModule {
         PipelineService,
         PipelineHistory,
         TopicBrowser,
+        DlqRedrive,
       ],
     };
   }

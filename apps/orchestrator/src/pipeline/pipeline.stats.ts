@@ -1,4 +1,4 @@
-import { KafkaClient, TopicReader, type KafkaAdmin, type KafkaConnectionOptions } from '@userstream/kafka';
+import { KafkaClient, TopicReader, type KafkaAdmin, type KafkaProducer, type KafkaConnectionOptions } from '@userstream/kafka';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
 
 /** Offsets of one partition: `low` is the first retained offset, `high` the next offset to be written. */
@@ -40,6 +40,11 @@ export abstract class PipelineStats {
   topicReader(): TopicReader | undefined {
     return undefined;
   }
+
+  /** A producer for re-driving dead letters (created on first use, closed by close()); undefined where this transport cannot write. */
+  producer(): KafkaProducer | undefined {
+    return undefined;
+  }
 }
 
 /** Options for {@link KafkaPipelineStats}. */
@@ -62,6 +67,7 @@ export class KafkaPipelineStats extends PipelineStats {
   private readonly client: KafkaClient;
   private admin?: KafkaAdmin;
   private reader?: TopicReader;
+  private writer?: KafkaProducer;
   private readonly logger: Logger;
 
   constructor(options: KafkaPipelineStatsOptions) {
@@ -100,7 +106,19 @@ export class KafkaPipelineStats extends PipelineStats {
     return this.reader;
   }
 
+  override producer(): KafkaProducer {
+    this.writer ??= this.client.producer();
+    return this.writer;
+  }
+
   async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = undefined;
+    await writer?.close().catch(() => undefined);
+    await this.dropAdmin();
+  }
+
+  private async dropAdmin(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
     await admin?.close().catch(() => undefined);
@@ -112,7 +130,7 @@ export class KafkaPipelineStats extends PipelineStats {
       return await operation(this.admin);
     } catch (error) {
       this.logger.debug({ err: describeError(error) }, 'Kafka request failed; reconnecting on the next one');
-      await this.close();
+      await this.dropAdmin();
       throw error;
     }
   }
