@@ -469,11 +469,11 @@
     const parts = select.value === p.kafka.dlq.name ? p.kafka.dlq.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; }) : p.kafka.topic.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; });
     const partSelect = form.elements.partition;
     const chosen = partSelect.value;
-    const wanted = parts.map(function (q) { return String(q.partition); }).join(',');
+    const wanted = parts.map(function (q) { return q.partition + ':' + q.end; }).join(',');
     if (partSelect.getAttribute('data-parts') !== wanted) {
       replaceChildren(partSelect, parts.length ? parts.map(function (q) { return h('option', { value: q.partition }, q.partition + ' (end ' + num(q.end) + ')'); }) : [h('option', { value: 0 }, '0')]);
       partSelect.setAttribute('data-parts', wanted);
-      if (chosen && wanted.split(',').indexOf(chosen) >= 0) partSelect.value = chosen;
+      if (chosen && parts.some(function (q) { return String(q.partition) === chosen; })) partSelect.value = chosen;
     }
   }
 
