@@ -15,7 +15,7 @@ import {
   findAnyStackJvms, findByMarker, isAlive, isOurs, isPortFree, kill, markerArgs, readPidFile,
   removeFile, sleep, spawnDetached, tailFile, terminate, waitForPortsFree, writePidFile,
 } from './internal/processes.mjs';
-import { allShapes, buildShape, recordNodes, recordedNodes } from './internal/shapes.mjs';
+import { allShapes, buildShape, recordNodes, recordedNodes, recordedSecure } from './internal/shapes.mjs';
 import {
   assertMavenInstalled, findJava17, jarsAreResolved, resolveJars, versionFromJars,
 } from './internal/toolchain.mjs';
@@ -47,7 +47,8 @@ export function stackConfig(env = process.env, { nodes } = {}) {
 /** Every function takes `{ nodes, env }`: env defaults to process.env, read at each call. */
 function load({ nodes, env = process.env } = {}) {
   const config = loadConfig(env, { nodes });
-  const shape = buildShape(config, config.nodes ?? recordedNodes(config.stackDir));
+  const secure = config.secure ?? (config.nodes === undefined && recordedSecure(config.stackDir));
+  const shape = buildShape({ ...config, secure }, config.nodes ?? recordedNodes(config.stackDir));
   return { config, shape };
 }
 
@@ -63,7 +64,7 @@ export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
     const startedAt = Date.now();
     assertNoOtherShapeRunning(config, shape);
     await preflight(config, shape.servers);
-    recordNodes(config.stackDir, shape.nodes);
+    recordNodes(config.stackDir, shape.nodes, shape.secure);
     const results = await startTracks(shape.tracks, { config, log, signal });
 
     const started = shape.servers.filter((server) => results.get(server.id)?.started).map((server) => server.id);

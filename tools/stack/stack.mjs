@@ -7,7 +7,7 @@ import {
   ConfigError, StackError, killServer, stackDown, stackStatus, stackUp, startServers,
 } from './stack-lib.mjs';
 
-const USAGE = `Usage: node tools/stack/stack.mjs <up|down|status|kill> [server...] [--nodes 1|3] [--json]
+const USAGE = `Usage: node tools/stack/stack.mjs <up|down|status|kill> [server...] [--nodes 1|3] [--secure] [--json]
 
   up       start Kafka and Cassandra (if not running) and wait until all answer
   down     stop them (SIGTERM, then SIGKILL after 30 s)
@@ -17,6 +17,9 @@ const USAGE = `Usage: node tools/stack/stack.mjs <up|down|status|kill> [server..
   --nodes 3  a cluster: three Kafka brokers and three Cassandra nodes on
            127.0.0.1, 127.0.0.2, 127.0.0.3 (RF 3). Without it, up starts one
            node of each, and down/status use the shape of the last up.
+  --secure   one node of each with SASL_SSL (SCRAM-SHA-512) on Kafka and
+           PasswordAuthenticator + client TLS on Cassandra, certificates from a
+           CA the stack makes; prints the variables the apps need.
   Naming servers (kafka, cassandra, or one node such as kafka-2) starts or
   stops only those.
 
@@ -40,6 +43,8 @@ function parse(argv) {
     const arg = rest[i];
     if (arg === '--json') flags.json = true;
     else if (arg === '--nodes') flags.nodes = rest[++i] ?? '';
+    // The secured stack (SASL_SSL Kafka, Cassandra with passwords and TLS): the same as STACK_SECURE=1.
+    else if (arg === '--secure') process.env.STACK_SECURE = '1';
     else if (arg.startsWith('--nodes=')) flags.nodes = arg.slice('--nodes='.length);
     else if (arg.startsWith('--')) throw new ConfigError(`Unknown option ${arg}.\n\n${USAGE}`);
     else names.push(arg);
@@ -83,7 +88,14 @@ async function up(names, nodes) {
   process.once('SIGTERM', onSignal);
   try {
     if (names.length > 0) await startServers(names, { signal: abort.signal, nodes });
-    else await stackUp({ signal: abort.signal, nodes });
+    else {
+      const result = await stackUp({ signal: abort.signal, nodes });
+      if (process.env.STACK_SECURE === '1') {
+        // Paths only: the passwords stay in their files.
+        console.log('\nThe apps reach the secured stack with:');
+        for (const [name, value] of Object.entries(result.env)) console.log(`  export ${name}=${value}`);
+      }
+    }
     return 0;
   } catch (error) {
     if (!abort.signal.aborted) throw error;

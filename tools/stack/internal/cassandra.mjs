@@ -39,8 +39,9 @@ const JDK17_MODULE_FLAGS = [
 
 /**
  * One Cassandra node. `node`: `{ id, index, title, dir, host, hosts, heap,
- * jmxPort }` (see shapes.mjs); `hosts` lists every node's address, the
- * first being the seed.
+ * jmxPort, security? }` (see shapes.mjs); `hosts` lists every node's
+ * address, the first being the seed. `security` (secure.mjs) turns on
+ * password authentication, authorization and client TLS.
  */
 export function cassandraServer(config, node) {
   const { dir } = node;
@@ -120,6 +121,7 @@ export function cassandraServer(config, node) {
         `-Djna.tmpdir=${files.tmpDir}`,
         // nodetool reaches a node of a cluster here (JMX is off on a single node).
         ...(node.jmxPort ? [`-Dcassandra.jmx.local.port=${node.jmxPort}`] : []),
+        ...(node.security?.jvmArgs ?? []),
       ];
     },
     mainClass: 'org.apache.cassandra.service.CassandraDaemon',
@@ -133,13 +135,29 @@ export function cassandraServer(config, node) {
     async probe(timeoutMs) {
       const { Client, policies } = (await import('cassandra-driver')).default;
       const { DCAwareRoundRobinPolicy, WhiteListPolicy } = policies.loadBalancing;
-      const client = new Client({
+      const options = (credentials) => ({
         contactPoints: [this.address],
         localDataCenter: LOCAL_DATA_CENTER,
         protocolOptions: { port: config.cassandraPort },
         socketOptions: { connectTimeout: Math.min(timeoutMs, 3000), readTimeout: timeoutMs },
         policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(LOCAL_DATA_CENTER), [this.address]) },
+        ...(node.security ? { sslOptions: node.security.ssl, credentials } : {}),
       });
+      if (node.security) {
+        // The roles first (once per fresh node), then the probe as the app's own user.
+        const connect = async (credentials) => {
+          const admin = new Client(options(credentials));
+          try {
+            await withTimeout(admin.connect(), timeoutMs, 'Cassandra did not answer in time');
+          } catch (error) {
+            await admin.shutdown().catch(() => { /* never connected */ });
+            throw error;
+          }
+          return admin;
+        };
+        await node.security.setUpRoles(connect);
+      }
+      const client = new Client(options(node.security?.app));
       try {
         const [local, peers] = await withTimeout(
           client.connect().then(() => Promise.all([
@@ -195,6 +213,7 @@ rpc_address: ${node.host}
 storage_port: ${config.cassandraStoragePort}
 native_transport_port: ${config.cassandraPort}
 start_native_transport: true
+${node.security?.yaml ?? ''}
 # A fresh cluster has no 4.x nodes to stay compatible with.
 storage_compatibility_mode: NONE
 # Tests drop and recreate keyspaces; snapshots of them would only fill the disk.

@@ -41,6 +41,8 @@ export function loadConfig(env = process.env, overrides = {}) {
   const config = {
     stackDir,
     nodes: readNodes(overrides.nodes ?? env.STACK_NODES, overrides.nodes !== undefined ? '--nodes' : 'STACK_NODES'),
+    // STACK_SECURE=1 (`--secure`): the secured variant (secure.mjs); unset: the stack dir's recorded one.
+    secure: readSecure(env.STACK_SECURE),
     clusterHost: readLoopbackAddress(env, 'STACK_CLUSTER_HOST', '127.0.0.1'),
     kafkaPort: readPort(env, 'KAFKA_PORT', 9092),
     kafkaControllerPort: readPort(env, 'KAFKA_CONTROLLER_PORT', 9093),
@@ -65,6 +67,13 @@ export function clusterNodeHost(config, index) {
   const parts = config.clusterHost.split('.').map(Number);
   parts[3] += index - 1;
   return parts.join('.');
+}
+
+function readSecure(raw) {
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true'].includes(raw.trim())) return true;
+  if (['0', 'false'].includes(raw.trim())) return false;
+  throw new ConfigError(`STACK_SECURE must be 1 or 0, not "${raw}".`);
 }
 
 function readNodes(raw, name) {

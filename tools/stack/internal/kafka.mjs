@@ -9,9 +9,10 @@ import { TOOLS_DIR } from './config.mjs';
 import { withTimeout, xmlEscape } from './util.mjs';
 
 /**
- * One Kafka node. `node`: `{ id, index, title, dir, host, hosts, heap }`
- * (see shapes.mjs); `hosts` lists every node's address, so `hosts.length`
- * is the cluster size.
+ * One Kafka node. `node`: `{ id, index, title, dir, host, hosts, heap,
+ * security? }` (see shapes.mjs); `hosts` lists every node's address, so
+ * `hosts.length` is the cluster size. `security` (secure.mjs) turns the
+ * client listener into SASL_SSL.
  */
 export function kafkaServer(config, node) {
   const { dir } = node;
@@ -78,6 +79,7 @@ export function kafkaServer(config, node) {
       const kafka = new Kafka({
         clientId: 'userstream-stack-probe',
         brokers: [this.address],
+        ...node.security?.client,
         logLevel: logLevel.NOTHING,
         connectionTimeout: Math.min(timeoutMs, 3000),
         requestTimeout: timeoutMs,
@@ -112,14 +114,15 @@ function serverProperties(config, node, dataDir) {
   const replication = clustered
     ? { factor: node.hosts.length, minIsr: 2 }
     : { factor: 1, minIsr: 1 };
+  const listener = node.security?.protocol ?? 'PLAINTEXT';
   const lines = [
     '# Written by tools/stack on every start; edit tools/stack/internal/kafka.mjs instead.',
     'process.roles=broker,controller',
     `node.id=${node.index}`,
-    `listeners=PLAINTEXT://${node.host}:${port},CONTROLLER://${node.host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${node.host}:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
+    `listeners=${listener}://${node.host}:${port},CONTROLLER://${node.host}:${controllerPort}`,
+    `advertised.listeners=${listener}://${node.host}:${port}`,
+    `listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT`,
+    `inter.broker.listener.name=${listener}`,
     'controller.listener.names=CONTROLLER',
     clustered
       // A fixed set of voters: the quorum is all three nodes from the start.
@@ -140,6 +143,7 @@ function serverProperties(config, node, dataDir) {
     `share.coordinator.state.topic.min.isr=${replication.minIsr}`,
     // Consumer groups form at once instead of after 3 s.
     'group.initial.rebalance.delay.ms=0',
+    ...(node.security?.properties ?? []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -186,7 +190,8 @@ ${quiet.map((name) => `    <Logger name="${name}" level="WARN"/>`).join('\n')}
  * addresses mean formatting again (losing the dev data, which we say).
  */
 async function formatStorageOnce(server, java, files, config, node, log) {
-  const quorum = node.hosts.map((host) => `${host}:${config.kafkaControllerPort}`).join(',');
+  // The SCRAM users are written when the storage is formatted: a secured node formats apart.
+  const quorum = node.hosts.map((host) => `${host}:${config.kafkaControllerPort}`).join(',') + (node.security ? ' (SASL_SSL)' : '');
   const formatted = fs.existsSync(path.join(files.dataDir, 'meta.properties'));
   const record = readJson(files.formatRecord);
   const recordedQuorum = record?.quorum ?? (record?.controllerPort ? `${node.host}:${record.controllerPort}` : undefined);
@@ -205,7 +210,7 @@ async function formatStorageOnce(server, java, files, config, node, log) {
   }
   const clusterId = (await runStorageTool(server, java, files, ['random-uuid'])).trim();
   await runStorageTool(server, java, files, [
-    'format', '-t', clusterId, '-c', files.properties, '--standalone',
+    'format', '-t', clusterId, '-c', files.properties, '--standalone', ...(node.security?.formatArgs ?? []),
   ]);
   fs.writeFileSync(files.formatRecord, JSON.stringify({ clusterId, controllerPort: config.kafkaControllerPort, quorum }));
 }

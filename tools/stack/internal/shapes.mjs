@@ -11,8 +11,12 @@ import path from 'node:path';
 import { HOST, LOCAL_DATA_CENTER, clusterNodeHost } from './config.mjs';
 import { cassandraServer } from './cassandra.mjs';
 import { kafkaServer } from './kafka.mjs';
+import { secureShape } from './secure-shape.mjs';
 
 const SHAPES = {
+  // The one-node stack with authentication and TLS everywhere (`--secure`), in its own directory.
+  secure: secureShape,
+
   // The dev stack: one Kafka and one Cassandra on 127.0.0.1, RF 1.
   single: {
     nodes: 1,
@@ -87,11 +91,12 @@ const SHAPES = {
  * after another; the servers of a stage start together.
  */
 export function buildShape(config, nodes) {
-  const [name, shape] = Object.entries(SHAPES).find(([, candidate]) => candidate.nodes === nodes);
+  const [name, shape] = Object.entries(SHAPES).find(([, candidate]) => candidate.nodes === nodes && Boolean(candidate.secure) === Boolean(config.secure));
   const built = shape.build(config);
   return {
     name,
     nodes,
+    secure: Boolean(shape.secure),
     describe: shape.describe,
     ...built,
     env: { ...built.env, USERSTREAM_STACK_DIR: config.stackDir },
@@ -100,7 +105,7 @@ export function buildShape(config, nodes) {
 
 /** Every shape, e.g. to find servers of another shape still running in a stack dir. */
 export function allShapes(config) {
-  return Object.values(SHAPES).map((shape) => buildShape(config, shape.nodes));
+  return Object.values(SHAPES).map((shape) => buildShape({ ...config, secure: Boolean(shape.secure) }, shape.nodes));
 }
 
 const RECORD_FILE = 'shape.json';
@@ -115,7 +120,16 @@ export function recordedNodes(stackDir) {
   }
 }
 
-export function recordNodes(stackDir, nodes) {
+export function recordNodes(stackDir, nodes, secure = false) {
   fs.mkdirSync(stackDir, { recursive: true });
-  fs.writeFileSync(path.join(stackDir, RECORD_FILE), `${JSON.stringify({ nodes })}\n`);
+  fs.writeFileSync(path.join(stackDir, RECORD_FILE), `${JSON.stringify(secure ? { nodes, secure } : { nodes })}\n`);
+}
+
+/** Whether the last `up` in this stack dir started the secured stack. */
+export function recordedSecure(stackDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(stackDir, RECORD_FILE), 'utf8')).secure === true;
+  } catch {
+    return false;
+  }
 }

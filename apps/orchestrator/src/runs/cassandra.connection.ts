@@ -30,8 +30,19 @@ const RETRIABLE_CODES = new Set<number>([
   types.responseErrorCodes.readTimeout,
 ]);
 
+/** Refusals no retry can fix: wrong or missing credentials, a certificate this client does not trust. */
+function isRefusal(error: unknown): boolean {
+  if (error instanceof errors.AuthenticationError) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code);
+}
+
 function isRetriableDriverError(error: unknown): boolean {
-  if (error instanceof errors.NoHostAvailableError || error instanceof errors.OperationTimedOutError) return true;
+  if (error instanceof errors.NoHostAvailableError) {
+    const inner = Object.values(error.innerErrors ?? {});
+    return !(inner.length > 0 && inner.every(isRefusal));
+  }
+  if (error instanceof errors.OperationTimedOutError) return true;
   if (error instanceof errors.ResponseError) return RETRIABLE_CODES.has(error.code);
   return false;
 }
@@ -69,6 +80,7 @@ export class CassandraConnection {
         }
       },
       {
+        // Bad credentials or an untrusted certificate are not retriable: they fail at once, naming what the server said.
         maxAttempts: Infinity,
         initialDelayMs: 500,
         maxDelayMs: 5000,
