@@ -27,4 +27,27 @@ describe('loadOrchestratorConfig', () => {
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_DURATION_SECONDS: '120', ORCHESTRATOR_JOB_TIMEOUT_MS: '60000' })).toThrow(/^ORCHESTRATOR_JOB_TIMEOUT_MS: /);
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_WEBHOOK_URL: 'not a url' })).toThrow(/ORCHESTRATOR_WEBHOOK_URL: must be an absolute URL \(got <secret>\)/);
   });
+
+  it('makes the session cookie Secure by default in production only, and lets it be set either way', () => {
+    expect(loadOrchestratorConfig({ NODE_ENV: 'production' }).cookieSecure).toBe(true);
+    expect(loadOrchestratorConfig({}).cookieSecure).toBe(false);
+    expect(loadOrchestratorConfig({ NODE_ENV: 'production', ORCHESTRATOR_COOKIE_SECURE: 'false' }).cookieSecure).toBe(false);
+    expect(loadOrchestratorConfig({ ORCHESTRATOR_COOKIE_SECURE: 'true' }).cookieSecure).toBe(true);
+  });
+
+  it('refuses a short session secret and timer settings a Node timer cannot hold, without printing the secret', () => {
+    const short = () => loadOrchestratorConfig({ ORCHESTRATOR_SESSION_SECRET: 'too-short-secret' });
+    expect(short).toThrow(/ORCHESTRATOR_SESSION_SECRET: must be at least 32 characters/);
+    expect(short).not.toThrow(/too-short-secret/);
+    expect(loadOrchestratorConfig({ ORCHESTRATOR_SESSION_SECRET: 'x'.repeat(32) }).sessionSecret).toHaveLength(32);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_TIMEOUT_MS: String(2 ** 31) })).toThrow(/ORCHESTRATOR_JOB_TIMEOUT_MS: must be at most 2147483647/);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_RETRY_DELAY_MS: String(2 ** 32) })).toThrow(/ORCHESTRATOR_JOB_RETRY_DELAY_MS: must be at most/);
+  });
+
+  it('gives the orchestrator the same Kafka and Cassandra security options as the other apps', () => {
+    const config = loadOrchestratorConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'orch', KAFKA_SASL_PASSWORD: 'kafka-secret', CASSANDRA_SSL: 'true' });
+    expect(config.kafkaSecurity).toEqual({ ssl: { rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'orch', password: 'kafka-secret' } });
+    expect(config.cassandraTls).toEqual({ rejectUnauthorized: true });
+    expect(() => loadOrchestratorConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toThrow(/KAFKA_SASL_MECHANISM: plain without TLS/);
+  });
 });
