@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '@userstream/core';
 import { freePort, type AppProcess } from '@userstream/tools/testing';
 import { accounting, type Accounting } from '@userstream/tools/testing/accounting';
@@ -96,6 +96,34 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The partitions of `topic` assigned to each live member of the group, as the group coordinator says. */
+export async function groupAssignment(brokers: string, topic: string, group: string): Promise<number[][]> {
+  const admin = new Kafka({ brokers: [brokers], clientId: 'crash-test-group', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([group]);
+    if (groups[0]?.state !== 'Stable') return [];
+    return groups[0].members.map((member) => {
+      const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+      return [...(assignment?.assignment[topic] ?? [])].sort((a, b) => a - b);
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The group's committed offset per partition of `topic` (-1 when none). */
+export async function committedOffsets(brokers: string, topic: string, group: string): Promise<Map<number, number>> {
+  const admin = new Kafka({ brokers: [brokers], clientId: 'crash-test-offsets', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Records after the group's committed offsets (kafkajs's admin, only to know when to count). */
 async function committedLag(brokers: string, topic: string, group: string): Promise<number> {
   const admin = new Kafka({ brokers: [brokers], clientId: 'crash-test-lag', logLevel: logLevel.NOTHING }).admin();
@@ -177,13 +205,6 @@ export function readiness(app: AppProcess, status: number, timeoutMs = 60_000): 
     },
     { timeoutMs, intervalMs: 250, description: `${app.url}/health/ready to answer ${status}` },
   );
-}
-
-/** The partitions a processor instance has handled (it reports a lag gauge per partition it writes). */
-export async function partitionsHandled(processor: AppProcess): Promise<number[]> {
-  const res = await fetch(`${processor.url}/metrics`, { headers: auth });
-  const text = await res.text();
-  return [...text.matchAll(/^userstream_processor_consumer_lag\{partition="(\d+)"\}/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 
 /** Waits until the processor reports at least `n` records written. */

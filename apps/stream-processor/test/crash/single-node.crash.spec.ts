@@ -2,7 +2,7 @@ import { waitFor } from '@userstream/core';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
 import { startIngest, startProcessor, uniqueNames, type Names } from '../e2e/pipeline.harness';
-import { CrashStack, accounting, getRun, metric, partitionsHandled, readiness, runFinished, settledAccounting, startRun, writtenAtLeast, type Accounting, type RunStatus } from './crash.harness';
+import { CrashStack, accounting, committedOffsets, getRun, groupAssignment, metric, readiness, runFinished, settledAccounting, startRun, writtenAtLeast, type Accounting, type RunStatus } from './crash.harness';
 
 // Every server and app is killed with SIGKILL at some point of a run, on a
 // durable single-node stack (group commit log, no unsafesystem), and each
@@ -165,31 +165,42 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
   it('one of two processors killed: with the default settings its partitions are written by the other within 15 s', async () => {
     const names = uniqueNames('crash_takeover');
     const app = await ingest(names);
-    const first = await processor(names);
+    await processor(names);
     const second = await processor(names);
     const run = await startRun(app, { records: 120_000, rate: 2_000, seed: names.topic, pageSize: 1000 });
-    // Both instances own partitions and write them.
-    const [mine, theirs] = await waitFor(
+    // A stable group of two, each with partitions, both committing.
+    const members = await waitFor(
       async () => {
-        const [a, b] = [await partitionsHandled(first), await partitionsHandled(second)];
-        return a.length > 0 && b.length > 0 && a.length + b.length === 4 ? [a, b] : undefined;
+        const assignment = await groupAssignment(stack.brokers, names.topic, names.groupId);
+        return assignment.length === 2 && assignment.every((partitions) => partitions.length > 0) ? assignment : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 200, description: 'both instances writing their partitions' },
+      { timeoutMs: 90_000, intervalMs: 250, description: 'a stable group of two instances, each with partitions' },
     );
-    expect([...mine, ...theirs].sort()).toEqual([0, 1, 2, 3]);
+    expect(members.flat().sort()).toEqual([0, 1, 2, 3]);
+    await writtenAtLeast(second, 1);
 
+    const before = await committedOffsets(stack.brokers, names.topic, names.groupId);
     const killedAt = Date.now();
     await second.stop('SIGKILL');
-    const handled = await waitFor(
+    // Records keep arriving on every partition: each partition's committed offset moves again only
+    // while someone writes it, so the last one to move is the killed instance's, once taken over.
+    await waitFor(
       async () => {
-        const now = await partitionsHandled(first);
-        return theirs.every((p) => now.includes(p)) ? now : undefined;
+        const now = await committedOffsets(stack.brokers, names.topic, names.groupId);
+        return [0, 1, 2, 3].every((p) => (now.get(p) ?? -1) > (before.get(p) ?? -1)) ? true : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 100, description: "the survivor to write the killed instance's partitions" },
+      { timeoutMs: 15_000, intervalMs: 100, description: "the killed instance's partitions to be written by the survivor" },
     );
     const takeoverMs = Date.now() - killedAt;
-    console.log(`[takeover] partitions ${theirs.join(',')} written by the survivor ${(takeoverMs / 1000).toFixed(1)} s after the kill`);
-    expect(handled).toEqual([0, 1, 2, 3]);
+    console.log(`[takeover] every partition written again ${(takeoverMs / 1000).toFixed(1)} s after the kill`);
+    const survivor = await waitFor(
+      async () => {
+        const assignment = await groupAssignment(stack.brokers, names.topic, names.groupId);
+        return assignment.length === 1 ? assignment : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'the group to settle with the survivor alone' },
+    );
+    expect(survivor).toEqual([[0, 1, 2, 3]]);
 
     expect(await runFinished(app, run.id)).toMatchObject({ state: 'succeeded', counts: { acknowledged: 120_000 } });
     const result = await account('one of two processors killed', names);
