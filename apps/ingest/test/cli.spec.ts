@@ -50,7 +50,7 @@ describe('ingest one-shot command line', () => {
     expect(await cli.exited).toBe(0);
     const out = cli.stdout();
     expect(out).toMatch(/^ingest run [0-9a-f-]{36} succeeded in \d+\.\d s$/m);
-    expect(out).toContain('users fetched   2000 (valid 2000, invalid 0)');
+    expect(out).toContain('users fetched   2000 (valid 2000, invalid 0, discarded 0)');
     expect(out).toContain('acknowledged    2000');
     expect(out).toMatch(/throughput {6}\d+ records\/s acknowledged/);
     expect(out).toContain('replay          --seed cli-test --start-page 1 --page-size 1000 --records 2000');
