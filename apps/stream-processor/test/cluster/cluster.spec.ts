@@ -1,0 +1,202 @@
+import type { Admin } from 'kafkajs';
+import { waitFor } from '@userstream/core';
+import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
+import type { AppProcess } from '@userstream/tools/testing';
+import { getRun, metricValue, mockIds, startIngest, startProcessor, startRun, uniqueNames, waitRunFinished, type Names } from '../e2e/pipeline.harness';
+import {
+  account, accountingLine, clusterAdmin, committedLag, committedTotal, coordinatorOf, leaderOf, startCluster, waitFullyReplicated, watchWrites, type Cluster, type Pause,
+} from './cluster.harness';
+
+// Crash tests on a real three-node cluster (tools/stack `nodes: 3`): three KRaft brokers with topics at
+// RF 3 / min ISR 2, three Cassandra nodes with keyspaces at RF 3 written at LOCAL_QUORUM. Servers are
+// killed with SIGKILL only. Each scenario ends with exact accounting read back by clients that are not
+// ours (librdkafka and the DataStax Python driver, see accounting.py).
+
+jest.setTimeout(300_000);
+
+const PAGE = 1000;
+const SHARED_SEED = 'cluster-shared';
+const SHARED_RECORDS = 20_000;
+const print = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
+
+describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', () => {
+  let cluster: Cluster;
+  const shared = uniqueNames('cluster');
+  /** A drain of the shared topic with its own group and keyspace. */
+  const drainNames = (scenario: string): Names => ({ ...uniqueNames(scenario), topic: shared.topic });
+  let mock: MockApi;
+  let admin: Admin;
+  const apps: AppProcess[] = [];
+  const suiteStartedAt = Date.now();
+
+  beforeAll(async () => {
+    cluster = await startCluster(print);
+    print(`three-node cluster started in ${(cluster.startMs / 1000).toFixed(1)} s`);
+    mock = await startMockApi();
+    admin = clusterAdmin(cluster);
+    await admin.connect();
+    // One topic, preloaded once, is drained by each drain scenario into a keyspace and group of its own.
+    await preload(shared, SHARED_SEED, SHARED_RECORDS);
+  }, 480_000);
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.stop().catch(() => undefined)));
+    await admin?.disconnect();
+    await mock?.close();
+    const stoppingAt = Date.now();
+    await cluster?.stop();
+    print(`cluster stopped in ${((Date.now() - stoppingAt) / 1000).toFixed(1)} s; whole suite ${((Date.now() - suiteStartedAt) / 1000).toFixed(0)} s`);
+  }, 180_000);
+
+  const ingestApp = async (names: Names) => {
+    const ingest = await startIngest(names, mock.url, cluster.appEnv);
+    apps.push(ingest);
+    return ingest;
+  };
+  const processorApp = async (names: Names) => {
+    const processor = await startProcessor(names, cluster.appEnv);
+    apps.push(processor);
+    return processor;
+  };
+  const written = (processor: AppProcess) => metricValue(processor, 'userstream_processor_records_written_total');
+  const writtenAtLeast = (processor: AppProcess, n: number) =>
+    waitFor(async () => ((await written(processor)) >= n ? true : undefined), { timeoutMs: 120_000, intervalMs: 100, description: `${n} rows written` });
+  /** The group has committed every record on the topic (the accounting then compares that with what was due). */
+  const drained = (names: Names, timeoutMs = 180_000) =>
+    waitFor(async () => ((await committedLag(admin, names.groupId, names.topic)) === 0 ? true : undefined), {
+      timeoutMs,
+      intervalMs: 500,
+      description: `${names.groupId} to commit every record of ${names.topic}`,
+    });
+  /** A run of `records` users straight into the topic, as fast as ingest goes. */
+  const preload = async (names: Names, seed: string, records: number) => {
+    const ingest = await ingestApp(names);
+    const run = await startRun(ingest, { records, seed, pageSize: PAGE });
+    const finished = await waitRunFinished(ingest, run.id, 180_000);
+    expect(finished.state).toBe('succeeded');
+    expect(finished.counts.acknowledged).toBe(records);
+    await ingest.stop();
+  };
+  const expectExact = async (names: Names, seed: string, records: number, label: string) => {
+    const result = await account(cluster, names, mockIds(seed, 1, records / PAGE, PAGE));
+    print(`${label}: ${accountingLine(result)}`);
+    expect(result).toEqual({
+      topicRecords: records, topicIds: records, duplicates: 0, expectedIds: records, missingOnTopic: 0, extraOnTopic: 0,
+      rows: records, missing: 0, extra: 0, committedLag: 0, dlq: 0,
+    });
+  };
+
+  // Known failure, kept out of CI until libs/kafka works around it: when a partition's leader dies mid-send,
+  // kafkajs (2.2.4) can acknowledge records it never wrote (kafkajs issue #1303, PR #1798: a send's
+  // per-broker response map keeps the answer of a broker that meanwhile became the partition's new leader,
+  // so the moved partition's records are not sent again), or write a batch twice. Seen here on 30,000
+  // records: 50 to 324 acknowledged records missing from the topic (5 runs of 6, all on the killed leader's
+  // partition, also with INGEST_PRODUCE_IN_FLIGHT=1), or 116 duplicates. CLUSTER_TEST_BROKER_MID_INGEST=1
+  // runs it.
+  const midIngest = process.env.CLUSTER_TEST_BROKER_MID_INGEST === '1' ? it : it.skip;
+  midIngest('rides through a broker killed mid-ingest: the run succeeds, every acknowledged record is on the topic once', async () => {
+    const names = uniqueNames('cluster_ingest');
+    const seed = 'cluster-broker-ingest';
+    const records = 30_000;
+
+    // The leader of partition 0 dies while the run produces; it comes back while the run goes on.
+    const ingest = await ingestApp(names);
+    const run = await startRun(ingest, { records, seed, pageSize: PAGE, rate: 2500 });
+    await waitFor(async () => ((await getRun(ingest, run.id)).counts.acknowledged >= 5000 ? true : undefined), {
+      timeoutMs: 60_000, intervalMs: 100, description: '5000 records acknowledged',
+    });
+    const leader = await leaderOf(admin, names.topic, 0);
+    await cluster.kill(`kafka-${leader}`);
+    const acknowledgedAtKill = (await getRun(ingest, run.id)).counts.acknowledged;
+    print(`ingest: killed broker ${leader} (leader of partition 0) at ${acknowledgedAtKill} of ${records} acknowledged`);
+    expect(acknowledgedAtKill).toBeLessThan(records);
+    await cluster.start(`kafka-${leader}`);
+    const finished = await waitRunFinished(ingest, run.id, 180_000);
+    expect(finished).toMatchObject({ state: 'succeeded', counts: { acknowledged: records } });
+    await ingest.stop();
+
+    // The drain itself runs with every broker up.
+    await waitFullyReplicated(admin, [names.topic, '__consumer_offsets']);
+    const processor = await processorApp(names);
+    await drained(names);
+    await expectExact(names, seed, records, 'broker killed mid-ingest');
+    await processor.stop();
+  });
+
+  it('rides through the group coordinator killed mid-drain: no loss, no duplicates, nothing left uncommitted', async () => {
+    const names = drainNames('cluster_drain');
+    const processor = await processorApp(names);
+    await writtenAtLeast(processor, 4000);
+    // The broker that coordinates the group (and leads some partitions) dies; it comes back while the drain goes on.
+    const coordinator = await coordinatorOf(admin, names.groupId);
+    await cluster.kill(`kafka-${coordinator}`);
+    const writtenAtKill = await written(processor);
+    print(`drain: killed broker ${coordinator} (the group's coordinator) at ${writtenAtKill} of ${SHARED_RECORDS} written`);
+    expect(writtenAtKill).toBeLessThan(SHARED_RECORDS);
+    await Promise.all([cluster.start(`kafka-${coordinator}`), drained(names)]);
+    expect(processor.child.exitCode).toBeNull();
+    await expectExact(names, SHARED_SEED, SHARED_RECORDS, 'group coordinator killed mid-drain');
+    await processor.stop();
+    // The next scenarios start from a whole Kafka cluster.
+    await waitFullyReplicated(admin, [names.topic, '__consumer_offsets']);
+  });
+
+  it('loses nothing when one Cassandra node is killed mid-drain, and reports the longest pause in writes', async () => {
+    const names = drainNames('cluster_cass1');
+    const processor = await processorApp(names);
+    const watch = watchWrites(processor);
+    await writtenAtLeast(processor, 4000);
+    // Node 1: the seed, and the first contact point of every client. It restarts at once, while the drain goes
+    // on: the next scenario's processor must start with every node up (see there).
+    await cluster.kill('cassandra-1');
+    const killedAt = Date.now();
+    const writtenAtKill = await written(processor);
+    print(`drain: killed Cassandra node 1 at ${writtenAtKill} of ${SHARED_RECORDS} written`);
+    expect(writtenAtKill).toBeLessThan(SHARED_RECORDS);
+    const restart = cluster.start('cassandra-1');
+    await drained(names);
+    const pauses = await watch.stop(killedAt);
+    await restart;
+    const describe = (pause: Pause) =>
+      `${(pause.ms / 1000).toFixed(1)} s (from ${((pause.from - killedAt) / 1000).toFixed(1)} s to ${((pause.to - killedAt) / 1000).toFixed(1)} s after the kill)`;
+    print(`longest pause in rows written since the kill: ${describe(pauses.afterSince)}; over the whole drain: ${describe(pauses.overall)}`);
+    expect(processor.child.exitCode).toBeNull();
+    await expectExact(names, SHARED_SEED, SHARED_RECORDS, 'one Cassandra node killed mid-drain');
+    await processor.stop();
+  });
+
+  it('pauses without skipping while two Cassandra nodes are dead, and resumes losing nothing when one returns', async () => {
+    // The processor starts with all three nodes up: one that starts while a node is down never gets past
+    // creating its keyspace (cassandra-sink waits for schema agreement, and the driver's check counts the
+    // dead node's stale schema version): a cassandra-sink bug of its own, not what this scenario is about.
+    const names = drainNames('cluster_cass2');
+    const processor = await processorApp(names);
+    await writtenAtLeast(processor, 4000);
+    await cluster.kill('cassandra-2');
+    await cluster.kill('cassandra-3');
+    print(`drain: killed Cassandra nodes 2 and 3 at ${await written(processor)} of ${SHARED_RECORDS} written`);
+
+    // Writes in flight settle; then nothing is written, and the group commits nothing it has not written.
+    let still = { written: -1, since: Date.now() };
+    await waitFor(async () => {
+      const now = await written(processor);
+      if (now !== still.written) still = { written: now, since: Date.now() };
+      return Date.now() - still.since >= 5000 || undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250, description: 'writes to stop for 5 s' });
+    const committed = await committedTotal(admin, names.groupId, names.topic);
+    const stalled = await written(processor);
+    const deadLettered = await metricValue(processor, 'userstream_processor_records_dead_lettered_total');
+    print(`outage: ${stalled} written, ${committed} committed, ${deadLettered} dead-lettered`);
+    expect(stalled).toBeLessThan(SHARED_RECORDS);
+    expect(deadLettered).toBe(0);
+    expect(committed).toBeLessThanOrEqual(stalled);
+    expect(processor.child.exitCode).toBeNull();
+
+    await cluster.start('cassandra-2');
+    print(`Cassandra node 2 is back; written ${await written(processor)}, committed ${await committedTotal(admin, names.groupId, names.topic)}`);
+    await drained(names);
+    expect(processor.child.exitCode).toBeNull();
+    await expectExact(names, SHARED_SEED, SHARED_RECORDS, 'two Cassandra nodes killed, one back');
+    await processor.stop();
+  });
+});
