@@ -179,7 +179,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     expect(resumed.body.nextRunAt).toBeDefined();
   });
 
-  it('marks a run left running by a crash as failed at the next start, and notifies', async () => {
+  it('fails the try a crash left running at the next start, stops its ingest run, and retries the run', async () => {
     ingest.plan = () => ({ outcome: 'hang' });
     const { body: queued } = await api<RunRecord>(app, 'POST', `/api/jobs/${JOB}/trigger`, {});
     const running = await waitFor(
@@ -196,14 +196,19 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     const stillRunning = (await cassandra.execute(`SELECT state FROM ${keyspace}.runs WHERE id = ?`, [queued.id], { prepare: true })).first();
     expect(stillRunning['state']).toBe('running');
 
+    // The retry will succeed.
+    ingest.plan = () => ({ outcome: 'succeed', durationMs: 100 });
     const before = webhook.calls.length;
     await start();
-    const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);
-    expect(body).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
-    expect(body.tries.at(-1)).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active' });
-    await waitFor(() => webhook.calls.slice(before).find((c) => (c.body as { runId?: string }).runId === queued.id), { timeoutMs: 10_000, description: 'the failure webhook' });
-    // The ingest run the dead process was following is stopped too.
+    // The ingest run the dead process was following is stopped.
     await waitFor(() => ingest.runs.get(running.ingestRunId ?? '')?.status.state === 'cancelled' || undefined, { timeoutMs: 10_000, description: 'the orphaned ingest run to be cancelled' });
+    // The killed try failed; the run was retried like after any failed try, and succeeded.
+    const done = await waitForRun(queued.id, ['success', 'failed']);
+    expect(done).toMatchObject({ state: 'success', tryNumber: 2 });
+    expect(done.tries[0]).toMatchObject({ state: 'failed', error: 'orchestrator restarted while the run was active', ingestRunId: running.ingestRunId });
+    expect(done.tries[1].ingestRunId).not.toBe(running.ingestRunId);
+    // It never failed for good: no failure webhook.
+    expect(webhook.calls.slice(before).filter((c) => (c.body as { runId?: string }).runId === queued.id)).toEqual([]);
     // The job is free again.
     const jobs = await api<{ jobs: JobView[] }>(app, 'GET', '/api/jobs');
     expect(jobs.body.jobs[0].activeRun).toBeUndefined();
