@@ -5,7 +5,6 @@
   'use strict';
 
   const POLL_MS = 2000;
-  const HISTORY_MS = 10000; // the orchestrator samples every 10 s
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   const state = {
@@ -15,8 +14,9 @@
     windowSeconds: Number(sessionStorage.getItem('userstream.window')) || 900,
     history: null, // { t: [], inPerSec: [], outPerSec: [], lag: [], dlq: [], ... } from /api/pipeline/history
     historyAt: 0,
+    historyMs: 10000, // how often the orchestrator samples (ORCHESTRATOR_HISTORY_INTERVAL_MS), from /api/pipeline/history
     busy: false,
-    browse: { topics: [], reasons: new Set(), open: new Set(), records: [], selected: new Set(), topic: '', partition: 0, reason: '' },
+    browse: { topics: [], reasons: new Set(), open: new Set(), records: [], selected: new Set(), topic: '', partition: 0, reason: '', reads: 0 },
   };
 
   // --- small helpers --------------------------------------------------------
@@ -256,7 +256,7 @@
       h.t.forEach(function (t, i) {
         const v = h[s.key][i];
         if (t < from) return;
-        if (v === null || t - last > 3 * HISTORY_MS) flush();
+        if (v === null || t - last > 3 * state.historyMs) flush();
         if (v !== null) points.push(x(t).toFixed(1) + ',' + y(v).toFixed(1));
         last = t;
       });
@@ -269,7 +269,7 @@
     drawChart($('chart'), [{ key: 'inPerSec', cls: 'in' }, { key: 'outPerSec', cls: 'out' }], 200);
     drawChart($('lag-chart'), [{ key: 'lag', cls: 'lag' }, { key: 'dlq', cls: 'dlq' }], 130);
     const h = state.history;
-    $('history-note').textContent = h && h.t.length > 0 ? '· ' + num(h.t.length) + ' samples since ' + clockLabel(h.t[0], state.windowSeconds > 6 * 3600) + ', one every ' + span(HISTORY_MS) : '· no samples yet';
+    $('history-note').textContent = h && h.t.length > 0 ? '· ' + num(h.t.length) + ' samples since ' + clockLabel(h.t[0], state.windowSeconds > 6 * 3600) + ', one every ' + span(state.historyMs) : '· no samples yet';
     document.querySelectorAll('#window-buttons button').forEach(function (b) {
       b.classList.toggle('on', Number(b.getAttribute('data-window')) === state.windowSeconds);
     });
@@ -279,6 +279,7 @@
   function loadHistory(first) {
     return api('GET', '/api/pipeline/history?seconds=' + state.windowSeconds).then(function (data) {
       state.history = data.samples;
+      state.historyMs = data.intervalMs;
       state.historyAt = Date.now();
       if (first && data.latest) renderPipeline(data.latest);
       renderCharts();
@@ -402,13 +403,13 @@
     const hist = state.history;
     if (hist) {
       const points = [];
-      hist.t.forEach(function (t, i) { if (t >= start && t <= end + HISTORY_MS && hist.inPerSec[i] !== null) points.push([t, hist.inPerSec[i]]); });
+      hist.t.forEach(function (t, i) { if (t >= start && t <= end + state.historyMs && hist.inPerSec[i] !== null) points.push([t, hist.inPerSec[i]]); });
       if (points.length >= 2) {
         const top = Math.max.apply(null, points.map(function (p) { return p[1]; })) || 1;
         const spark = svg('svg', { class: 'spark', viewBox: '0 0 90 22', 'aria-label': 'records/s during the run' });
         spark.appendChild(svg('polyline', {
           class: 'series in',
-          points: points.map(function (p) { return ((p[0] - start) / Math.max(1, end + HISTORY_MS - start) * 88 + 1).toFixed(1) + ',' + (21 - (p[1] / top) * 20).toFixed(1); }).join(' '),
+          points: points.map(function (p) { return ((p[0] - start) / Math.max(1, end + state.historyMs - start) * 88 + 1).toFixed(1) + ',' + (21 - (p[1] / top) * 20).toFixed(1); }).join(' '),
         }));
         cell.appendChild(spark);
       }
@@ -505,10 +506,14 @@
     );
   }
 
+  function recordId(topic, rec) {
+    return topic + ':' + rec.partition + ':' + rec.offset;
+  }
+
   function renderBrowse() {
     const rows = [];
     state.browse.records.forEach(function (rec) {
-      const id = rec.partition + ':' + rec.offset;
+      const id = recordId(state.browse.topic, rec);
       const open = state.browse.open.has(id);
       rows.push(
         h(
@@ -597,10 +602,15 @@
     const topic = form.elements.topic.value;
     $('browse-status').textContent = 'reading ' + topic + '…';
     const started = Date.now();
+    // Only the newest read is shown: an earlier one that answers later must not replace it.
+    const read = ++state.browse.reads;
     return api('GET', '/api/topics/' + encodeURIComponent(topic) + '/records?' + query.join('&'))
       .then(function (result) {
+        if (read !== state.browse.reads) return;
         state.browse.records = result.records;
-        state.browse.open = new Set();
+        // A record opened before this read stays open if it is still listed.
+        const listed = new Set(result.records.map(function (r) { return recordId(result.topic, r); }));
+        state.browse.open = new Set(Array.from(state.browse.open).filter(function (id) { return listed.has(id); }));
         state.browse.selected = new Set();
         state.browse.topic = result.topic;
         state.browse.partition = result.partition;
@@ -615,6 +625,7 @@
         renderRedriveActions();
       })
       .catch(function (error) {
+        if (read !== state.browse.reads) return;
         $('browse-status').textContent = 'read failed: ' + error.message;
       });
   }
@@ -635,7 +646,7 @@
   /**
    * One poll. The first one draws from the history's newest snapshot (kept by
    * the orchestrator, so it answers at once) instead of waiting for a fresh
-   * pipeline snapshot; later ones take fresh snapshots, and the history every 10 s.
+   * pipeline snapshot; later ones take fresh snapshots, and the history once per sample interval.
    */
   function refresh(first) {
     return Promise.all([
@@ -650,7 +661,7 @@
       }),
       first
         ? loadHistory(true).then(function (data) { if (!data.latest) return api('GET', '/api/pipeline').then(renderPipeline); })
-        : Promise.all([api('GET', '/api/pipeline').then(renderPipeline), Date.now() - state.historyAt >= HISTORY_MS ? loadHistory(false) : null]),
+        : Promise.all([api('GET', '/api/pipeline').then(renderPipeline), Date.now() - state.historyAt >= state.historyMs ? loadHistory(false) : null]),
     ])
       .then(function () { $('updated').textContent = 'updated ' + new Date().toLocaleTimeString(); })
       .catch(function (error) { $('updated').textContent = 'update failed: ' + error.message; });

@@ -28,6 +28,13 @@ describe('loadOrchestratorConfig', () => {
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_WEBHOOK_URL: 'not a url' })).toThrow(/ORCHESTRATOR_WEBHOOK_URL: must be an absolute URL \(got <secret>\)/);
   });
 
+  it('samples the dashboard history every 10 s by default, at most every second, and names a bad interval', () => {
+    expect(loadOrchestratorConfig({}).historyIntervalMs).toBe(10_000);
+    expect(loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: '1000' }).historyIntervalMs).toBe(1000);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: '999' })).toThrow(/ORCHESTRATOR_HISTORY_INTERVAL_MS: must be at least 1000 \(got "999"\)/);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: 'often' })).toThrow(/ORCHESTRATOR_HISTORY_INTERVAL_MS: /);
+  });
+
   it('makes the session cookie Secure by default in production only, and lets it be set either way', () => {
     expect(loadOrchestratorConfig({ NODE_ENV: 'production' }).cookieSecure).toBe(true);
     expect(loadOrchestratorConfig({}).cookieSecure).toBe(false);

@@ -176,6 +176,14 @@ export const orchestratorConfigSpec = {
     description: 'bound on the dashboard\'s COUNT(*) of the table in ms; past it, Cassandra\'s size estimate is shown, labelled "estimate"',
   }),
   rowCountCacheMs: field<number>({ env: 'ORCHESTRATOR_ROW_COUNT_CACHE_MS', kind: 'int', min: 0, max: 86_400_000, default: 30_000, description: 'how long a row count is reused, in ms' }),
+  historyIntervalMs: field<number>({
+    env: 'ORCHESTRATOR_HISTORY_INTERVAL_MS',
+    kind: 'int',
+    min: 1000,
+    max: 3_600_000,
+    default: 10_000,
+    description: "how often the pipeline is sampled for the dashboard's charts, in ms; 8640 samples are kept (24 h at the default)",
+  }),
 
   // Kafka: offsets and lag for the dashboard and for "rows written"
   kafkaBrokers: field<string[]>({ env: 'KAFKA_BROKERS', kind: 'list', default: ['127.0.0.1:9092'], description: 'Kafka bootstrap servers, comma-separated host:port' }),

@@ -6,6 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
 import type { RunRecord } from '../src/runs/run.model';
+import { waitForChartOfHistory, watchHistory } from './support/dashboard-chart';
 import { FakeIngest } from './support/fake-ingest.server';
 import { api, cassandraClient, KAFKA_BROKERS, PASSWORD, startOrchestrator, uniqueName, USER } from './support/orchestrator.process';
 
@@ -53,6 +54,8 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       KAFKA_TOPIC: topic,
       CASSANDRA_KEYSPACE: sinkKeyspace,
       CASSANDRA_USERS_TABLE: 'users_created',
+      // A sample a second, so the records/s chart has several points within the test.
+      ORCHESTRATOR_HISTORY_INTERVAL_MS: '1000',
     });
   });
 
@@ -88,6 +91,7 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    const newestHistory = watchHistory(page);
 
     // Some traffic on the topic while the dashboard is open, so the records/s chart has something to draw.
     traffic = setInterval(() => {
@@ -125,13 +129,12 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     // Pipeline health: partitions of the topic, the row count and a chart line.
     await page.locator('#partitions tr').nth(1).waitFor({ timeout: 10_000 });
     await expect(page.locator('#rows').textContent()).resolves.toMatch(/^12exact COUNT\(\*\)/);
-    // At least three points on the "in" line (it draws one per poll).
-    const inLine = page.locator('#chart polyline.series.in');
-    await waitFor(async () => ((await inLine.count()) > 0 && ((await inLine.getAttribute('points')) ?? '').split(' ').length >= 3) || undefined, {
-      timeoutMs: 15_000,
-      intervalMs: 250,
-      description: 'three points on the records/s chart',
-    });
+    // The records/s chart is drawn from the orchestrator's history (sampled every second here): a point
+    // for each of its 3+ known samples, at its value on round axes; the traffic makes some of them positive.
+    const history = await waitForChartOfHistory(page, newestHistory, 3, 30_000);
+    expect(history.intervalMs).toBe(1000);
+    expect(history.samples.inPerSec.some((v) => v !== null && v > 0)).toBe(true);
+    expect(await page.locator('#history-note').textContent()).toMatch(/ samples since .*, one every 1 s$/);
     await page.click(`tr.run[data-run="${newId}"]`); // open its details for the picture
     await page.locator('tr.details').waitFor({ timeout: 5_000 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '@userstream/core';
 import type { RunRecord } from '../src/runs/run.model';
+import { waitForChartOfHistory, watchHistory } from './support/dashboard-chart';
 import { readIds, startFullStack, stackNames, stopFullStack, waitForRun, type FullStack } from './support/full-stack';
 import { api, cassandraClient, PASSWORD, USER } from './support/orchestrator.process';
 
@@ -30,7 +31,8 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
   let browser: BrowserContext | undefined;
 
   beforeAll(async () => {
-    stack = await startFullStack(names, { orchestratorEnv: { ORCHESTRATOR_ROW_COUNT_CACHE_MS: '0' } });
+    // A history sample a second, so the 8 s run spans several points of the records/s chart.
+    stack = await startFullStack(names, { orchestratorEnv: { ORCHESTRATOR_ROW_COUNT_CACHE_MS: '0', ORCHESTRATOR_HISTORY_INTERVAL_MS: '1000' } });
   });
 
   afterAll(async () => {
@@ -57,6 +59,7 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    const newestHistory = watchHistory(page);
 
     await page.goto(`${app.url}/`);
     await page.waitForURL(/\/login\?next=%2F$/, { timeout: 15_000 });
@@ -131,8 +134,12 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
     expect(partitionRows).toHaveLength(4);
     expect(await page.locator('#group').textContent()).toBe(names.groupId);
     expect(await page.locator('#dlq').textContent()).toBe(`0 records in ${names.topic}.dlq`);
-    const chartIn = (await page.locator('#chart polyline.series.in').getAttribute('points')) ?? '';
-    expect(chartIn.split(' ').length).toBeGreaterThanOrEqual(3);
+    // The records/s chart draws the history's samples of the run (one a second here) on round axes;
+    // both runs' records went in and out, so both lines have positive samples.
+    const history = await waitForChartOfHistory(page, newestHistory, 3, 30_000);
+    expect(history.intervalMs).toBe(1000);
+    expect(history.samples.inPerSec.filter((v) => v !== null && v > 0).length).toBeGreaterThanOrEqual(2);
+    expect(history.samples.outPerSec.some((v) => v !== null && v > 0)).toBe(true);
 
     await page.click(`tr.run[data-run="${id}"]`); // its details, for the picture
     await page.locator('tr.details').waitFor({ timeout: 5_000 });

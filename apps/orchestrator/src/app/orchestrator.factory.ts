@@ -10,6 +10,7 @@ import { WebhookNotifier } from '../notify/webhook.notifier';
 import { PipelineSettings } from '../pipeline/pipeline.service';
 import { KafkaPipelineStats } from '../pipeline/pipeline.stats';
 import { TableRowCounter } from '../pipeline/table-row.counter';
+import { HistorySettings } from '../history/pipeline-history.service';
 import { CassandraConnection } from '../runs/cassandra.connection';
 import { CassandraRunStore } from '../runs/run-store.cassandra';
 import { RowsWrittenSettings } from '../runs/rows-written.tracker';
@@ -86,6 +87,7 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     }),
     pipeline: new PipelineSettings(config.kafkaTopic, config.kafkaGroupId, config.ingestUrl, config.processorUrl, Math.min(config.httpTimeoutMs, 2000), undefined, serviceHeaders(config.serviceToken)),
     rowsWritten: new RowsWrittenSettings(config.kafkaGroupId, config.rowsConfirmWindowMs),
+    history: new HistorySettings(config.historyIntervalMs),
     closers: [() => stats.close(), () => store.close(), () => connection.close()],
   };
 }

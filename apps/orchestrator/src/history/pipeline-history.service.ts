@@ -40,8 +40,9 @@ function rate(now: Totals, before: Totals | undefined, key: 'end' | 'committed')
 
 /**
  * The dashboard's memory: samples the pipeline (produced and committed
- * records/s, lag, DLQ depth, rows, records on the topic) every 10 s into a
- * ring of 24 h, kept in the orchestrator's memory. It also keeps the newest
+ * records/s, lag, DLQ depth, rows, records on the topic) every 10 s
+ * (ORCHESTRATOR_HISTORY_INTERVAL_MS) into a ring of 8640 samples (24 h at
+ * 10 s), kept in the orchestrator's memory. It also keeps the newest
  * snapshot, so a dashboard opened (or reloaded) draws at once.
  */
 @Injectable()
