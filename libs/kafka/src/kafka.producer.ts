@@ -1,4 +1,4 @@
-import { Partitioners, type CompressionTypes, type IHeaders, type Producer } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type IHeaders, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { ConfigError, TimeoutError, UserstreamError, describeError, type Logger } from '@userstream/core';
 import { compressionType, type CompressionName } from './compression';
 import { KafkaError, ProduceError, wrapKafkaError, type SendFailure, type SendReport } from './kafka.errors';
@@ -124,6 +124,17 @@ function resolveProducerOptions(options: KafkaProducerOptions): ResolvedProducer
   };
 }
 
+/** Sorted indexes as contiguous `[from, to)` ranges. */
+function ranges(indexes: readonly number[]): Array<{ from: number; to: number }> {
+  const out: Array<{ from: number; to: number }> = [];
+  for (const i of indexes) {
+    const last = out[out.length - 1];
+    if (last && last.to === i) last.to = i + 1;
+    else out.push({ from: i, to: i + 1 });
+  }
+  return out;
+}
+
 function byteLength(value: Buffer | string | null | undefined): number {
   if (value === null || value === undefined) return 0;
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
@@ -154,6 +165,9 @@ export class KafkaProducer {
   private readonly logger: Logger;
   private readonly slots: Semaphore;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
+  /** kafkajs's default (Java-compatible murmur2) partitioner, used to split sends by partition. */
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   /** Start times of the requests in flight. */
   private readonly inFlightSince = new Set<{ since: number }>();
   private connecting?: Promise<void>;
@@ -273,9 +287,12 @@ export class KafkaProducer {
       throw new ProduceError(`producing ${messages.length} records to ${topic}: ${describeError(error)}`, report, { cause: error, retriable: true });
     }
     const chunks: Array<Promise<void>> = [];
-    for (let from = 0; from < messages.length; from += this.options.batchSize) {
-      const to = Math.min(messages.length, from + this.options.batchSize);
-      chunks.push(this.sendChunk(topic, messages.slice(from, to), from, report));
+    for (const { partition, indexes } of await this.byPartition(topic, messages)) {
+      for (let from = 0; from < indexes.length; from += this.options.batchSize) {
+        const part = indexes.slice(from, from + this.options.batchSize);
+        const chunk = part.map((i) => (partition === undefined ? messages[i] : { ...messages[i], partition }));
+        chunks.push(this.sendChunk(topic, chunk, part, report));
+      }
     }
     await Promise.all(chunks);
     report.durationMs = Date.now() - started;
@@ -291,7 +308,48 @@ export class KafkaProducer {
     return report;
   }
 
-  private async sendChunk(topic: string, messages: OutgoingMessage[], from: number, report: SendReport): Promise<void> {
+  /**
+   * The message indexes per partition, each message given its partition (the key's murmur2
+   * hash, as kafkajs and the Java client pick it). One request then never spans partitions:
+   * kafkajs 2.2 keeps one response per broker within a send, so when a partition's leader
+   * moves to a broker that already answered for its own partitions, the moved records are
+   * counted as acknowledged without being written (kafkajs issue 1303). Without the topic's
+   * partition count, kafkajs partitions the whole send itself.
+   */
+  private async byPartition(topic: string, messages: readonly OutgoingMessage[]): Promise<Array<{ partition?: number; indexes: number[] }>> {
+    const partitions = await this.partitionCount(topic);
+    if (partitions === undefined) return [{ indexes: messages.map((_, i) => i) }];
+    const groups = new Map<number, number[]>();
+    const metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 }));
+    messages.forEach((message, i) => {
+      const partition =
+        message.partition ?? this.partitioner({ topic, partitionMetadata: metadata as PartitionMetadata[], message: message as Message });
+      const group = groups.get(partition);
+      if (group) group.push(i);
+      else groups.set(partition, [i]);
+    });
+    return [...groups].map(([partition, indexes]) => ({ partition, indexes }));
+  }
+
+  /** Partitions of `topic`, from cached metadata (read again after a minute); undefined when unknown. */
+  private async partitionCount(topic: string): Promise<number | undefined> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached && Date.now() - cached.at < 60_000) return cached.count;
+    const admin = this.client.kafka.admin();
+    try {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const count = topics[0]?.partitions.length;
+      if (count) this.partitionCounts.set(topic, { count, at: Date.now() });
+      return count || cached?.count;
+    } catch {
+      return cached?.count;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async sendChunk(topic: string, messages: OutgoingMessage[], indexes: number[], report: SendReport): Promise<void> {
     // Tracked from before the slot is taken, so flush() and close() also wait for queued requests.
     const task = (async () => {
       const release = await this.slots.acquire();
@@ -317,8 +375,7 @@ export class KafkaProducer {
       } catch (error) {
         const wrapped = this.wrapSendError(error, topic, messages.length, started);
         if (this.options.idempotent && producer === this.producer) this.stale = true;
-        const failure: SendFailure = { from, to: from + messages.length, error: wrapped as KafkaError };
-        report.failures.push(failure);
+        for (const range of ranges(indexes)) report.failures.push({ ...range, error: wrapped as KafkaError } satisfies SendFailure);
         report.failed += messages.length;
         report.requests++;
         this.failedCount += messages.length;

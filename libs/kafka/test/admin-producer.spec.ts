@@ -1,6 +1,23 @@
 import { ConfigError } from '@userstream/core';
 import { KafkaError, ProduceError, type KafkaAdmin, type KafkaClient } from '../src';
-import { memoryLogger, readAll, testClient, unique } from './helpers';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { waitFor } from '@userstream/core';
+import { BROKERS, memoryLogger, readAll, testClient, unique } from './helpers';
+
+/** Every record's key and partition, read with a plain kafkajs consumer. */
+async function readWithPartitions(topic: string, count: number): Promise<Array<{ key: string; partition: number }>> {
+  const consumer = new Kafka({ brokers: BROKERS, clientId: 'kafka-lib-test-partitions', logLevel: logLevel.NOTHING }).consumer({ groupId: unique('partitions'), maxWaitTimeInMs: 100 });
+  const seen: Array<{ key: string; partition: number }> = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message, partition }) => void seen.push({ key: String(message.key), partition }) });
+    await waitFor(() => seen.length >= count, { timeoutMs: 30_000, description: `${count} records on ${topic}` });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
 
 jest.setTimeout(60_000);
 
@@ -103,6 +120,26 @@ describe('KafkaProducer against the real broker', () => {
       expect(byKey.get('key-17')?.headers?.['userstream-run-id']?.toString()).toBe('run-1');
     } finally {
       off();
+      await producer.close();
+    }
+  });
+
+  it('sends every request to one partition, the one the key hashes to (as kafkajs and the Java client pick it)', async () => {
+    const topic = await newTopic('per-partition', 4);
+    const producer = client.producer({ batchSize: 1000 });
+    try {
+      const messages = Array.from({ length: 200 }, (_, i) => ({ key: `user-${i}`, value: `v${i}` }));
+      const report = await producer.sendMessages(topic, messages);
+      // 200 records fit one request, but they span 4 partitions: one request each.
+      expect(report).toMatchObject({ acknowledged: 200, requests: 4 });
+      const partitioner = Partitioners.DefaultPartitioner();
+      const metadata = [0, 1, 2, 3].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+      const seen = await readWithPartitions(topic, 200);
+      for (const { key, partition } of seen) {
+        expect(partition).toBe(partitioner({ topic, partitionMetadata: metadata, message: { key, value: null } }));
+      }
+      expect(new Set(seen.map((m) => m.partition)).size).toBe(4);
+    } finally {
       await producer.close();
     }
   });
