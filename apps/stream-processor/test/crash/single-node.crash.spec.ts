@@ -22,6 +22,10 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
 
   // A scenario that failed half-way must not leave a server down for the next one.
   beforeEach(() => stack.start('both'), 300_000);
+  // Nor its apps running: they would only take CPU from the next one.
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.stop('SIGKILL')));
+  });
 
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.stop('SIGKILL')));
