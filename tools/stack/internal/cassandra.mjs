@@ -218,6 +218,11 @@ ${node.security?.yaml ?? ''}
 storage_compatibility_mode: NONE
 # Tests drop and recreate keyspaces; snapshots of them would only fill the disk.
 auto_snapshot: false
+# The sink writes UNLOGGED batches of rows that share a replica, up to 40 KiB
+# (CASSANDRA_BATCH_BYTES): warn only near the 50 KiB fail threshold, not on
+# every batch.
+batch_size_warn_threshold: 48KiB
+unlogged_batch_across_partitions_warn_threshold: 1000
 ${clustered ? `# The nodes join an empty cluster with their token given above: there is
 # nothing to stream, so they skip bootstrapping (and its 30 s wait).
 auto_bootstrap: false
