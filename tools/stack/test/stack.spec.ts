@@ -13,17 +13,23 @@ const PORTS = { KAFKA_PORT: 19192, KAFKA_CONTROLLER_PORT: 19193, CASSANDRA_PORT:
 
 interface Result {
   code: number | null;
+  /** stdout and stderr as they came. */
   output: string;
+  stdout: string;
 }
 
 function stackCli(args: string[], env: Record<string, string>): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STACK_CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      stdout += chunk.toString();
+    });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
+    child.once('exit', (code) => resolve({ code, output, stdout }));
   });
 }
 
@@ -42,7 +48,8 @@ interface Status {
 
 async function status(env: Record<string, string>): Promise<Status> {
   const result = await stackCli(['status', '--json'], env);
-  return JSON.parse(result.output) as Status;
+  // stdout only: on Node 24 kafkajs's probe makes Node print a TimeoutNegativeWarning on stderr.
+  return JSON.parse(result.stdout) as Status;
 }
 
 /** A live process (a zombie that nobody reaped yet is not: it holds no port and no memory). */
