@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { freePort } from '@userstream/tools/testing';
-import { appBaseEnv, authHeaders, requireBuilt } from './env.mjs';
+import { appBaseEnv, opsHeaders, requireBuilt } from './env.mjs';
 
 /**
  * Starts a built app (`stream-processor`, `ingest`, `orchestrator`) with the
@@ -93,7 +93,7 @@ export async function stopApp(proc, { timeoutMs = 60_000 } = {}) {
 
 /** GET /metrics, parsed: `{ name: [{ labels, value }] }`. */
 export async function scrapeMetrics(url) {
-  const res = await fetch(`${url}/metrics`, { headers: authHeaders() });
+  const res = await fetch(`${url}/metrics`, { headers: opsHeaders() });
   if (!res.ok) throw new Error(`GET ${url}/metrics: HTTP ${res.status}`);
   return parsePrometheus(await res.text());
 }
@@ -140,7 +140,7 @@ export async function waitReady(proc, { timeoutMs = 120_000, intervalMs = 100 } 
   for (;;) {
     if (proc.child.exitCode !== null) throw new Error(`app exited (code ${proc.child.exitCode}) before it was ready:\n${proc.output().slice(-3000)}`);
     try {
-      const res = await fetch(`${proc.url}/health/ready`, { headers: authHeaders() });
+      const res = await fetch(`${proc.url}/health/ready`, { headers: opsHeaders() });
       if (res.ok) return performance.now() - started;
     } catch {
       // not answering yet

@@ -28,9 +28,17 @@ export function servers() {
 /** The bearer token the apps under test are given, and the benchmark sends to their endpoints. */
 export const SERVICE_TOKEN = process.env.SERVICE_TOKEN ?? randomBytes(24).toString('hex');
 
+/** The scrape token the apps under test are given: it opens `/metrics` and `/health/ready` of all three (the orchestrator's control API wants a login instead). */
+export const METRICS_TOKEN = process.env.METRICS_TOKEN ?? randomBytes(24).toString('hex');
+
 /** Headers for the apps' endpoints (everything but liveness wants the token). */
 export function authHeaders() {
   return { authorization: `Bearer ${SERVICE_TOKEN}` };
+}
+
+/** Headers for `/metrics` and `/health/ready` of any of the three apps. */
+export function opsHeaders() {
+  return { authorization: `Bearer ${METRICS_TOKEN}` };
 }
 
 export function appBaseEnv() {
@@ -44,6 +52,7 @@ export function appBaseEnv() {
     NODE_ENV: 'production',
     // Apps in production mode want the bearer token between apps; any value will do for a benchmark.
     SERVICE_TOKEN,
+    METRICS_TOKEN,
   };
 }
 

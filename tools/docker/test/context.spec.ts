@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as CassandraClient } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort, startAppProcess } from '@userstream/tools/testing';
+import { freePort } from '@userstream/tools/testing';
 import { contextDir, shippedFiles, workspaceClosure, workspaceLibraries } from '../build-context.mjs';
 import { dockerApps, dockerfileNodeMajor, emulateDockerBuild, folderSize, loadCompose, nodeOfMajor, parseDockerfile, readJson, serviceEnv, startWithNode, workspaceRoot } from './shipping.helpers';
 
@@ -63,6 +63,7 @@ describe.each(apps)('build context of %s', (app) => {
   const dir = contextDir(`apps/${app}`);
   const appPkg = readJson(join(workspaceRoot, 'apps', app, 'package.json'));
   let installDir: string | undefined;
+  let secretsDir: string | undefined;
 
   beforeAll(() => {
     if (!existsSync(join(dir, 'package.json'))) {
@@ -71,7 +72,7 @@ describe.each(apps)('build context of %s', (app) => {
   });
 
   afterAll(() => {
-    if (installDir) rmSync(installDir, { recursive: true, force: true });
+    for (const folder of [installDir, secretsDir]) if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   it('holds the built output (and the files it reads at run time), the packed workspace libraries, a pruned package.json, its lockfile and the Dockerfile', () => {
@@ -140,7 +141,8 @@ describe.each(apps)('build context of %s', (app) => {
     // (the Schema Registry, the other apps) a closed local port: the app has to
     // come up and stay stoppable without them.
     const closed = `127.0.0.1:${await freePort()}`;
-    const compose = loadCompose({ ORCHESTRATOR_PASSWORD: 'test-password' });
+    const secrets = { ORCHESTRATOR_PASSWORD: 'test-password', SERVICE_TOKEN: 'test-service-token-0001' };
+    const compose = loadCompose(secrets);
     const names = Object.keys(compose.services).join('|');
     const translate = (value: string) =>
       value.replace(new RegExp(`\\b(${names}):\\d+`, 'g'), (ref) => (ref.startsWith('kafka:') ? kafkaBrokers : ref.startsWith('cassandra:') ? cassandraContactPoints : closed));
@@ -154,6 +156,15 @@ describe.each(apps)('build context of %s', (app) => {
     for (const [name, value] of Object.entries(serviceEnv(compose.services[app]))) {
       if (name === 'PORT' || name === 'HOST') continue;
       env[name] = own[name] ?? translate(value);
+    }
+    // Compose hands secrets over as files under /run/secrets (<NAME>_FILE); here they are files of a folder of this test.
+    secretsDir = mkdtempSync(join(tmpdir(), `userstream-${app}-secrets-`));
+    for (const [name, value] of Object.entries(env)) {
+      const secret = name.endsWith('_FILE') && /^\/run\/secrets\/(\w+)$/.exec(value);
+      if (!secret) continue;
+      const file = join(secretsDir, secret[1]);
+      writeFileSync(file, secrets[name.slice(0, -'_FILE'.length) as keyof typeof secrets], { mode: 0o600 });
+      env[name] = file;
     }
 
     const check = async (app: { url: string; output(): string; stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> }) => {
@@ -173,7 +184,8 @@ describe.each(apps)('build context of %s', (app) => {
     };
     const entry = join(image.root, image.command[1]);
     // On the workspace's Node...
-    await check(await startAppProcess(entry, { env: { ...env, LOG_LEVEL: 'warn' }, timeoutMs: 60_000 }));
+    // (only the compose environment: nothing of this test process's, which may hold SERVICE_TOKEN)
+    await check(await startWithNode(process.execPath, entry, await freePort(), { ...env, LOG_LEVEL: 'warn' }, 60_000));
     // ...and on the Node major the image runs (docker/Dockerfile NODE_MAJOR).
     const node = nodeOfMajor(dockerfileNodeMajor());
     await check(await startWithNode(node, entry, await freePort(), { ...env, LOG_LEVEL: 'warn' }, 60_000));
