@@ -78,7 +78,7 @@ export function cassandraServer(config, node) {
     async prepare(java, log) {
       for (const sub of ['logs', 'data', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
       fs.writeFileSync(files.yaml, cassandraYaml(config, node));
-      if (config.cassandraCommitlog !== 'group') {
+      if (config.cassandraCommitlog !== 'batch') {
         log(`${node.title}: commit log ${config.cassandraCommitlog}, ${COMMITLOG_MODES[config.cassandraCommitlog]} ` +
           '(STACK_CASSANDRA_COMMITLOG).');
       }
@@ -185,16 +185,23 @@ function cassandraYaml(config, node) {
   const clustered = node.hosts.length > 1;
   // One node owns the whole ring whatever its token; 0 is what it always had.
   const token = clustered ? evenTokens(node.hosts.length)[node.index - 1] : '0';
-  const commitlog = config.cassandraCommitlog === 'periodic'
-    ? `# NOT durable (STACK_CASSANDRA_COMMITLOG=periodic): writes are acknowledged
+  const commitlog = {
+    periodic: `# NOT durable (STACK_CASSANDRA_COMMITLOG=periodic): writes are acknowledged
 # before they are fsynced, so a kill -9 can lose up to 10 s of them.
 commitlog_sync: periodic
-commitlog_sync_period: 10000ms`
-    : `# Durable: a write is acknowledged only after the commit-log segment that
-# holds it is fsynced, so a kill -9 of this process never loses an
-# acknowledged row. Writes arriving within the window share one fsync.
+commitlog_sync_period: 10000ms`,
+    // A write in a multi-partition batch is applied by the coordinator one
+    // mutation after the other, each waiting for its sync: with \`group\` each
+    // waits for the next 2 ms tick, with \`batch\` only for the fsync itself.
+    batch: `# Durable: a write is acknowledged only after the commit-log segment that
+# holds it is fsynced; a sync starts as soon as a write waits for one, and
+# writes that arrive during it share the next.
+commitlog_sync: batch`,
+    group: `# Durable: a write is acknowledged only after the commit-log segment that
+# holds it is fsynced; syncs run every 2 ms and cover the writes between them.
 commitlog_sync: group
-commitlog_sync_group_window: 2ms`;
+commitlog_sync_group_window: 2ms`,
+  }[config.cassandraCommitlog];
   // Everything not named here keeps Cassandra 5.0's built-in default; data,
   // commit log, hints and caches go under -Dcassandra.storagedir.
   return `# Written by tools/stack on every start; edit tools/stack/internal/cassandra.mjs instead.

@@ -47,7 +47,7 @@ describe('stack shapes', () => {
     expect(() => stackConfig({ ...env, STACK_NODES: 'five' })).toThrow('STACK_NODES must be 1 or 3');
     expect(() => stackConfig({ ...env, STACK_CLUSTER_HOST: '10.0.0.1' })).toThrow('STACK_CLUSTER_HOST must be a loopback address');
     expect(() => stackConfig({ ...env, STACK_CLUSTER_HOST: '127.0.0.254' })).toThrow('STACK_CLUSTER_HOST must leave room for 3');
-    expect(() => stackConfig({ ...env, STACK_CASSANDRA_COMMITLOG: 'batch' })).toThrow('STACK_CASSANDRA_COMMITLOG must be one of group, periodic');
+    expect(() => stackConfig({ ...env, STACK_CASSANDRA_COMMITLOG: 'fsync' })).toThrow('STACK_CASSANDRA_COMMITLOG must be one of batch, group, periodic');
   });
 
   it('reports every node of the shape asked for as stopped, and a down with nothing running stops nothing', async () => {

@@ -27,7 +27,7 @@ export function clusterStackEnv(): Record<string, string> {
     CASSANDRA_PORT: '9042',
     CASSANDRA_STORAGE_PORT: '7000',
     // Crash tests run the durable commit log, whatever the caller's environment says.
-    STACK_CASSANDRA_COMMITLOG: 'group',
+    STACK_CASSANDRA_COMMITLOG: 'batch',
   };
 }
 
