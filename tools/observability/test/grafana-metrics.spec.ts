@@ -29,7 +29,7 @@ interface PrometheusConfig {
   scrape_configs: Array<{ job_name: string; metrics_path: string; authorization: { type: string; credentials_file: string }; static_configs: Array<{ targets: string[]; labels: { app: string } }> }>;
 }
 interface ComposeOverride {
-  services: Record<string, { image?: string; environment?: Record<string, string>; volumes?: string[]; secrets?: Array<{ source: string; target: string }> }>;
+  services: Record<string, { image?: string; environment?: Record<string, string>; volumes?: string[]; secrets?: Array<string | { source: string; target: string }> }>;
   secrets?: Record<string, { environment?: string }>;
 }
 
@@ -90,13 +90,15 @@ describe('the Grafana dashboard', () => {
     expect(prometheus.scrape_configs).toHaveLength(1);
     expect(scrape.metrics_path).toBe('/metrics');
     expect(scrape.authorization.type).toBe('Bearer');
-    const secret = override.services['prometheus'].secrets?.[0];
+    const secret = override.services['prometheus'].secrets?.[0] as { source: string; target: string } | undefined;
     expect(scrape.authorization.credentials_file).toBe(`/run/secrets/${secret?.target}`);
     expect(override.secrets?.[secret?.source ?? '']).toEqual({ environment: 'METRICS_TOKEN' });
     const targets = Object.fromEntries(scrape.static_configs.map((c) => [c.labels.app, c.targets]));
     for (const app of ['ingest', 'stream-processor', 'orchestrator']) {
       expect(targets[app]).toEqual([`${app}:${baseCompose.services[app].environment?.['PORT']}`]);
-      expect(override.services[app].environment?.['METRICS_TOKEN']).toMatch(/^\$\{METRICS_TOKEN:\?/);
+      // The apps read the token from the same secret file, never from a plain variable.
+      expect(override.services[app].environment).toEqual({ METRICS_TOKEN_FILE: `/run/secrets/${secret?.source}` });
+      expect(override.services[app].secrets).toEqual([secret?.source]);
     }
     // Every file the override mounts exists.
     for (const service of ['prometheus', 'grafana']) {
