@@ -1,3 +1,5 @@
+import { withTimeout } from './timeout';
+
 /** The outcome of one named health check. */
 export interface HealthCheckResult {
   ok: boolean;
@@ -44,19 +46,11 @@ export class HealthChecks {
 
   private async runOne(check: () => Promise<unknown>): Promise<HealthCheckResult> {
     const started = Date.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        check(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+      await withTimeout(check(), this.timeoutMs, { message: `no answer within ${this.timeoutMs} ms` });
       return { ok: true, durationMs: Date.now() - started };
     } catch (error) {
       return { ok: false, durationMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

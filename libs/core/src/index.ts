@@ -9,3 +9,8 @@ export * from './ops-handler';
 export * from './lifecycle';
 export * from './pino-logger';
 export * from './process-policy';
+export * from './timeout';
+export * from './task-set';
+export * from './rate-limiter';
+export * from './options-checker';
+export * from './http-retry';
