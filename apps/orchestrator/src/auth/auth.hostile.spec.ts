@@ -248,7 +248,8 @@ describe('100 failed logins', () => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    ({ server, base } = await serve({ logger: capturingLogger(lines), maxFailures: 5, lockoutMs: 200 }));
+    // Long enough that a busy machine's slow logins still fall inside one lock-out.
+    ({ server, base } = await serve({ logger: capturingLogger(lines), maxFailures: 5, lockoutMs: 1000 }));
   });
   afterAll(() => close(server));
 
@@ -284,7 +285,7 @@ describe('100 failed logins', () => {
       { timeoutMs: 60_000, intervalMs: 250, description: 'the lock-out to end' },
     );
     expect(cookie).toMatch(/^userstream_session=/);
-  });
+  }, 90_000);
 });
 
 describe('secure cookies', () => {
