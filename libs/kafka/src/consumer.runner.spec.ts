@@ -3,7 +3,8 @@
 // eachBatch payload: no broker involved. The broker scenarios live in test/.
 import { ConfigError, UserstreamError } from '@userstream/core';
 import { KafkaJSProtocolError, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
-import { ConsumerRunner, type ConsumerRunnerOptions, type HandlerBatch } from './consumer.runner';
+import type { ConsumerRunnerOptions, HandlerBatch } from './consumer.options';
+import { ConsumerRunner } from './consumer.runner';
 import { DeadLetterPublisher, type DeadLetterEntry } from './dead-letter.publisher';
 import { KafkaClient } from './kafka.client';
 import type { KafkaEvents } from './kafka.events';

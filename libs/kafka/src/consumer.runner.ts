@@ -1,222 +1,21 @@
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
-import { AbortError, backoffDelay, ConfigError, describeError, isRetriable, TimeoutError, UserstreamError, type Logger } from '@userstream/core';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { AbortError, backoffDelay, describeError, isRetriable, TimeoutError, UserstreamError, type Logger } from '@userstream/core';
 import { registerSnappyCodec } from './compression';
-import { DeadLetterPublisher, type DeadLetterEntry, type DeadLetterOptions } from './dead-letter.publisher';
-import { isRebalanceError, KafkaError, wrapKafkaError } from './kafka.errors';
-import type { DeadLetterStage } from './kafka.events';
-import type { KafkaClient } from './kafka.client';
+import { BatchProcessor } from './consumer.batch';
+import { resolveRunnerOptions, type ConsumerRunnerOptions, type ConsumerRunnerState, type ConsumerRunnerStats, type ResolvedRunnerOptions } from './consumer.options';
+import { DeadLetterPublisher } from './dead-letter.publisher';
+import { KafkaAdmin } from './kafka.admin';
+import type { KafkaContext } from './kafka.context';
+import { KafkaError, wrapKafkaError } from './kafka.errors';
+import { PartitionProgress } from './partition-progress';
 
-/** Where a message came from, passed to `decode` beside the message. */
-export interface MessageSource {
-  topic: string;
-  partition: number;
-}
-
-/** One decoded record handed to the handler. */
-export interface ConsumedRecord<T> {
-  topic: string;
-  partition: number;
-  /** Kafka offset as a decimal string. */
-  offset: string;
-  key: Buffer | null;
-  /** What `decode` returned for this message. */
-  value: T;
-  headers: IHeaders;
-  /** Record timestamp, milliseconds since the epoch as a decimal string. */
-  timestamp: string;
-  /** The kafkajs message with the original bytes. */
-  message: KafkaMessage;
-}
-
-/**
- * What the handler receives: the decoded records of one partition, in offset
- * order, and the means to report progress.
- *
- * Completion rule: when the handler resolves, every record it did not
- * {@link HandlerBatch.reject} is done. When it throws, only the records it
- * marked with {@link HandlerBatch.done} or rejected count; the others are
- * delivered again after a backoff. Rejected records go to the dead-letter
- * topic before they count as done.
- */
-export interface HandlerBatch<T> {
-  topic: string;
-  partition: number;
-  records: ConsumedRecord<T>[];
-  /** 1 on first delivery; higher when these records are retried after a failure. */
-  attempt: number;
-  /** The partition's end offset at fetch time (for lag metrics), decimal string. */
-  highWatermark: string;
-  /** Marks records as done (written) before the handler returns; any order. */
-  done(...records: ConsumedRecord<T>[]): void;
-  /** Sends a record to the dead-letter topic with the reason (`stage` default `write`) instead of retrying it. */
-  reject(record: ConsumedRecord<T>, error: unknown, stage?: Exclude<DeadLetterStage, 'decode'>): void;
-  /** Keeps the group membership alive during long work (the runner also does so on a timer). Never throws. */
-  heartbeat(): Promise<void>;
-  /** Aborted when the runner's stop deadline passes: finish or give up quickly. */
-  signal: AbortSignal;
-}
-
-/** Handles one batch of decoded records; see {@link HandlerBatch} for the completion rule. */
-export type RecordHandler<T> = (batch: HandlerBatch<T>) => Promise<void>;
-
-/** Backoff for handler retries: exponential from `initialDelayMs` to `maxDelayMs`, forever until stop. */
-export interface HandlerRetryOptions {
-  /** Default 200 ms. */
-  initialDelayMs?: number;
-  /** Default 30 000 ms. */
-  maxDelayMs?: number;
-  /** Default 2. */
-  factor?: number;
-  /** Default `full` (random between `minDelayMs` and the exponential cap). */
-  jitter?: 'full' | 'none';
-  /** No retry waits less than this (no spinning). Default 50 ms. */
-  minDelayMs?: number;
-}
-
-/** Options of {@link ConsumerRunner}. */
-export interface ConsumerRunnerOptions<T> {
-  /** Consumer group id. Required. */
-  groupId: string;
-  /** Topic or topics to consume. They must exist. */
-  topics: string | string[];
-  /**
-   * Turns a message into the handler's value. Throwing a non-retriable error makes the
-   * message a poison record: it goes to the dead-letter topic (stage `decode`) and is not
-   * given to the handler. Throwing a retriable error (e.g. a schema id not yet fetched)
-   * retries the message later. May return a promise.
-   */
-  decode: (message: KafkaMessage, source: MessageSource) => T | Promise<T>;
-  handler: RecordHandler<T>;
-  /** Where a new group starts: earliest (true, default) or latest offset. */
-  fromBeginning?: boolean;
-  /** Partitions handled in parallel. Default 1. */
-  partitionsConsumedConcurrently?: number;
-  /** Most records per handler call. Default 500. */
-  maxRecordsPerCall?: number;
-  /** Fetch size per partition in bytes. Default 1 MiB. */
-  maxBytesPerPartition?: number;
-  /** Fetch size per request in bytes. Default 10 MiB. */
-  maxBytes?: number;
-  /** Bytes the broker waits for before answering a fetch. Default 1. */
-  minBytes?: number;
-  /** Longest time the broker holds a fetch when there is less than `minBytes`. Default 100 ms (kafkajs: 5 000). */
-  maxWaitTimeInMs?: number;
-  /** Group session timeout in ms. Default 30 000. */
-  sessionTimeout?: number;
-  /** Heartbeat interval in ms (below a third of the session timeout). Default 3 000. */
-  heartbeatInterval?: number;
-  /** Time members get to rejoin during a rebalance, in ms. Default 60 000. */
-  rebalanceTimeout?: number;
-  retry?: HandlerRetryOptions;
-  /** Dead-letter settings, or a publisher to share. Default: `<topic>.dlq`, created when missing. */
-  deadLetter?: DeadLetterOptions | DeadLetterPublisher;
-  /** How long `start` waits to join the group, in ms. Default 60 000. */
-  startTimeoutMs?: number;
-  /** How long `stop` waits for in-flight work before aborting the handler's signal, in ms. Default 30 000. */
-  stopTimeoutMs?: number;
-}
-
-/** Counters since the runner started. */
-export interface ConsumerRunnerStats {
-  /** Records the handler completed. */
-  handled: number;
-  /** Records written to the dead-letter topic. */
-  deadLettered: number;
-  /** Offset commits made. */
-  commits: number;
-  /** Handler (or dead-letter) failures that led to a retry. */
-  retries: number;
-}
-
-/** Lifecycle of a runner. */
-export type ConsumerRunnerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
-
+/** A partition this member owns: its progress, and the retry that paused it. */
 interface PartitionState {
   topic: string;
   partition: number;
-  /** Consecutive failed attempts. */
-  attempt: number;
+  progress: PartitionProgress;
   retryPaused: boolean;
   retryTimer?: NodeJS.Timeout;
-  /** Offsets finished (written or dead-lettered) but maybe not yet committed. */
-  done: Set<string>;
-}
-
-interface BatchContext {
-  state: PartitionState;
-  payload: EachBatchPayload;
-  /** A rebalance error seen by a heartbeat while the handler ran: rethrown to kafkajs afterwards. */
-  rebalanceError?: unknown;
-}
-
-interface ResolvedRunnerOptions {
-  groupId: string;
-  topics: string[];
-  fromBeginning: boolean;
-  partitionsConsumedConcurrently: number;
-  maxRecordsPerCall: number;
-  maxBytesPerPartition: number;
-  maxBytes: number;
-  minBytes: number;
-  maxWaitTimeInMs: number;
-  sessionTimeout: number;
-  heartbeatInterval: number;
-  rebalanceTimeout: number;
-  retry: Required<HandlerRetryOptions>;
-  startTimeoutMs: number;
-  stopTimeoutMs: number;
-}
-
-function resolveRunnerOptions<T>(options: ConsumerRunnerOptions<T>): ResolvedRunnerOptions {
-  const problems: string[] = [];
-  const int = (name: string, value: number | undefined, fallback: number, min: number) => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min) problems.push(`${name} must be an integer >= ${min} (got ${value})`);
-    return value;
-  };
-  if (typeof options.groupId !== 'string' || options.groupId.trim() === '') problems.push('groupId is required');
-  const topics = typeof options.topics === 'string' ? [options.topics] : options.topics;
-  if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || t === '')) problems.push('topics must name at least one topic');
-  if (typeof options.decode !== 'function') problems.push('decode must be a function');
-  if (typeof options.handler !== 'function') problems.push('handler must be a function');
-  const sessionTimeout = int('sessionTimeout', options.sessionTimeout, 30_000, 1);
-  const heartbeatInterval = int('heartbeatInterval', options.heartbeatInterval, 3_000, 1);
-  if (heartbeatInterval >= sessionTimeout) problems.push(`heartbeatInterval (${heartbeatInterval}) must be lower than sessionTimeout (${sessionTimeout})`);
-  const retry = {
-    initialDelayMs: int('retry.initialDelayMs', options.retry?.initialDelayMs, 200, 1),
-    maxDelayMs: int('retry.maxDelayMs', options.retry?.maxDelayMs, 30_000, 1),
-    factor: options.retry?.factor ?? 2,
-    jitter: options.retry?.jitter ?? 'full',
-    minDelayMs: int('retry.minDelayMs', options.retry?.minDelayMs, 50, 1),
-  };
-  if (!(retry.factor >= 1)) problems.push('retry.factor must be >= 1');
-  const resolved: ResolvedRunnerOptions = {
-    groupId: options.groupId,
-    topics: Array.isArray(topics) ? [...topics] : [],
-    fromBeginning: options.fromBeginning ?? true,
-    partitionsConsumedConcurrently: int('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1, 1),
-    maxRecordsPerCall: int('maxRecordsPerCall', options.maxRecordsPerCall, 500, 1),
-    maxBytesPerPartition: int('maxBytesPerPartition', options.maxBytesPerPartition, 1_048_576, 1),
-    maxBytes: int('maxBytes', options.maxBytes, 10_485_760, 1),
-    minBytes: int('minBytes', options.minBytes, 1, 1),
-    maxWaitTimeInMs: int('maxWaitTimeInMs', options.maxWaitTimeInMs, 100, 0),
-    sessionTimeout,
-    heartbeatInterval,
-    rebalanceTimeout: int('rebalanceTimeout', options.rebalanceTimeout, 60_000, 1),
-    retry,
-    startTimeoutMs: int('startTimeoutMs', options.startTimeoutMs, 60_000, 1),
-    stopTimeoutMs: int('stopTimeoutMs', options.stopTimeoutMs, 30_000, 1),
-  };
-  if (problems.length > 0) throw new ConfigError(`invalid consumer runner options: ${problems.join('; ')}`, { details: { problems } });
-  return resolved;
-}
-
-function isPromiseLike<V>(value: unknown): value is PromiseLike<V> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-function nextOffset(offset: string): string {
-  return (BigInt(offset) + 1n).toString();
 }
 
 /**
@@ -251,8 +50,6 @@ export class ConsumerRunner<T> {
   readonly options: Readonly<ResolvedRunnerOptions>;
   private readonly consumer: Consumer;
   private readonly logger: Logger;
-  private readonly decode: (message: KafkaMessage, source: MessageSource) => T | Promise<T>;
-  private readonly handler: RecordHandler<T>;
   private readonly deadLetter: DeadLetterPublisher;
   private readonly ownsDeadLetter: boolean;
   private readonly partitions = new Map<string, PartitionState>();
@@ -265,15 +62,14 @@ export class ConsumerRunner<T> {
   private onJoined?: () => void;
   private onStartCrash?: (error: unknown) => void;
   private readonly counters: ConsumerRunnerStats = { handled: 0, deadLettered: 0, commits: 0, retries: 0 };
+  private readonly batches: BatchProcessor<T, PartitionState>;
 
   constructor(
-    private readonly client: KafkaClient,
+    private readonly client: KafkaContext,
     options: ConsumerRunnerOptions<T>,
   ) {
     this.options = resolveRunnerOptions(options);
     this.logger = client.logger.child({ groupId: this.options.groupId });
-    this.decode = options.decode;
-    this.handler = options.handler;
     if (options.deadLetter instanceof DeadLetterPublisher) {
       this.deadLetter = options.deadLetter;
       this.ownsDeadLetter = false;
@@ -281,6 +77,20 @@ export class ConsumerRunner<T> {
       this.deadLetter = new DeadLetterPublisher(client, options.deadLetter ?? {});
       this.ownsDeadLetter = true;
     }
+    this.batches = new BatchProcessor<T, PartitionState>({
+      context: client,
+      logger: this.logger,
+      groupId: this.options.groupId,
+      maxRecordsPerCall: this.options.maxRecordsPerCall,
+      heartbeatInterval: this.options.heartbeatInterval,
+      decode: options.decode,
+      handler: options.handler,
+      deadLetter: this.deadLetter,
+      counters: this.counters,
+      signal: this.stopController.signal,
+      partition: (topic, partition) => this.partitionState(topic, partition),
+      scheduleRetry: (state, error) => this.scheduleRetry(state, error),
+    });
     const o = this.options;
     const retry = client.options.retry;
     this.consumer = client.kafka.consumer({
@@ -404,7 +214,7 @@ export class ConsumerRunner<T> {
 
   /** Fails start clearly (and before any dead-letter topic is created) when a topic is missing. */
   private async checkTopicsExist(): Promise<void> {
-    const admin = this.client.admin();
+    const admin = new KafkaAdmin(this.client);
     try {
       for (const topic of this.options.topics) {
         if (!(await admin.topicExists(topic))) {
@@ -513,7 +323,7 @@ export class ConsumerRunner<T> {
     const key = `${topic}\u0000${partition}`;
     let state = this.partitions.get(key);
     if (!state) {
-      state = { topic, partition, attempt: 0, retryPaused: false, done: new Set() };
+      state = { topic, partition, progress: new PartitionProgress(topic, partition), retryPaused: false };
       this.partitions.set(key, state);
     }
     return state;
@@ -534,6 +344,11 @@ export class ConsumerRunner<T> {
     this.onJoined?.();
   }
 
+  /** kafkajs's `eachBatch`; see {@link BatchProcessor}. */
+  private eachBatch(payload: EachBatchPayload): Promise<void> {
+    return this.batches.eachBatch(payload);
+  }
+
   private onCrash(payload: { error: Error; restart: boolean }): void {
     const error = wrapKafkaError(payload.error, `consumer of group ${this.options.groupId} crashed`, 'KAFKA_CONSUMER_FAILED');
     this.client.events.emit('kafka.consumer_crashed', { groupId: this.options.groupId, error, restart: payload.restart });
@@ -550,181 +365,16 @@ export class ConsumerRunner<T> {
     }
   }
 
-  private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const ctx: BatchContext = { state: this.partitionState(batch.topic, batch.partition), payload };
-    const messages = batch.messages;
-    let index = 0;
-    while (index < messages.length) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      const chunk = messages.slice(index, index + this.options.maxRecordsPerCall);
-      const chunkEnd = index + chunk.length;
-      let failure = await this.processChunk(ctx, chunk, batch.highWatermark);
-
-      let end = index;
-      while (end < messages.length && ctx.state.done.has(messages[end].offset)) end++;
-      if (end > index) {
-        const last = end === messages.length ? batch.lastOffset() : messages[end - 1].offset;
-        const committed = await this.commit(ctx, last);
-        if (!committed.ok) {
-          if (ctx.rebalanceError === undefined && !isRebalanceError(committed.error)) this.scheduleRetry(ctx.state, committed.error);
-          else throw ctx.rebalanceError ?? committed.error;
-          return;
-        }
-        index = end;
-      }
-      if (ctx.rebalanceError !== undefined) throw ctx.rebalanceError;
-      if (failure === undefined && end < chunkEnd) {
-        // Cannot happen by the completion rule; guards against looping on a chunk that made no progress.
-        failure = new UserstreamError('consumer runner: a chunk finished without finishing all its records', { code: 'KAFKA_CONSUMER_FAILED' });
-      }
-      if (failure !== undefined) {
-        this.scheduleRetry(ctx.state, failure);
-        return;
-      }
-      ctx.state.attempt = 0;
-      if (index < messages.length) await payload.heartbeat();
-    }
-  }
-
-  /**
-   * Decodes, handles and dead-letters one chunk. Marks finished offsets in the
-   * partition's done set and returns the failure, if any, that stops the batch.
-   */
-  private async processChunk(ctx: BatchContext, chunk: KafkaMessage[], highWatermark: string): Promise<unknown> {
-    const { topic, partition } = ctx.state;
-    const state = ctx.state;
-    const records: ConsumedRecord<T>[] = [];
-    const deadLetters: DeadLetterEntry[] = [];
-    let failure: unknown;
-
-    for (const message of chunk) {
-      if (state.done.has(message.offset)) continue;
-      try {
-        let value = this.decode(message, { topic, partition });
-        if (isPromiseLike<T>(value)) value = await value;
-        records.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ?? null,
-          value: value as T,
-          headers: message.headers ?? {},
-          timestamp: message.timestamp,
-          message,
-        });
-      } catch (error) {
-        if (isRetriable(error)) {
-          // Handle what came before; this message and the rest come again after a backoff.
-          failure = error;
-          break;
-        }
-        deadLetters.push(this.deadLetterEntry(topic, partition, message, error, 'decode'));
-      }
-    }
-
-    const rejected = new Map<string, { record: ConsumedRecord<T>; error: unknown; stage: Exclude<DeadLetterStage, 'decode'> }>();
-    const marked = new Set<string>();
-    if (records.length > 0) {
-      const started = Date.now();
-      const beat = () =>
-        ctx.payload.heartbeat().catch((error: unknown) => {
-          if (isRebalanceError(error)) ctx.rebalanceError ??= error;
-          else this.logger.debug({ err: error }, 'heartbeat failed');
-        });
-      const timer = setInterval(() => void beat(), this.options.heartbeatInterval);
-      try {
-        await this.handler({
-          topic,
-          partition,
-          records,
-          attempt: state.attempt + 1,
-          highWatermark,
-          done: (...done) => {
-            for (const r of done) marked.add(r.offset);
-          },
-          reject: (record, error, stage = 'write') => {
-            rejected.set(record.offset, { record, error, stage });
-          },
-          heartbeat: beat,
-          signal: this.stopController.signal,
-        });
-        for (const r of records) marked.add(r.offset);
-        const durationMs = Date.now() - started;
-        this.client.events.emitLazy('kafka.batch_handled', () => ({
-          topic,
-          partition,
-          records: records.length,
-          durationMs,
-          lastOffset: records[records.length - 1].offset,
-        }));
-      } catch (error) {
-        failure = error;
-      } finally {
-        clearInterval(timer);
-      }
-    }
-
-    for (const { record, error, stage } of rejected.values()) deadLetters.push(this.deadLetterEntry(topic, partition, record.message, error, stage));
-    let handled = 0;
-    for (const offset of marked) {
-      if (!rejected.has(offset)) {
-        state.done.add(offset);
-        handled++;
-      }
-    }
-    this.counters.handled += handled;
-    if (deadLetters.length > 0) {
-      try {
-        await this.deadLetter.publish(deadLetters);
-        for (const entry of deadLetters) state.done.add(entry.offset);
-        this.counters.deadLettered += deadLetters.length;
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-    return failure;
-  }
-
-  private deadLetterEntry(topic: string, partition: number, message: KafkaMessage, error: unknown, stage: DeadLetterStage): DeadLetterEntry {
-    this.logger.warn({ topic, partition, offset: message.offset, stage, err: error }, 'record dead-lettered');
-    return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, headers: message.headers ?? {}, error, stage };
-  }
-
-  /** Commits `lastDone + 1` for the partition, with a few quick retries for transient coordinator errors. */
-  private async commit(ctx: BatchContext, lastDone: string): Promise<{ ok: true } | { ok: false; error: unknown }> {
-    const { topic, partition } = ctx.state;
-    const offset = nextOffset(lastDone);
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await ctx.payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-        ctx.payload.resolveOffset(lastDone);
-        const limit = BigInt(offset);
-        for (const done of ctx.state.done) if (BigInt(done) < limit) ctx.state.done.delete(done);
-        this.counters.commits++;
-        this.client.events.emit('kafka.offsets_committed', { groupId: this.options.groupId, topic, partition, offset });
-        return { ok: true };
-      } catch (error) {
-        lastError = error;
-        if (isRebalanceError(error) || !isRetriable(wrapKafkaError(error, 'commit', 'KAFKA_COMMIT_FAILED'))) break;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    }
-    this.logger.warn({ topic, partition, offset, err: lastError }, 'offset commit failed');
-    return { ok: false, error: lastError };
-  }
-
   private scheduleRetry(state: PartitionState, error: unknown): void {
     this.counters.retries++;
-    state.attempt++;
+    const attempt = state.progress.failed();
     const { retry } = this.options;
-    const delayMs = Math.max(retry.minDelayMs, backoffDelay(state.attempt, retry));
+    const delayMs = Math.max(retry.minDelayMs, backoffDelay(attempt, retry));
     const wrapped =
       error instanceof Error ? error : new UserstreamError(`handler failed: ${describeError(error)}`, { code: 'HANDLER_FAILED', cause: error });
     const retriable = isRetriable(error);
-    this.client.events.emit('kafka.handler_retry', { topic: state.topic, partition: state.partition, attempt: state.attempt, delayMs, error: wrapped, retriable });
-    const fields = { topic: state.topic, partition: state.partition, attempt: state.attempt, delayMs, err: wrapped };
+    this.client.events.emit('kafka.handler_retry', { topic: state.topic, partition: state.partition, attempt, delayMs, error: wrapped, retriable });
+    const fields = { topic: state.topic, partition: state.partition, attempt, delayMs, err: wrapped };
     if (retriable) this.logger.warn(fields, 'handler failed; retrying after backoff');
     else this.logger.error(fields, 'handler failed with a non-retriable error; retrying after backoff (records are never skipped)');
     if (this.stateValue === 'stopping' || this.stateValue === 'stopped' || error instanceof AbortError) return;

@@ -1,10 +1,11 @@
 import type { IHeaders } from 'kafkajs';
 import { ConfigError, UserstreamError, describeError } from '@userstream/core';
-import type { KafkaAdmin } from './kafka.admin';
-import type { KafkaClient } from './kafka.client';
+import { KafkaAdmin } from './kafka.admin';
+import type { KafkaContext } from './kafka.context';
 import { KafkaError, ProduceError } from './kafka.errors';
 import type { DeadLetterStage } from './kafka.events';
-import { KafkaProducer, type OutgoingMessage } from './kafka.producer';
+import { KafkaProducer } from './kafka.producer';
+import type { OutgoingMessage } from './producer.options';
 
 /** Header names on every dead-lettered record. */
 export const DEAD_LETTER_HEADERS = {
@@ -74,14 +75,14 @@ export class DeadLetterPublisher {
   private readonly maxMessageLength: number;
 
   constructor(
-    private readonly client: KafkaClient,
+    private readonly client: KafkaContext,
     private readonly options: DeadLetterOptions = {},
   ) {
     this.topicFor = options.topicFor ?? ((topic) => `${topic}.dlq`);
     this.maxMessageLength = options.maxErrorMessageLength ?? 1_000;
     if (!Number.isInteger(this.maxMessageLength) || this.maxMessageLength < 1) throw new ConfigError('maxErrorMessageLength must be a positive integer');
     this.producer = new KafkaProducer(client, { idempotent: true, batchSize: 500, maxInFlightSends: 1 });
-    if (options.ensureTopic ?? true) this.admin = client.admin();
+    if (options.ensureTopic ?? true) this.admin = new KafkaAdmin(client);
   }
 
   /** The dead-letter topic for `sourceTopic`. */

@@ -44,26 +44,22 @@ export {
   type PartitionLag,
   type PartitionOffsets,
 } from './kafka.admin';
-export {
-  KafkaProducer,
-  RecordProducer,
-  USERSTREAM_HEADERS,
-  type KafkaProducerOptions,
-  type OutgoingMessage,
-  type RecordProducerOptions,
-} from './kafka.producer';
+export type { KafkaContext } from './kafka.context';
+export { KafkaProducer } from './kafka.producer';
+export type { KafkaProducerOptions, OutgoingMessage } from './producer.options';
+export { RecordProducer, USERSTREAM_HEADERS, type RecordProducerOptions } from './record.producer';
 export { DEAD_LETTER_HEADERS, DeadLetterPublisher, errorCode, type DeadLetterEntry, type DeadLetterOptions } from './dead-letter.publisher';
-export {
-  ConsumerRunner,
-  type ConsumedRecord,
-  type ConsumerRunnerOptions,
-  type ConsumerRunnerState,
-  type ConsumerRunnerStats,
-  type HandlerBatch,
-  type HandlerRetryOptions,
-  type MessageSource,
-  type RecordHandler,
-} from './consumer.runner';
+export { ConsumerRunner } from './consumer.runner';
+export type {
+  ConsumedRecord,
+  ConsumerRunnerOptions,
+  ConsumerRunnerState,
+  ConsumerRunnerStats,
+  HandlerBatch,
+  HandlerRetryOptions,
+  MessageSource,
+  RecordHandler,
+} from './consumer.options';
 export { TopicReader, type TopicReadRequest, type TopicReadResult, type TopicReaderOptions, type TopicRecord } from './topic.reader';
 export {
   SchemaRegistryClient,

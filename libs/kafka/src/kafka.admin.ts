@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { ConfigError, retry, type Logger } from '@userstream/core';
 import { wrapKafkaError } from './kafka.errors';
-import type { KafkaClient } from './kafka.client';
+import type { KafkaContext } from './kafka.context';
 
 /** Options for {@link KafkaAdmin.ensureTopic}. */
 export interface EnsureTopicOptions {
@@ -86,7 +86,7 @@ export class KafkaAdmin {
   private readonly logger: Logger;
   private connecting?: Promise<void>;
 
-  constructor(private readonly client: KafkaClient) {
+  constructor(private readonly client: KafkaContext) {
     this.admin = client.kafka.admin();
     this.logger = client.logger;
   }

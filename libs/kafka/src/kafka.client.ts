@@ -1,12 +1,16 @@
 import { Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { componentLogger, TypedEmitter, type Logger } from '@userstream/core';
 import { resolveConnectionOptions, type KafkaConnectionOptions, type ResolvedConnectionOptions } from './connection.options';
-import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer.runner';
+import type { ConsumerRunnerOptions } from './consumer.options';
+import { ConsumerRunner } from './consumer.runner';
 import { DeadLetterPublisher, type DeadLetterOptions } from './dead-letter.publisher';
 import { KafkaAdmin } from './kafka.admin';
+import type { KafkaContext } from './kafka.context';
 import type { KafkaEvents } from './kafka.events';
 import { kafkaLogCreator, toKafkaLogLevel } from './kafka.logger';
-import { KafkaProducer, RecordProducer, type KafkaProducerOptions, type RecordProducerOptions } from './kafka.producer';
+import { KafkaProducer } from './kafka.producer';
+import type { KafkaProducerOptions } from './producer.options';
+import { RecordProducer, type RecordProducerOptions } from './record.producer';
 
 /**
  * The entry point: validated connection options, one kafkajs instance, one
@@ -23,7 +27,7 @@ import { KafkaProducer, RecordProducer, type KafkaProducerOptions, type RecordPr
  * const producer = kafka.producer({ compression: 'gzip' });
  * ```
  */
-export class KafkaClient {
+export class KafkaClient implements KafkaContext {
   /** Options with defaults applied (the SASL password included: do not log this object). */
   readonly options: Readonly<ResolvedConnectionOptions>;
   /** The underlying kafkajs instance, for what this adapter does not cover. */

@@ -1,4 +1,4 @@
-import { reconnectRetry } from './kafka.producer';
+import { reconnectRetry } from './producer.options';
 
 /** The delays kafkajs waits between attempts with these settings, without its ±20 % jitter. */
 function delays(retry: ReturnType<typeof reconnectRetry>): number[] {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { ConfigError } from '@userstream/core';
-import type { KafkaClient } from './kafka.client';
+import type { KafkaContext } from './kafka.context';
 import { KafkaError, wrapKafkaError } from './kafka.errors';
 
 /** Where a {@link TopicReader.read} starts; exactly one of `last`, `fromOffset`, `fromTime`. */
@@ -85,7 +85,7 @@ export class TopicReader {
   private readonly timeoutMs: number;
 
   constructor(
-    private readonly client: KafkaClient,
+    private readonly client: KafkaContext,
     options: TopicReaderOptions = {},
   ) {
     this.prefix = options.groupIdPrefix ?? 'userstream-topic-reader';

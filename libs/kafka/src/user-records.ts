@@ -11,8 +11,9 @@ import {
   type UserRecord,
   type WireEncoding,
 } from '@userstream/user-schema';
-import type { KafkaClient } from './kafka.client';
-import { RecordProducer, USERSTREAM_HEADERS, type KafkaProducerOptions, type OutgoingMessage } from './kafka.producer';
+import type { KafkaContext } from './kafka.context';
+import type { KafkaProducerOptions, OutgoingMessage } from './producer.options';
+import { RecordProducer, USERSTREAM_HEADERS } from './record.producer';
 
 /** The `content-type` header for each wire encoding. */
 export const CONTENT_TYPES: Readonly<Record<WireEncoding, string>> = {
@@ -85,7 +86,7 @@ export interface UserProducerOptions extends UserSerializerOptions, KafkaProduce
  * const { acknowledged } = await users.send(records);
  * ```
  */
-export function createUserProducer(client: KafkaClient, options: UserProducerOptions): RecordProducer<UserRecord> {
+export function createUserProducer(client: KafkaContext, options: UserProducerOptions): RecordProducer<UserRecord> {
   const { codec, encoding, schemaVersion, schemaId, runId, topic, ...producerOptions } = options;
   const serialize = userRecordSerializer({
     encoding,
