@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
-import { AbortError, backoffDelay, describeError, isRetriable, TimeoutError, UserstreamError, type Logger } from '@userstream/core';
+import { AbortError, backoffDelay, describeError, isRetriable, UserstreamError, withTimeout, type Logger } from '@userstream/core';
 import { registerSnappyCodec } from './compression';
 import { BatchProcessor } from './consumer.batch';
 import { resolveRunnerOptions, type ConsumerRunnerOptions, type ConsumerRunnerState, type ConsumerRunnerStats, type ResolvedRunnerOptions } from './consumer.options';
@@ -158,7 +158,6 @@ export class ConsumerRunner<T> {
     const notStopped = () => {
       if (this.stopping) throw new AbortError(`consumer group ${this.options.groupId}: stopped while starting`);
     };
-    let timer: NodeJS.Timeout | undefined;
     try {
       await this.checkTopicsExist();
       for (const topic of this.options.topics) await this.deadLetter.ensureTopicFor(topic);
@@ -180,15 +179,7 @@ export class ConsumerRunner<T> {
       } catch (error) {
         throw wrapKafkaError(error, `starting consumer of group ${this.options.groupId} on ${this.options.topics.join(',')}`, 'KAFKA_CONSUMER_FAILED');
       }
-      await Promise.race([
-        joined,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new TimeoutError(`consumer group ${this.options.groupId} did not join within ${this.options.startTimeoutMs} ms`)),
-            this.options.startTimeoutMs,
-          );
-        }),
-      ]);
+      await withTimeout(joined, this.options.startTimeoutMs, { message: `consumer group ${this.options.groupId} did not join within ${this.options.startTimeoutMs} ms` });
       notStopped();
       this.stateValue = 'running';
       this.logger.info({ topics: this.options.topics }, 'consumer runner started');
@@ -206,7 +197,6 @@ export class ConsumerRunner<T> {
       }
       throw error;
     } finally {
-      clearTimeout(timer);
       this.onJoined = undefined;
       this.onStartCrash = undefined;
     }
@@ -258,21 +248,12 @@ export class ConsumerRunner<T> {
   private async shutdown(): Promise<void> {
     for (const state of this.partitions.values()) clearTimeout(state.retryTimer);
     const abortTimer = setTimeout(() => this.stopController.abort(), this.options.stopTimeoutMs);
-    let giveUp: NodeJS.Timeout | undefined;
+    const giveUpMs = this.options.stopTimeoutMs + 5_000;
     try {
-      await Promise.race([
-        this.consumer.disconnect(),
-        new Promise<never>((_, reject) => {
-          giveUp = setTimeout(
-            () => reject(new TimeoutError(`consumer group ${this.options.groupId} did not stop within ${this.options.stopTimeoutMs + 5_000} ms`)),
-            this.options.stopTimeoutMs + 5_000,
-          );
-        }),
-      ]);
+      await withTimeout(this.consumer.disconnect(), giveUpMs, { message: `consumer group ${this.options.groupId} did not stop within ${giveUpMs} ms` });
       this.logger.info({ ...this.counters }, 'consumer runner stopped');
     } finally {
       clearTimeout(abortTimer);
-      clearTimeout(giveUp);
       for (const remove of this.removeListeners.splice(0)) remove();
       if (this.ownsDeadLetter) await this.deadLetter.close({ timeoutMs: 5_000 });
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, IHeaders } from 'kafkajs';
-import { ConfigError } from '@userstream/core';
+import { ConfigError, finishesWithin } from '@userstream/core';
 import type { KafkaContext } from './kafka.context';
 import { KafkaError, wrapKafkaError } from './kafka.errors';
 
@@ -153,9 +153,7 @@ export class TopicReader {
         },
       });
       consumer.seek({ topic, partition, offset: String(start) });
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()))))]);
-      clearTimeout(timer);
+      const timedOut = !(await finishesWithin(done, Math.max(0, deadline - Date.now())));
       result.complete = !timedOut;
       result.records.sort((a, b) => a.offset - b.offset);
       return result;
