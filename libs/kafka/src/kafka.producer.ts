@@ -1,9 +1,10 @@
-import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
-import { TimeoutError, UserstreamError, describeError, type Logger } from '@userstream/core';
+import { Partitioners, type Producer } from 'kafkajs';
+import { finishesWithin, TaskSet, TimeoutError, UserstreamError, describeError, type Logger } from '@userstream/core';
 import type { KafkaContext } from './kafka.context';
 import { KafkaError, ProduceError, wrapKafkaError, type SendFailure, type SendReport } from './kafka.errors';
 import { reconnectRetry, resolveProducerOptions, type KafkaProducerOptions, type OutgoingMessage, type ResolvedProducerOptions } from './producer.options';
 import { Semaphore } from './semaphore.util';
+import { TopicPartitions } from './topic.partitions';
 
 /** A request unanswered this long counts as waiting (normal acks take milliseconds). */
 const WAITING_AFTER_MS = 3000;
@@ -22,6 +23,22 @@ function ranges(indexes: readonly number[]): Array<{ from: number; to: number }>
 function byteLength(value: Buffer | string | null | undefined): number {
   if (value === null || value === undefined) return 0;
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
+function messagesBytes(messages: readonly OutgoingMessage[]): number {
+  let bytes = 0;
+  for (const m of messages) bytes += byteLength(m.key) + byteLength(m.value);
+  return bytes;
+}
+
+/** One produce request: records of one partition (or of one whole send), and whose records they are. */
+interface QueuedRequest {
+  topic: string;
+  messages: OutgoingMessage[];
+  /** Each send's share: its message indexes (for its report's failure ranges) and bytes. */
+  parts: Array<{ indexes: number[]; report: SendReport; bytes: number }>;
+  /** Settles (never rejects) once the request is acknowledged or failed. */
+  settled: Promise<void>;
 }
 
 /**
@@ -48,10 +65,14 @@ export class KafkaProducer {
   private stale = false;
   private readonly logger: Logger;
   private readonly slots: Semaphore;
-  private readonly pending = new Set<Promise<unknown>>();
-  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
-  /** kafkajs's default (Java-compatible murmur2) partitioner, used to split sends by partition. */
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** Requests queued or in flight. */
+  private readonly pending = new TaskSet();
+  private readonly partitions: TopicPartitions;
+  /** Per partition, the request still waiting for its turn: later sends to that partition join it. */
+  private readonly waitingRequests = new Map<string, QueuedRequest>();
+  /** Idempotent producers: one request at a time per partition leader, as kafkajs sends them. */
+  private readonly partitionLanes = new Map<string, Semaphore>();
+  private readonly leaderLanes = new Map<number, Semaphore>();
   /** Start times of the requests in flight. */
   private readonly inFlightSince = new Set<{ since: number }>();
   private connecting?: Promise<void>;
@@ -66,6 +87,7 @@ export class KafkaProducer {
     this.options = resolveProducerOptions(options);
     this.logger = client.logger;
     this.slots = new Semaphore(this.options.maxInFlightSends);
+    this.partitions = new TopicPartitions(client);
     this.producer = this.createProducer();
   }
 
@@ -93,7 +115,7 @@ export class KafkaProducer {
     this.stale = false;
     const old = this.producer;
     const oldConnecting = this.connecting;
-    const oldRequests = [...this.pending];
+    const oldRequests = this.pending.snapshot();
     this.producer = this.createProducer();
     this.connecting = undefined;
     this.retired.add(old);
@@ -171,11 +193,11 @@ export class KafkaProducer {
       throw new ProduceError(`producing ${messages.length} records to ${topic}: ${describeError(error)}`, report, { cause: error, retriable: true });
     }
     const chunks: Array<Promise<void>> = [];
-    for (const { partition, indexes } of await this.byPartition(topic, messages)) {
+    for (const { partition, indexes } of await this.partitions.byPartition(topic, messages)) {
       for (let from = 0; from < indexes.length; from += this.options.batchSize) {
         const part = indexes.slice(from, from + this.options.batchSize);
         const chunk = part.map((i) => (partition === undefined ? messages[i] : { ...messages[i], partition }));
-        chunks.push(this.sendChunk(topic, chunk, part, report));
+        chunks.push(this.enqueue(topic, partition, chunk, part, report));
       }
     }
     await Promise.all(chunks);
@@ -193,94 +215,97 @@ export class KafkaProducer {
   }
 
   /**
-   * The message indexes per partition, each message given its partition (the key's murmur2
-   * hash, as kafkajs and the Java client pick it). One request then never spans partitions:
-   * kafkajs 2.2 keeps one response per broker within a send, so when a partition's leader
-   * moves to a broker that already answered for its own partitions, the moved records are
-   * counted as acknowledged without being written (kafkajs issue 1303). Without the topic's
-   * partition count, kafkajs partitions the whole send itself.
+   * Queues `messages` (all for one partition when `partition` is set) and resolves once the
+   * request carrying them has settled; never rejects (the outcome goes to `report`). kafkajs
+   * has no linger, so this is where batching under load happens: while a partition's request
+   * waits for its turn, later sends to that partition join it (up to `batchSize`) instead of
+   * queueing one small request each. Nothing waits for a batch to fill: a request goes as soon
+   * as it may.
    */
-  private async byPartition(topic: string, messages: readonly OutgoingMessage[]): Promise<Array<{ partition?: number; indexes: number[] }>> {
-    const partitions = await this.partitionCount(topic);
-    if (partitions === undefined) return [{ indexes: messages.map((_, i) => i) }];
-    const groups = new Map<number, number[]>();
-    const metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 }));
-    messages.forEach((message, i) => {
-      const partition =
-        message.partition ?? this.partitioner({ topic, partitionMetadata: metadata as PartitionMetadata[], message: message as Message });
-      const group = groups.get(partition);
-      if (group) group.push(i);
-      else groups.set(partition, [i]);
-    });
-    return [...groups].map(([partition, indexes]) => ({ partition, indexes }));
-  }
-
-  /** Partitions of `topic`, from cached metadata (read again after a minute); undefined when unknown. */
-  private async partitionCount(topic: string): Promise<number | undefined> {
-    const cached = this.partitionCounts.get(topic);
-    if (cached && Date.now() - cached.at < 60_000) return cached.count;
-    const admin = this.client.kafka.admin();
-    try {
-      await admin.connect();
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const count = topics[0]?.partitions.length;
-      if (count) this.partitionCounts.set(topic, { count, at: Date.now() });
-      return count || cached?.count;
-    } catch {
-      return cached?.count;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+  private enqueue(topic: string, partition: number | undefined, messages: OutgoingMessage[], indexes: number[], report: SendReport): Promise<void> {
+    const key = partition === undefined ? undefined : `${topic}\u0000${partition}`;
+    const bytes = messagesBytes(messages);
+    const waiting = key === undefined ? undefined : this.waitingRequests.get(key);
+    if (waiting && waiting.messages.length + messages.length <= this.options.batchSize) {
+      for (const m of messages) waiting.messages.push(m);
+      waiting.parts.push({ indexes, report, bytes });
+      return waiting.settled;
     }
+    const request: QueuedRequest = { topic, messages: [...messages], parts: [{ indexes, report, bytes }], settled: Promise.resolve() };
+    if (key !== undefined) this.waitingRequests.set(key, request);
+    // Tracked from before its turn comes, so flush() and close() also wait for queued requests.
+    const task = this.sendRequest(request, key, this.laneOf(topic, partition));
+    request.settled = this.pending.track(task);
+    return request.settled;
   }
 
-  private async sendChunk(topic: string, messages: OutgoingMessage[], indexes: number[], report: SendReport): Promise<void> {
-    // Tracked from before the slot is taken, so flush() and close() also wait for queued requests.
-    const task = (async () => {
-      const release = await this.slots.acquire();
-      const producer = this.producer;
-      const started = Date.now();
-      const entry = { since: started };
-      this.inFlightSince.add(entry);
-      let bytes = 0;
-      for (const m of messages) bytes += byteLength(m.key) + byteLength(m.value);
-      try {
-        await producer.sendBatch({
-          acks: -1,
-          timeout: this.options.ackTimeoutMs,
-          compression: this.options.compression,
-          topicMessages: [{ topic, messages }],
-        });
-        report.acknowledged += messages.length;
-        report.requests++;
-        report.bytes += bytes;
-        this.acknowledgedCount += messages.length;
-        const durationMs = Date.now() - started;
-        this.client.events.emitLazy('kafka.batch_produced', () => ({ topic, records: messages.length, bytes, durationMs }));
-      } catch (error) {
-        const wrapped = this.wrapSendError(error, topic, messages.length, started);
-        if (this.options.idempotent && producer === this.producer) this.stale = true;
-        for (const range of ranges(indexes)) report.failures.push({ ...range, error: wrapped as KafkaError } satisfies SendFailure);
-        report.failed += messages.length;
-        report.requests++;
-        this.failedCount += messages.length;
-        this.logger.warn({ topic, records: messages.length, err: wrapped }, 'produce request failed');
-        this.client.events.emitLazy('kafka.batch_failed', () => ({
-          topic,
-          records: messages.length,
-          code: wrapped.code,
-          retriable: wrapped.retriable,
-          message: wrapped.message,
-        }));
-      } finally {
-        this.inFlightSince.delete(entry);
-        release();
-      }
-    })();
-    this.pending.add(task);
+  /**
+   * The lane of an idempotent producer's partition: kafkajs sends an idempotent producer's
+   * requests one at a time per broker, so a request waits for its leader's lane here, where it
+   * still takes later records, rather than at kafkajs's lock. The leader is the one first seen
+   * (a moved leader only costs batching, never order: one partition always keeps one lane).
+   */
+  private laneOf(topic: string, partition: number | undefined): Semaphore | undefined {
+    if (!this.options.idempotent || partition === undefined) return undefined;
+    const key = `${topic}\u0000${partition}`;
+    let lane = this.partitionLanes.get(key);
+    if (!lane) {
+      const leader = this.partitions.leaderOf(topic, partition);
+      lane = (leader === undefined ? undefined : this.leaderLanes.get(leader)) ?? new Semaphore(1);
+      if (leader !== undefined) this.leaderLanes.set(leader, lane);
+      this.partitionLanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private async sendRequest(request: QueuedRequest, key: string | undefined, lane: Semaphore | undefined): Promise<void> {
+    const releaseLane = lane ? await lane.acquire() : undefined;
+    const release = await this.slots.acquire();
+    // Its turn has come: from here on it takes no more records.
+    if (key !== undefined && this.waitingRequests.get(key) === request) this.waitingRequests.delete(key);
+    const { topic, messages, parts } = request;
+    const producer = this.producer;
+    const started = Date.now();
+    const entry = { since: started };
+    this.inFlightSince.add(entry);
     try {
-      await task;
+      await producer.sendBatch({
+        acks: -1,
+        timeout: this.options.ackTimeoutMs,
+        compression: this.options.compression,
+        topicMessages: [{ topic, messages }],
+      });
+      let bytes = 0;
+      for (const part of parts) {
+        part.report.acknowledged += part.indexes.length;
+        part.report.requests++;
+        part.report.bytes += part.bytes;
+        bytes += part.bytes;
+      }
+      this.acknowledgedCount += messages.length;
+      const durationMs = Date.now() - started;
+      this.client.events.emitLazy('kafka.batch_produced', () => ({ topic, records: messages.length, bytes, durationMs }));
+    } catch (error) {
+      const wrapped = this.wrapSendError(error, topic, messages.length, started);
+      if (this.options.idempotent && producer === this.producer) this.stale = true;
+      for (const part of parts) {
+        for (const range of ranges(part.indexes)) part.report.failures.push({ ...range, error: wrapped as KafkaError } satisfies SendFailure);
+        part.report.failed += part.indexes.length;
+        part.report.requests++;
+      }
+      this.failedCount += messages.length;
+      this.logger.warn({ topic, records: messages.length, err: wrapped }, 'produce request failed');
+      this.client.events.emitLazy('kafka.batch_failed', () => ({
+        topic,
+        records: messages.length,
+        code: wrapped.code,
+        retriable: wrapped.retriable,
+        message: wrapped.message,
+      }));
     } finally {
-      this.pending.delete(task);
+      this.inFlightSince.delete(entry);
+      release();
+      releaseLane?.();
     }
   }
 
@@ -302,7 +327,7 @@ export class KafkaProducer {
 
   /** Resolves when every request in flight has been acknowledged or has failed. */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.pending.drain();
   }
 
   /**
@@ -316,21 +341,8 @@ export class KafkaProducer {
     if (this.closed) return;
     this.closed = true;
     let timedOut = false;
-    if (options.timeoutMs === undefined) {
-      await this.flush();
-    } else {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.flush(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(() => {
-            timedOut = true;
-            resolve();
-          }, options.timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (options.timeoutMs === undefined) await this.flush();
+    else timedOut = !(await finishesWithin(this.flush(), options.timeoutMs));
     const inFlight = this.pending.size;
     await this.disconnect();
     if (timedOut && inFlight > 0) {

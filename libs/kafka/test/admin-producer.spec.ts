@@ -144,6 +144,29 @@ describe('KafkaProducer against the real broker', () => {
     }
   });
 
+  it('sends queued behind a request in flight ride together in the next request, in order, each with its own report', async () => {
+    const topic = await newTopic('coalesce', 1);
+    const producer = client.producer({ batchSize: 100, maxInFlightSends: 1 });
+    const requests: number[] = [];
+    const off = client.events.on('kafka.batch_produced', (e) => {
+      if (e.topic === topic) requests.push(e.records);
+    });
+    try {
+      await producer.connect();
+      // Fifty one-record sends at once: one request goes, the others wait for it and then go together.
+      const reports = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.sendMessages(topic, [{ key: `k${i}`, value: `v${i}` }])));
+      reports.forEach((report, i) => expect(report).toMatchObject({ acknowledged: 1, failed: 0, requests: 1, bytes: 2 * `k${i}`.length }));
+      expect(requests.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(requests.length).toBeLessThan(10);
+      expect(producer.acknowledged).toBe(50);
+      const read = await readAll(topic, 50);
+      expect(read.map((m) => m.key?.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `k${i}`));
+    } finally {
+      off();
+      await producer.close();
+    }
+  });
+
   it('RecordProducer reports a record that fails to serialize and still sends the rest', async () => {
     const topic = await newTopic('record-producer', 1);
     const producer = client.recordProducer<{ id: string; bad?: boolean }>({
