@@ -1,4 +1,5 @@
 import { backoffDelay, UserstreamError, type Logger } from '@userstream/core';
+import type { RunLogNote } from '../runs/run-log';
 import type { RunCounts, RunCursor, RunOffsets } from '../runs/run.model';
 import type { JobSchedule } from './job.schedule';
 
@@ -33,6 +34,8 @@ export interface JobContext<P> {
   logger: Logger;
   /** Records progress on the run (saved to the history, shown on the dashboard). */
   progress(update: JobProgress): void;
+  /** Adds a notable event to the run's log (shown under the run); a note with a key already used in this try replaces it. */
+  note?(note: RunLogNote): void;
 }
 
 /**

@@ -39,7 +39,7 @@ describe('parseSchedule', () => {
 
   it('names the variable when the expression is wrong', () => {
     expect(() => parseSchedule('0 * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(ConfigError);
-    expect(() => parseSchedule('61 * * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(/ORCHESTRATOR_JOB_SCHEDULE: invalid cron expression "61 \* \* \* \*": "61" is outside 0-59/);
+    expect(() => parseSchedule('61 * * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(/ORCHESTRATOR_JOB_SCHEDULE: invalid cron expression "61 \* \* \* \*": Field value \(61\) is out of range/);
     expect(() => parseSchedule('@every 10ms', 'X')).toThrow(/X: an interval must be at least 1s/);
   });
 });
@@ -57,5 +57,25 @@ describe('nextRunTime', () => {
     expect(describeSchedule({ cron: '0 * * * *' })).toBe('cron 0 * * * * (UTC)');
     expect(describeSchedule({ intervalMs: 3_600_000 })).toBe('every 1 h');
     expect(describeSchedule({ intervalMs: 90_000 })).toBe('every 90 s');
+  });
+});
+
+describe('schedules through the cron package', () => {
+  it('accepts the Vixie macros, including the two spellings cron lacks', () => {
+    expect(next('@midnight', '2025-06-01T10:15:00Z')).toBe('2025-06-02T00:00:00.000Z');
+    expect(next('@annually', '2025-06-01T10:15:00Z')).toBe('2026-01-01T00:00:00.000Z');
+    expect(next('@weekly', '2025-06-02T10:15:00Z')).toBe('2025-06-08T00:00:00.000Z'); // Sunday
+  });
+
+  it('refuses a seconds field, sub-minute macros and unknown words, naming the variable', () => {
+    expect(() => parseSchedule('*/5 * * * * *', 'V')).toThrow(/V: invalid cron expression "\*\/5 \* \* \* \* \*": expected five fields/);
+    expect(() => parseSchedule('@secondly', 'V')).toThrow(/V: invalid cron expression "@secondly": unknown macro/);
+    expect(() => parseSchedule('0 * * * MONDAY', 'V')).toThrow(/V: invalid cron expression "0 \* \* \* MONDAY": Unknown alias/);
+    expect(() => parseSchedule('0 * * * 8', 'V')).toThrow(/out of range/);
+  });
+
+  it('refuses an interval longer than one timer holds, pointing to cron', () => {
+    expect(parseSchedule('@every 24d')).toEqual({ intervalMs: 24 * 86_400_000 });
+    expect(() => parseSchedule('@every 25d', 'V')).toThrow(/V: an interval must be at most 24d \(got "@every 25d"\); for longer periods use a cron expression/);
   });
 });

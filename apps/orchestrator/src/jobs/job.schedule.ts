@@ -1,3 +1,4 @@
+import { CronTime } from 'cron';
 import { ConfigError } from '@userstream/core';
 
 /**
@@ -6,81 +7,46 @@ import { ConfigError } from '@userstream/core';
  */
 export type JobSchedule = { cron: string } | { intervalMs: number };
 
-interface CronFields {
-  minutes: Set<number>;
-  hours: Set<number>;
-  daysOfMonth: Set<number>;
-  months: Set<number>;
-  daysOfWeek: Set<number>;
-  /** Vixie cron: when both day fields are restricted, a day matches if either matches. */
-  dayOfMonthRestricted: boolean;
-  dayOfWeekRestricted: boolean;
-}
+/** Cron expressions are evaluated in this zone. */
+export const SCHEDULE_TIME_ZONE = 'UTC';
 
-const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
+/**
+ * The macros a schedule may use, as the `cron` package names them. Two
+ * Vixie-cron spellings it lacks map to its own; its second-level presets
+ * (`@secondly`, `@minutely`…) are not offered: a schedule is at most
+ * once a minute, like the five-field expressions.
+ */
 const MACROS: Record<string, string> = {
-  '@hourly': '0 * * * *',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@weekly': '0 0 * * 0',
-  '@monthly': '0 0 1 * *',
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
+  '@hourly': '@hourly',
+  '@daily': '@daily',
+  '@midnight': '@daily',
+  '@weekly': '@weekly',
+  '@monthly': '@monthly',
+  '@yearly': '@yearly',
+  '@annually': '@yearly',
 };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-function parseField(text: string, min: number, max: number, names?: string[]): Set<number> {
-  const out = new Set<number>();
-  const value = (token: string): number => {
-    const upper = token.toUpperCase();
-    const named = names?.indexOf(upper) ?? -1;
-    if (named >= 0) return named + (names === MONTH_NAMES ? 1 : 0);
-    if (!/^\d+$/.test(token)) throw new Error(`"${token}" is not a number`);
-    return Number(token);
-  };
-  for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`bad step in "${part}"`);
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = min;
-      to = max;
-    } else if (range.includes('-')) {
-      const [a, b] = range.split('-');
-      from = value(a);
-      to = value(b);
-    } else {
-      from = value(range);
-      to = stepText === undefined ? from : max;
-    }
-    if (from < min || to > max || from > to) throw new Error(`"${part}" is outside ${min}-${max}`);
-    for (let v = from; v <= to; v += step) out.add(v);
+/** The longest wait one Node timer holds (about 24.8 days); a longer interval is a job for a cron expression. */
+export const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
+/** A cron expression in the `cron` package's spelling (macros mapped); throws with the reason when it is not a five-field expression. */
+export function cronSource(expression: string): string {
+  const text = expression.trim();
+  if (text.startsWith('@')) {
+    const macro = MACROS[text.toLowerCase()];
+    if (!macro) throw new Error(`unknown macro (use one of ${Object.keys(MACROS).join(', ')} or @every <n><unit>)`);
+    return macro;
   }
-  return out;
+  // `cron` also takes a leading seconds field; a job schedule has minutes at most.
+  if (text.split(/\s+/).length !== 5) throw new Error('expected five fields: minute hour day-of-month month day-of-week');
+  return text;
 }
 
-function parseCron(expression: string): CronFields {
-  const fields = (MACROS[expression.trim().toLowerCase()] ?? expression).trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error('expected five fields: minute hour day-of-month month day-of-week');
-  const daysOfWeek = parseField(fields[4], 0, 7, DAY_NAMES);
-  if (daysOfWeek.has(7)) {
-    daysOfWeek.delete(7);
-    daysOfWeek.add(0);
-  }
-  return {
-    minutes: parseField(fields[0], 0, 59),
-    hours: parseField(fields[1], 0, 23),
-    daysOfMonth: parseField(fields[2], 1, 31),
-    months: parseField(fields[3], 1, 12, MONTH_NAMES),
-    daysOfWeek,
-    dayOfMonthRestricted: fields[2] !== '*',
-    dayOfWeekRestricted: fields[4] !== '*',
-  };
+/** The expression's `CronTime` in UTC; throws `cron`'s reason when the expression is invalid. */
+export function cronTimeOf(expression: string): CronTime {
+  return new CronTime(cronSource(expression), SCHEDULE_TIME_ZONE);
 }
 
 /**
@@ -93,10 +59,13 @@ export function parseSchedule(text: string, variable = 'schedule'): JobSchedule 
   if (every) {
     const intervalMs = Number(every[1]) * UNIT_MS[every[2].toLowerCase()];
     if (intervalMs < 1000) throw new ConfigError(`${variable}: an interval must be at least 1s (got "${text}")`, { details: { variable } });
+    if (intervalMs > MAX_INTERVAL_MS) {
+      throw new ConfigError(`${variable}: an interval must be at most 24d (got "${text}"); for longer periods use a cron expression such as "0 0 1 * *"`, { details: { variable } });
+    }
     return { intervalMs };
   }
   try {
-    parseCron(text);
+    cronTimeOf(text);
   } catch (error) {
     throw new ConfigError(`${variable}: invalid cron expression "${text}": ${(error as Error).message}`, { details: { variable } });
   }
@@ -115,43 +84,22 @@ export function describeSchedule(schedule: JobSchedule): string {
 
 /**
  * The first time strictly after `after` that matches the cron expression,
- * in UTC. Returns `undefined` when nothing matches within five years
- * (e.g. `0 0 31 2 *`).
+ * in UTC (`cron`'s `CronTime`). Returns `undefined` when nothing matches
+ * (e.g. `0 0 31 2 *`: `cron` gives up after eight years).
  */
 export function nextCronTime(expression: string, after: Date): Date | undefined {
-  const c = parseCron(expression);
-  const t = new Date(after.getTime());
-  t.setUTCSeconds(0, 0);
-  t.setUTCMinutes(t.getUTCMinutes() + 1);
-  const limit = after.getTime() + 5 * 366 * 86_400_000;
-  const dayMatches = () => {
-    const dom = c.daysOfMonth.has(t.getUTCDate());
-    const dow = c.daysOfWeek.has(t.getUTCDay());
-    if (c.dayOfMonthRestricted && c.dayOfWeekRestricted) return dom || dow;
-    return dom && dow;
-  };
-  while (t.getTime() <= limit) {
-    if (!c.months.has(t.getUTCMonth() + 1)) {
-      t.setUTCMonth(t.getUTCMonth() + 1, 1);
-      t.setUTCHours(0, 0, 0, 0);
-    } else if (!dayMatches()) {
-      t.setUTCDate(t.getUTCDate() + 1);
-      t.setUTCHours(0, 0, 0, 0);
-    } else if (!c.hours.has(t.getUTCHours())) {
-      t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
-    } else if (!c.minutes.has(t.getUTCMinutes())) {
-      t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
-    } else {
-      return t;
-    }
+  try {
+    return cronTimeOf(expression).getNextDateFrom(after, SCHEDULE_TIME_ZONE).toJSDate();
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
  * The next time a job with `schedule` is due after `after`. Interval
  * schedules count from `anchor` (the previous due time) when given, so a
  * slow run does not shift the grid; without one they count from `after`.
+ * (`cron` has no interval schedules: this grid is ours.)
  */
 export function nextRunTime(schedule: JobSchedule, after: Date, anchor?: Date): Date | undefined {
   if ('cron' in schedule) return nextCronTime(schedule.cron, after);

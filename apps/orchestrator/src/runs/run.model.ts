@@ -1,3 +1,5 @@
+import type { RunLogEntry } from './run-log';
+
 /** Where a run is in its life (Airflow's task-instance states, narrowed). */
 export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'up_for_retry';
 
@@ -81,6 +83,8 @@ export interface RunRecord {
   rowsWritten: RowsWritten;
   error?: string;
   tries: RunTry[];
+  /** Notable events (tries, pages, retries and why, Kafka waits, failures), bounded; see run-log.ts. */
+  log?: RunLogEntry[];
 }
 
 /** A page of runs, newest first. */
