@@ -370,6 +370,34 @@
     return h('td', { class: 'num muted', title: rw.reason || '' }, run.state === 'success' ? rw.state : '–');
   }
 
+  const LOG_LEVELS = ['info', 'warn', 'error'];
+
+  /** The run's log: its notable events, oldest first, as text. */
+  function runLog(run) {
+    const log = Array.isArray(run.log) ? run.log : [];
+    if (log.length === 0) return null;
+    return h(
+      'div',
+      { class: 'run-log' },
+      h('strong', null, 'Log'),
+      h(
+        'ol',
+        { class: 'log', 'data-field': 'log' },
+        log.map(function (entry) {
+          const level = LOG_LEVELS.indexOf(entry.level) >= 0 ? entry.level : 'info';
+          return h(
+            'li',
+            { class: 'log-' + level, 'data-level': level },
+            h('span', { class: 'mono muted' }, time(entry.at)),
+            ' ',
+            entry.tryNumber ? h('span', { class: 'muted' }, 'try ' + entry.tryNumber + ' · ') : null,
+            String(entry.message),
+          );
+        }),
+      ),
+    );
+  }
+
   function runDetails(run) {
     const tries = run.tries.map(function (t) {
       return h('li', null, 'try ' + t.tryNumber + ': ' + t.state + ', ' + time(t.startedAt) + (t.endedAt ? ' → ' + time(t.endedAt) : '') + (t.ingestRunId ? ', ingest run ' + t.ingestRunId : '') + (t.error ? ' — ' + t.error : ''));
@@ -388,6 +416,7 @@
         run.nextTryAt ? h('div', null, h('strong', null, 'Next try '), time(run.nextTryAt) + ' (' + relative(run.nextTryAt) + ')') : null,
         run.error ? h('div', { class: 'error' }, run.error) : null,
         h('ul', null, tries),
+        runLog(run),
       ),
     );
   }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
 import type { RunRecord } from '../src/runs/run.model';
@@ -17,6 +17,7 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const OUTPUT_DIR = join(__dirname, '..', '..', '..', 'test-output');
 // The main screenshot (orchestrator-dashboard.png) comes from the real stack, in dashboard.full-stack.browser.spec.ts.
 const SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-dashboard-fake-ingest.png');
+const RUN_LOG_SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-run-log.png');
 
 describe('dashboard in a real browser (Debian chromium, headless)', () => {
   const topic = uniqueName('orch_browser');
@@ -59,6 +60,26 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     });
   });
 
+  /** The dashboard's page, in a browser launched on first use. */
+  async function dashboardPage(): Promise<Page> {
+    browser ??= await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1440, height: 1200 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    return browser.pages()[0] ?? (await browser.newPage());
+  }
+
+  /** Opens the dashboard and logs in. */
+  async function logIn(page: Page): Promise<void> {
+    await page.goto(`${app.url}/`);
+    await page.waitForURL(/\/login\?next=%2F$/, { timeout: 10_000 });
+    await page.fill('input[name="username"]', USER);
+    await page.fill('input[name="password"]', PASSWORD);
+    await Promise.all([page.waitForURL(`${app.url}/`, { timeout: 10_000 }), page.click('button[type="submit"]')]);
+  }
+
   afterAll(async () => {
     clearInterval(traffic);
     await producer.disconnect();
@@ -82,13 +103,7 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       description: 'the first run to succeed',
     });
 
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 1200 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = browser.pages()[0] ?? (await browser.newPage());
+    const page = await dashboardPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const newestHistory = watchHistory(page);
@@ -99,11 +114,7 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       void producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `t${i}`, value: `t${i}` })) }).catch(() => undefined);
     }, 500);
 
-    await page.goto(`${app.url}/`);
-    await page.waitForURL(/\/login\?next=%2F$/, { timeout: 10_000 });
-    await page.fill('input[name="username"]', USER);
-    await page.fill('input[name="password"]', PASSWORD);
-    await Promise.all([page.waitForURL(`${app.url}/`, { timeout: 10_000 }), page.click('button[type="submit"]')]);
+    await logIn(page);
 
     // The runs: the earlier one, with its counts.
     const earlierRow = page.locator(`tr.run[data-run="${earlier.id}"]`);
@@ -143,5 +154,56 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("shows a run's log under the run: tries, the retry and why, a wait for Kafka, pages fetched (kept in the history)", async () => {
+    // Try 1 fails; try 2 meets a wait for Kafka and a retried API error, then succeeds.
+    let tries = 0;
+    ingest.plan = () =>
+      tries++ === 0
+        ? { outcome: 'fail', error: 'randomuser API kept failing: HTTP 503', durationMs: 200 }
+        : {
+            outcome: 'succeed',
+            durationMs: 1200,
+            kafkaWait: { afterMs: 200, forMs: 500, reason: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' },
+            problems: [{ code: 'API_UNAVAILABLE', message: 'HTTP 503 from randomuser.me', count: 2 }],
+          };
+    const { body: queued } = await api<RunRecord>(app, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 80 } });
+    const run = await waitFor(
+      async () => {
+        const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);
+        return body.state === 'success' ? body : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the run to succeed on its second try' },
+    );
+    const messages = (run.log ?? []).map((e) => `${e.tryNumber ?? '-'} ${e.level} ${e.message}`);
+    expect(messages[0]).toBe('- info queued by a manual trigger');
+    expect(messages).toContain('1 info try 1 of 3 started');
+    expect(messages.some((m) => /^1 warn try 1 failed: ingest run \S+ failed: randomuser API kept failing: HTTP 503; try 2 of 3 at /.test(m))).toBe(true);
+    expect(messages).toContain('2 info try 2 of 3 started');
+    expect(messages.some((m) => /^2 info waited \d+\.\d s for Kafka \(since \S+: Connection error: connect ECONNREFUSED 127\.0\.0\.1:9092\); it answers again$/.test(m))).toBe(true);
+    expect(messages).toContain('2 warn ingest retried: API_UNAVAILABLE: HTTP 503 from randomuser.me (x2)');
+    expect(messages).toContain('2 info 2 pages fetched: 81 records, 80 valid, 1 invalid, 80 acknowledged by Kafka');
+    expect(messages.at(-1)).toBe('- info run succeeded: 80 records acknowledged by Kafka');
+    // Kept with the run in the Cassandra history, as the API served it.
+    const row = (await cassandra.execute(`SELECT log FROM ${historyKeyspace}.runs WHERE id = ?`, [run.id], { prepare: true })).first();
+    expect(JSON.parse(row['log'] as string)).toEqual(run.log);
+
+    const page = await dashboardPage();
+    if (!page.url().startsWith(`${app.url}/`) || page.url().includes('/login')) await logIn(page);
+    const runRow = page.locator(`tr.run[data-run="${run.id}"][data-state="success"]`);
+    await runRow.waitFor({ timeout: 10_000 });
+    await runRow.click();
+    const log = page.locator(`tr.run[data-run="${run.id}"] + tr.details [data-field="log"]`);
+    await log.waitFor({ timeout: 5_000 });
+    const lines = await log.locator('li').allTextContents();
+    expect(lines).toHaveLength(run.log?.length ?? -1);
+    expect(lines.some((l) => l.includes('try 1 · try 1 failed: ingest run') && l.includes('randomuser API kept failing: HTTP 503'))).toBe(true);
+    expect(lines.some((l) => l.includes('try 2 · waited ') && l.includes('for Kafka'))).toBe(true);
+    expect(await log.locator('li[data-level="warn"]').count()).toBeGreaterThanOrEqual(2);
+
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.locator(`tr.run[data-run="${run.id}"] + tr.details`).screenshot({ path: RUN_LOG_SCREENSHOT });
+    expect(statSync(RUN_LOG_SCREENSHOT).size).toBeGreaterThan(5_000);
   });
 });

@@ -82,6 +82,8 @@ describe('hostile text in the dashboard, in a real browser', () => {
     const details = page.locator('tr.details');
     await details.waitFor({ timeout: 5_000 });
     expect(await details.textContent()).toContain(HOSTILE);
+    // The run's log quotes the reason too, as text.
+    expect(await details.locator('[data-field="log"]').textContent()).toContain(HOSTILE);
     await assertInert(page);
 
     // A job parameter: the API refuses it and the dashboard shows the refusal, which quotes it.

@@ -31,6 +31,8 @@ export interface IngestRunStatus {
   offsets?: RunOffsets;
   errors: Array<{ code: string; message: string; count: number }>;
   error?: string;
+  /** Present while the run waits for Kafka (produce requests unanswered and retried). */
+  waiting?: { for: 'kafka'; since: string; reason: string };
 }
 
 /** The ingest app's run API, as the reference job uses it. */

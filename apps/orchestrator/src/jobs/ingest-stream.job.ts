@@ -1,6 +1,7 @@
 import { describeError, sleep } from '@userstream/core';
 import { IngestError, IngestRejectedError, type IngestApi, type IngestRunParams, type IngestRunStatus } from '../ingest/ingest.client';
 import { resolveIngestParams } from './ingest-params';
+import { ingestRunNotes } from './ingest-run.notes';
 import { ParamsError, PermanentJobError, type JobContext, type JobDefinition, type JobProgress, type RetryPolicy } from './job.definition';
 import type { JobSchedule } from './job.schedule';
 
@@ -31,6 +32,12 @@ function progressOf(status: IngestRunStatus): JobProgress {
   };
 }
 
+/** Notes on the run's log what changed since the previous status. */
+function noteChanges(ctx: JobContext<IngestRunParams>, previous: IngestRunStatus | undefined, current: IngestRunStatus): void {
+  if (!ctx.note) return;
+  for (const note of ingestRunNotes(previous, current)) ctx.note(note);
+}
+
 function failureReason(status: IngestRunStatus): string {
   if (status.error) return status.error;
   const top = [...(status.errors ?? [])].sort((a, b) => b.count - a.count)[0];
@@ -57,18 +64,22 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
     }
     ctx.logger.info({ ingestRunId: status.id }, 'ingest run started');
     ctx.progress(progressOf(status));
+    noteChanges(ctx, undefined, status);
     try {
       let failures = 0;
       while (status.state === 'running') {
         await sleep(options.pollIntervalMs, ctx.signal);
         try {
+          const previous = status;
           status = await ingest.getRun(status.id, ctx.signal);
           failures = 0;
           ctx.progress(progressOf(status));
+          noteChanges(ctx, previous, status);
         } catch (error) {
           if (ctx.signal.aborted) throw error;
           failures++;
           ctx.logger.warn({ ingestRunId: status.id, failures, err: describeError(error) }, 'polling the ingest run failed');
+          ctx.note?.({ level: 'warn', key: 'poll-failures', message: `polling ingest run ${status.id} failed (${failures} in a row, the try fails at ${maxPollFailures}): ${describeError(error)}` });
           if (failures >= maxPollFailures) {
             throw new IngestError(`following ingest run ${status.id}: ${failures} polls in a row failed, the last with: ${describeError(error)}`, {
               code: 'INGEST_LOST',
@@ -79,7 +90,7 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
         }
       }
     } catch (error) {
-      if (status.state === 'running') await cancelQuietly(ctx, status.id);
+      if (status.state === 'running') await cancelQuietly(ctx, status);
       // Aborted while sleeping or while polling: either way, fail with the reason of the abort.
       throw ctx.signal.aborted ? ctx.signal.reason : error;
     }
@@ -87,13 +98,18 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
     throw new IngestError(`ingest run ${status.id} ${status.state}: ${failureReason(status)}`, { code: 'INGEST_RUN_FAILED', retriable: true });
   };
 
-  const cancelQuietly = async (ctx: JobContext<IngestRunParams>, id: string): Promise<void> => {
+  const cancelQuietly = async (ctx: JobContext<IngestRunParams>, last: IngestRunStatus): Promise<void> => {
+    const id = last.id;
+    const why = ctx.signal.aborted ? describeError(ctx.signal.reason) : 'the try lost track of it';
+    ctx.note?.({ level: 'warn', message: `cancelling ingest run ${id}: ${why}` });
     try {
       const final = await ingest.cancelRun(id);
       ctx.progress(progressOf(final));
+      noteChanges(ctx, last, final);
       ctx.logger.info({ ingestRunId: id, state: final.state }, 'ingest run cancelled');
     } catch (error) {
       ctx.logger.warn({ ingestRunId: id, err: describeError(error) }, 'could not cancel the ingest run');
+      ctx.note?.({ level: 'error', message: `could not cancel ingest run ${id}: ${describeError(error)}` });
     }
   };
 

@@ -1,5 +1,5 @@
 import { errors, types } from 'cassandra-driver';
-import { componentLogger, type Logger } from '@userstream/core';
+import { componentLogger, describeError, type Logger } from '@userstream/core';
 import { ParamsError } from '../jobs/job.definition';
 import { CassandraError, type CassandraConnection } from './cassandra.connection';
 import { ACTIVE_STATES, type JobState, type RunPage, type RunRecord, type RunState } from './run.model';
@@ -40,6 +40,7 @@ const RUN_COLUMNS = [
   'rows_written',
   'error',
   'tries',
+  'log',
 ] as const;
 
 function schema(ks: string, rf: number): string[] {
@@ -51,7 +52,7 @@ function schema(ks: string, rf: number): string[] {
       id timeuuid PRIMARY KEY, job text, trigger_kind text, state text, try_number int, max_tries int,
       params text, scheduled_for timestamp, queued_at timestamp, started_at timestamp, ended_at timestamp,
       next_try_at timestamp, ingest_run_id text, counts text, ingest_cursor text, offsets text,
-      rows_written text, error text, tries text)`,
+      rows_written text, error text, tries text, log text)`,
     // Newest-first listing, per job and for all jobs, paged by the driver.
     `CREATE TABLE IF NOT EXISTS ${ks}.runs_by_scope (scope text, id timeuuid, PRIMARY KEY ((scope), id)) WITH CLUSTERING ORDER BY (id DESC)`,
     // Runs not yet final: read at start-up to recover from a crash.
@@ -86,6 +87,7 @@ function toRow(run: RunRecord): unknown[] {
     json(run.rowsWritten),
     run.error ?? null,
     json(run.tries),
+    json(run.log),
   ];
 }
 
@@ -112,6 +114,7 @@ function fromRow(row: types.Row): RunRecord {
     cursor: parse(row['ingest_cursor']),
     offsets: parse(row['offsets']),
     error: row['error'] ?? undefined,
+    log: parse(row['log']),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (run as unknown as Record<string, unknown>)[key] = value;
   return run;
@@ -141,7 +144,24 @@ export class CassandraRunStore extends RunStore {
       // DDL is not prepared; the driver waits for schema agreement after each statement.
       await this.db.execute('creating the run history schema', statement, [], { prepare: false });
     }
+    await this.addLogColumn();
     this.logger.debug({ keyspace: this.ks }, 'run history schema ready');
+  }
+
+  /** Histories created before runs kept a log get the column (ALTER TABLE has no IF NOT EXISTS in Cassandra 4). */
+  private async addLogColumn(): Promise<void> {
+    const found = await this.db.execute(
+      'reading the run history schema',
+      'SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ? AND column_name = ?',
+      [this.ks, 'runs', 'log'],
+    );
+    if (found.rowLength > 0) return;
+    try {
+      await this.db.execute('adding the log column to the run history', `ALTER TABLE ${this.ks}.runs ADD log text`, [], { prepare: false });
+    } catch (error) {
+      // Another orchestrator added it in between.
+      if (!/conflicts with an existing column|already exists/i.test(describeError(error))) throw error;
+    }
   }
 
   async saveRun(run: RunRecord): Promise<void> {

@@ -15,6 +15,10 @@ export interface FakeRunPlan {
   error?: string;
   /** Offsets to report; default: offsets counted per partition of `topic`. */
   offsets?: RunOffsets;
+  /** A wait for Kafka the status reports (`waiting`) from `afterMs` for `forMs` after the run started. */
+  kafkaWait?: { afterMs: number; forMs: number; reason: string };
+  /** Problems the run met and retried, reported (`errors`) while it runs. */
+  problems?: IngestRunStatus['errors'];
 }
 
 interface FakeRun {
@@ -139,6 +143,11 @@ export class FakeIngest {
     const pages = Math.ceil(produced / 50);
     status.counts = { pagesFetched: pages, fetched: produced + 1, valid: produced, invalid: 1, produced, acknowledged: produced };
     status.cursor = { ...status.cursor, nextPage: 1 + pages };
+    if (plan.problems) status.errors = plan.problems;
+    const wait = plan.kafkaWait;
+    if (wait && !done && elapsed >= wait.afterMs && elapsed < wait.afterMs + wait.forMs) {
+      status.waiting = { for: 'kafka', since: new Date(run.startedMs + wait.afterMs).toISOString(), reason: wait.reason };
+    } else delete status.waiting;
     if (!done) return status;
     status.endedAt = new Date().toISOString();
     if (plan.outcome === 'fail') {
