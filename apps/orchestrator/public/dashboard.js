@@ -278,14 +278,19 @@
   /** The history of the chosen window (and, on the first call, the newest snapshot for the panels). */
   function loadHistory(first) {
     return api('GET', '/api/pipeline/history?seconds=' + state.windowSeconds).then(function (data) {
-      state.history = data.samples;
-      state.historyMs = data.intervalMs;
-      state.historyAt = Date.now();
-      if (first && data.latest) renderPipeline(data.latest);
-      renderCharts();
-      renderRuns();
-      return data;
+      return showHistory(data, first);
     });
+  }
+
+  /** Draws a history answer (/api/pipeline/history); `withSnapshot` also fills the panels from its newest snapshot. */
+  function showHistory(data, withSnapshot) {
+    state.history = data.samples;
+    state.historyMs = data.intervalMs;
+    state.historyAt = Date.now();
+    if (withSnapshot && data.latest) renderPipeline(data.latest);
+    renderCharts();
+    renderRuns();
+    return data;
   }
 
   function setWindow(seconds) {
@@ -703,6 +708,33 @@
     refresh(polls++ === 0).then(next, next);
   }
 
+  /**
+   * Paints what the page was served with (jobs, the newest runs, the history
+   * and its newest snapshot, in a meta element as JSON), so no panel waits
+   * for the first poll; the polls then bring it up to date.
+   */
+  function paintServedState() {
+    const meta = document.querySelector('meta[name="served-state"]');
+    const text = meta && meta.getAttribute('content');
+    if (!text) return;
+    let served;
+    try {
+      served = JSON.parse(text);
+    } catch {
+      return; // the polls fill the page
+    }
+    if (Array.isArray(served.jobs)) {
+      state.jobs = served.jobs;
+      renderJobs();
+    }
+    if (Array.isArray(served.runs)) state.runs = served.runs;
+    // A history of another window than the one chosen still beats an empty chart until the first poll.
+    if (served.history && served.history.samples) showHistory(served.history, true);
+    else renderRuns();
+    $('updated').textContent = 'served ' + new Date().toLocaleTimeString();
+  }
+
   renderCharts();
+  paintServedState();
   loop();
 })();

@@ -7,6 +7,7 @@ import { PipelineController } from './api/pipeline.controller';
 import { RunsController } from './api/runs.controller';
 import { OrchestratorContext } from './app/orchestrator.context';
 import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardState } from './dashboard/dashboard-state';
 import { DlqController } from './dlq/dlq.controller';
 import { DlqRedrive } from './dlq/dlq-redrive.service';
 import { HistoryController } from './history/history.controller';
@@ -74,6 +75,7 @@ export class AppModule {
         RowsWrittenTracker,
         PipelineService,
         PipelineHistory,
+        DashboardState,
         TopicBrowser,
         DlqRedrive,
       ],

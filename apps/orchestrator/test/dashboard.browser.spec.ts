@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
-import type { RunRecord } from '../src/runs/run.model';
+import type { HistoryView } from '../src/history/pipeline-history.service';
+import type { RunPage, RunRecord } from '../src/runs/run.model';
 import { waitForChartOfHistory, watchHistory } from './support/dashboard-chart';
 import { FakeIngest } from './support/fake-ingest.server';
 import { api, cassandraClient, KAFKA_BROKERS, PASSWORD, startOrchestrator, uniqueName, USER } from './support/orchestrator.process';
@@ -18,6 +19,7 @@ const OUTPUT_DIR = join(__dirname, '..', '..', '..', 'test-output');
 // The main screenshot (orchestrator-dashboard.png) comes from the real stack, in dashboard.full-stack.browser.spec.ts.
 const SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-dashboard-fake-ingest.png');
 const RUN_LOG_SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-run-log.png');
+const FIRST_PAINT_SCREENSHOT = join(OUTPUT_DIR, 'orchestrator-first-paint.png');
 
 describe('dashboard in a real browser (Debian chromium, headless)', () => {
   const topic = uniqueName('orch_browser');
@@ -205,5 +207,55 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.locator(`tr.run[data-run="${run.id}"] + tr.details`).screenshot({ path: RUN_LOG_SCREENSHOT });
     expect(statSync(RUN_LOG_SCREENSHOT).size).toBeGreaterThan(5_000);
+  });
+
+  it('paints jobs, runs, pipeline health and the chart from the page itself, with every API answer held back', async () => {
+    // Something to show: a finished run, and a history with a snapshot and a few samples.
+    if ((await api<RunPage>(app, 'GET', '/api/runs?limit=1')).body.runs.length === 0) {
+      const { body: queued } = await api<RunRecord>(app, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 50 } });
+      await waitFor(async () => (await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`)).body.state === 'success' || undefined, { timeoutMs: 15_000 });
+    }
+    await waitFor(async () => {
+      const { body } = await api<HistoryView>(app, 'GET', '/api/pipeline/history?seconds=900');
+      return (body.latest !== null && body.samples.t.length >= 3) || undefined;
+    }, { timeoutMs: 15_000, description: 'a history of three samples' });
+
+    const page = await dashboardPage();
+    if (!page.url().startsWith(`${app.url}/`) || page.url().includes('/login')) await logIn(page);
+    // No API call answers from here on: whatever the page shows came with the page.
+    const held: Route[] = [];
+    const answered: string[] = [];
+    await page.route(/\/api\//, (route) => void held.push(route));
+    page.on('response', (res) => {
+      if (res.url().includes('/api/')) answered.push(res.url());
+    });
+    await page.goto(`${app.url}/`, { waitUntil: 'domcontentloaded' });
+    const painted = async () => ({
+      jobs: await page.locator('#jobs tr[data-job]').count(),
+      runs: await page.locator('#runs tr.run').count(),
+      apps: await page.locator('#apps .card').count(),
+      partitions: await page.locator('#partitions tr').count(),
+      rows: (await page.locator('#rows').textContent()) ?? '',
+      chartLines: await page.locator('#chart polyline.series').count(),
+      historyNote: (await page.locator('#history-note').textContent()) ?? '',
+    });
+    const first = await painted();
+    expect(first.jobs).toBe(1);
+    expect(first.runs).toBeGreaterThan(0);
+    expect(first.apps).toBe(4);
+    expect(first.partitions).toBe(2);
+    expect(first.rows).toMatch(/^12exact COUNT\(\*\)/);
+    expect(first.chartLines).toBeGreaterThan(0);
+    expect(first.historyNote).toMatch(/ samples since /);
+    // The page's polls are out, and held: still nothing answered, and the panels stay full.
+    await waitFor(() => held.length >= 3 || undefined, { timeoutMs: 10_000, description: 'the first poll to be sent' });
+    expect(answered).toEqual([]);
+    expect(await painted()).toEqual(first);
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: FIRST_PAINT_SCREENSHOT, fullPage: true });
+    expect(statSync(FIRST_PAINT_SCREENSHOT).size).toBeGreaterThan(10_000);
+
+    await page.unroute(/\/api\//);
+    for (const route of held) await route.continue().catch(() => undefined);
   });
 });

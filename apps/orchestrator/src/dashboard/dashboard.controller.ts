@@ -1,13 +1,20 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { sendStatic } from './static-files';
+import { DashboardState, pageWithState } from './dashboard-state';
+import { sendPage, sendStatic, staticFile } from './static-files';
 
-/** Serves the dashboard: one static page with vanilla JS that polls the API. Login is handled by the auth middleware. */
+/**
+ * Serves the dashboard: one page with vanilla JS that polls the API, served
+ * with the current state in it so it paints at once. Login is handled by the
+ * auth middleware.
+ */
 @Controller()
 export class DashboardController {
+  constructor(private readonly state: DashboardState) {}
+
   @Get()
   index(@Res() res: ServerResponse): void {
-    sendStatic(res, 'index.html');
+    sendPage(res, 'index.html', pageWithState(staticFile('index.html').toString('utf8'), this.state.current()));
   }
 
   @Get('assets/:file')

@@ -30,14 +30,28 @@ export function sendStatic(res: ServerResponse, name: string): void {
     res.end('not found');
     return;
   }
+  send(res, name, staticFile(name), 'no-cache');
+}
+
+/** The content of one of {@link STATIC_FILES}, read once. */
+export function staticFile(name: string): Buffer {
   let body = cache.get(name);
   if (!body) {
     body = readFileSync(join(PUBLIC_DIR, name));
     cache.set(name, body);
   }
+  return body;
+}
+
+/** Sends a page made for this request (e.g. with data in it), never cached. */
+export function sendPage(res: ServerResponse, name: string, body: string): void {
+  send(res, name, body, 'no-store');
+}
+
+function send(res: ServerResponse, name: string, body: Buffer | string, cacheControl: string): void {
   res.statusCode = 200;
   res.setHeader('content-type', TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream');
-  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('cache-control', cacheControl);
   setSecurityHeaders(res);
   res.end(body);
 }
