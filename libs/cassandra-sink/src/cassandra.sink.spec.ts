@@ -45,7 +45,7 @@ function fakeClient(behaviour: (query: string, params: unknown[]) => unknown = (
     calls,
     batches,
     client: {
-      hosts: { values: () => [{ datacenter: 'datacenter1' }] },
+      hosts: { values: () => [{ datacenter: 'datacenter1', address: '127.0.0.1:9042', hostId: 'h1', isUp: () => true }] },
       batch: async (queries: Array<{ query: string; params: unknown[] }>, opts?: unknown) => {
         batches.push({ queries, options: opts });
         for (const q of queries) {
@@ -55,12 +55,14 @@ function fakeClient(behaviour: (query: string, params: unknown[]) => unknown = (
         return { rows: [] };
       },
       execute: async (query: string, params: unknown[] = [], opts?: unknown) => {
+        // A one-node cluster always agrees on its schema.
+        if (query.includes('FROM system.local')) return { rows: [{ host_id: 'h1', schema_version: 'v1' }] };
+        if (query.includes('FROM system.peers')) return { rows: [] };
         calls.push({ query, params, options: opts });
         const out = behaviour(query, params);
         if (out instanceof Error) throw out;
         return out;
       },
-      metadata: { checkSchemaAgreement: async () => true },
       shutdown: async () => undefined,
     },
   };
@@ -148,6 +150,7 @@ describe('CassandraSink', () => {
     const fake = fakeClient((_q, params) => (params[0] === uuid(6) ? new errors.ResponseError(types.responseErrorCodes.invalid, 'bad') : { rows: [] }));
     const sink = connectedSink(fake, { write: { batchRows: 4 } });
     const fallbacks = collect(sink, 'sink.batch_fallback');
+    const progress = collect(sink, 'sink.records_written');
     const input = Array.from({ length: 10 }, (_, n) => record(n));
 
     const result = await sink.writeBatch(input, { tables: ['users', 'reference'] });
@@ -166,6 +169,8 @@ describe('CassandraSink', () => {
     expect(fallbacks).toEqual([{ records: 2, indexes: [6, 7], code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/^writing a batch of 2 records \(6, \.\.\.\) to users, users_created: bad$/) }]);
     // Only the refused batch's two records were written again one by one, each to both tables.
     expect(fake.calls.map((c) => c.params[0]).sort()).toEqual([uuid(6), uuid(6), uuid(7), uuid(7)]);
+    // Progress as each request is acknowledged: four batches of two, then record 7 on its own.
+    expect(progress.map((p) => p.records).sort()).toEqual([1, 2, 2, 2, 2]);
   });
 
   it('on close, lets requests in flight finish, hands back the records not started, then shuts down', async () => {

@@ -116,8 +116,15 @@ export class CassandraSink {
   private async createSession(): Promise<void> {
     const started = performance.now();
     const client = new Client(buildClientOptions(this.options));
+    // The driver narrates connections, hosts going down and up and retries at `info`, and every request at
+    // `verbose`: ours at debug and trace, for finding out where time goes when a node dies.
+    const narrate = { info: levelEnabled(this.log, 'debug'), verbose: levelEnabled(this.log, 'trace') };
     client.on('log', (level: string, className: string, message: string) => {
-      // The driver narrates everything at info/verbose; only its warnings and errors matter to us.
+      if (level === 'info' || level === 'verbose') {
+        if (level === 'info' && narrate.info) this.log.debug({ driver: className }, message);
+        else if (level === 'verbose' && narrate.verbose) this.log.trace({ driver: className }, message);
+        return;
+      }
       if (level !== 'warning' && level !== 'error') return;
       if (BATCH_WARNING.test(message)) {
         // Expected with batching, once per batch: say it once, with what to set.
@@ -180,6 +187,7 @@ export class CassandraSink {
       {
         schemaAgreementTimeoutMs: options.schemaAgreementTimeoutMs ?? 30_000,
         statementTimeoutMs: options.statementTimeoutMs ?? 60_000,
+        localDataCenter: this.options.localDataCenter,
         log: this.log,
       },
     );
@@ -239,6 +247,7 @@ export class CassandraSink {
       stopOnExhausted: write.stopOnExhausted,
       signal: stop,
       onLatency: latencies ? (ms: number) => latencies.push(ms) : undefined,
+      onWritten: this.events.listenerCount('sink.records_written') > 0 ? (records: number) => this.events.emit('sink.records_written', { records }) : undefined,
       onRetry: ({ task, attempt, delayMs, error }: { task: WriteTask; attempt: number; delayMs: number; error: SinkError }) => {
         this.log.debug({ index: task.index, id: task.id, attempt, delayMs, code: error.code }, 'retrying Cassandra write');
         this.events.emitLazy('sink.retry', () => ({ index: task.index, id: task.id, attempt, delayMs, code: error.code, error: error.message }));
@@ -390,6 +399,12 @@ export class CassandraSink {
 
 /** Server warnings every UNLOGGED batch of several partitions draws: its size, and that it spans partitions. */
 const BATCH_WARNING = /Batch for \[[^\]]*\] is of size|Unlogged batch covering \d+ partitions/;
+
+/** Whether a pino-compatible logger writes `level` (false when it cannot say). */
+function levelEnabled(log: Logger, level: string): boolean {
+  const check = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
+  return typeof check === 'function' && check.call(log, level);
+}
 
 /** An AbortController whose signal may have one listener per concurrent batch without a leak warning. */
 function unboundedController(): AbortController {

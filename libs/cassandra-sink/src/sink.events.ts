@@ -33,6 +33,12 @@ export type SinkEvents = {
     fallbacks: number;
   };
   /**
+   * Cassandra acknowledged `records` records (every target table) of a running
+   * `writeBatch`: one per request as it completes, so progress shows while a
+   * large call is still running. Over a call they add up to its `rows`.
+   */
+  'sink.records_written': { records: number };
+  /**
    * Cassandra refused a batch for good (e.g. `Batch too large`, or one bad
    * record in it); its records are being written one by one so that exactly
    * the bad ones fail. `indexes`: the records' positions in the `writeBatch` call.

@@ -1,4 +1,4 @@
-import { types } from 'cassandra-driver';
+import { policies, types } from 'cassandra-driver';
 import { ConfigError } from '@userstream/core';
 import { IdempotentWriteRetryPolicy } from './retry.policy';
 import { buildClientOptions, contactPointProblem, DEFAULT_WRITE_OPTIONS, resolveReplication, resolveSinkOptions, resolveWriteOptions } from './sink.options';
@@ -24,7 +24,8 @@ describe('resolveSinkOptions', () => {
       keyspace: 'userstream',
       tableNames: { reference: 'users_created', users: 'users' },
       consistency: 'LOCAL_QUORUM',
-      requestTimeoutMs: 12_000,
+      requestTimeoutMs: 5_000,
+      speculativeDelayMs: 1_000,
       connectTimeoutMs: 5_000,
       connectionsPerHost: 1,
       maxRequestsPerConnection: 2048,
@@ -132,6 +133,12 @@ describe('buildClientOptions', () => {
     expect(o.pooling).toEqual({ coreConnectionsPerHost: { [types.distance.local]: 2, [types.distance.remote]: 1 }, maxRequestsPerConnection: 2048 });
     expect(o.socketOptions).toEqual({ connectTimeout: 5000, readTimeout: 3000 });
     expect(o.policies?.retry).toBeInstanceOf(IdempotentWriteRetryPolicy);
+    // A write unanswered for a second goes once more to the next node; migrate() waits for schema agreement itself.
+    const speculative = o.policies?.speculativeExecution as policies.speculativeExecution.ConstantSpeculativeExecutionPolicy;
+    expect(speculative).toBeInstanceOf(policies.speculativeExecution.ConstantSpeculativeExecutionPolicy);
+    expect(Object.fromEntries(speculative.getOptions())).toEqual({ delay: 1000, maxSpeculativeExecutions: 1 });
+    expect(o.protocolOptions).toEqual({ maxSchemaAgreementWaitSeconds: 0 });
+    expect(buildClientOptions(resolveSinkOptions({ ...valid, speculativeDelayMs: 0 })).policies?.speculativeExecution).toBeUndefined();
     expect(o.credentials).toEqual({ username: 'u', password: 'p' });
     expect(o.contactPoints).toEqual(['127.0.0.1:9042']);
     expect(o.localDataCenter).toBe('datacenter1');

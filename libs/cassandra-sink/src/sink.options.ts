@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import { types, type DseClientOptions } from 'cassandra-driver';
+import { policies, types, type DseClientOptions } from 'cassandra-driver';
 import { ConfigError, describeError, type Logger } from '@userstream/core';
 import { DEFAULT_REPLICATION, normalizeIdentifier, type Replication, type TableKind } from './cql.statements';
 import { IdempotentWriteRetryPolicy } from './retry.policy';
@@ -102,8 +102,25 @@ export interface CassandraSinkOptions {
   ssl?: boolean | ConnectionOptions;
   /** Consistency of writes and reads. Default `LOCAL_QUORUM` (one replica at RF 1, so the same as `LOCAL_ONE` on a dev node). */
   consistency?: Consistency;
-  /** Per-request timeout in the driver (`socketOptions.readTimeout`), milliseconds. Default 12 000. */
+  /**
+   * Per-request timeout in the driver (`socketOptions.readTimeout`),
+   * milliseconds: a write not answered by then is retried on the next node.
+   * Above Cassandra's own `write_request_timeout` (2 s), so a live
+   * coordinator's answer (even a WriteTimeout) always comes first.
+   * Default 5 000 (the driver's is 12 000).
+   */
   requestTimeoutMs?: number;
+  /**
+   * Speculative execution: when a write has had no answer for this many
+   * milliseconds, the driver sends it once more, to the next node, and takes
+   * the first answer. Every write of the sink is an idempotent upsert, so the
+   * two copies land as one row; schema changes are never sent twice. It is
+   * what keeps a node that hangs (a long GC pause, a frozen VM, a cut
+   * network: the socket stays open) from holding writes for the whole
+   * `requestTimeoutMs`. Set it above the usual p99 write latency; 0 turns it
+   * off. Default 1 000.
+   */
+  speculativeDelayMs?: number;
   /** TCP/TLS connect timeout in milliseconds. Default 5 000. */
   connectTimeoutMs?: number;
   /** Connections to each local node. Default 1 (each carries up to `maxRequestsPerConnection`). */
@@ -129,6 +146,7 @@ export interface ResolvedSinkOptions {
   ssl?: ConnectionOptions;
   consistency: Consistency;
   requestTimeoutMs: number;
+  speculativeDelayMs: number;
   connectTimeoutMs: number;
   connectionsPerHost: number;
   maxRequestsPerConnection: number;
@@ -155,6 +173,8 @@ export const DEFAULT_WRITE_OPTIONS: ResolvedWriteOptions = Object.freeze({
   maxDelayMs: 5_000,
   stopOnExhausted: true,
 });
+
+const SPECULATIVE_DEFAULT_MS = 1_000;
 
 const MAX_TTL_SECONDS = 630_720_000; // 20 years: Cassandra's limit
 
@@ -320,7 +340,8 @@ export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkO
   if (o.consistency !== undefined && !Object.hasOwn(CONSISTENCIES, o.consistency)) {
     problems.add(`consistency: must be one of ${Object.keys(CONSISTENCIES).join(', ')} (got ${JSON.stringify(o.consistency)})`);
   }
-  const requestTimeoutMs = problems.int('requestTimeoutMs', o.requestTimeoutMs, 1, 600_000) ?? 12_000;
+  const requestTimeoutMs = problems.int('requestTimeoutMs', o.requestTimeoutMs, 1, 600_000) ?? 5_000;
+  const speculativeDelayMs = problems.int('speculativeDelayMs', o.speculativeDelayMs, 0, 600_000) ?? SPECULATIVE_DEFAULT_MS;
   const connectTimeoutMs = problems.int('connectTimeoutMs', o.connectTimeoutMs, 1, 600_000) ?? 5_000;
   const connectionsPerHost = problems.int('connectionsPerHost', o.connectionsPerHost, 1, 64) ?? 1;
   const maxRequestsPerConnection = problems.int('maxRequestsPerConnection', o.maxRequestsPerConnection, 1, 32_768) ?? 2048;
@@ -339,6 +360,7 @@ export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkO
     ssl,
     consistency: o.consistency ?? 'LOCAL_QUORUM',
     requestTimeoutMs,
+    speculativeDelayMs,
     connectTimeoutMs,
     connectionsPerHost,
     maxRequestsPerConnection,
@@ -380,12 +402,20 @@ export function buildClientOptions(options: ResolvedSinkOptions): DseClientOptio
       },
       maxRequestsPerConnection: options.maxRequestsPerConnection,
     },
+    protocolOptions: {
+      // The driver would wait up to 10 s after each schema change for every node it has ever seen,
+      // dead ones included; migrate() waits for the live nodes itself (see schema.migration.ts).
+      maxSchemaAgreementWaitSeconds: 0,
+    },
     socketOptions: {
       connectTimeout: options.connectTimeoutMs,
       readTimeout: options.requestTimeoutMs,
     },
     policies: {
       retry: new IdempotentWriteRetryPolicy(),
+      ...(options.speculativeDelayMs > 0
+        ? { speculativeExecution: new policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(options.speculativeDelayMs, 1) }
+        : {}),
     },
   };
 }

@@ -59,6 +59,8 @@ export interface RunWritesOptions {
   onRetry?: (info: { task: WriteTask; attempt: number; delayMs: number; error: SinkError }) => void;
   /** Called with each record's latency (ms, first attempt to last response). */
   onLatency?: (ms: number) => void;
+  /** Called as soon as Cassandra acknowledged records (every table): one record, or a whole batch. */
+  onWritten?: (records: number) => void;
   random?: () => number;
 }
 
@@ -186,6 +188,7 @@ class WriteRun {
         ({ attempt, delayMs, error }) => o.onRetry?.({ task, attempt, delayMs, error }),
       );
       o.onLatency?.(performance.now() - started);
+      o.onWritten?.(1);
       return { index: task.index, id: task.id, status: 'written', attempts };
     } catch (error) {
       o.onLatency?.(performance.now() - started);
@@ -242,6 +245,7 @@ class WriteRun {
       );
       const ms = performance.now() - started;
       if (o.onLatency) for (let i = 0; i < tasks.length; i++) o.onLatency(ms);
+      o.onWritten?.(tasks.length);
       return tasks.map((task) => ({ index: task.index, id: task.id, status: 'written' as const, attempts }));
     } catch (error) {
       if (lastError === undefined) {

@@ -33,7 +33,11 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
   });
   const recordP99 = new Gauge({ name: 'userstream_processor_write_latency_p99_seconds', help: 'p99 per-record write latency of the last batch', registers: [registry] });
   const lag = new Gauge({ name: 'userstream_processor_consumer_lag', help: 'Records behind the partition end at the last batch', labelNames: ['partition'], registers: [registry] });
-  const paused = new Gauge({ name: 'userstream_processor_paused', help: '1 while consumption is paused for a retry', registers: [registry] });
+  const paused = new Gauge({
+    name: 'userstream_processor_paused',
+    help: '1 while a partition is held back by a failed batch (waiting out its backoff or being written again), 0 once every partition has written a batch since',
+    registers: [registry],
+  });
 
   const kafka = processor.kafka.events;
   kafka.on('kafka.batch_handled', (e) => consumed.inc(e.records));
@@ -43,8 +47,27 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
   });
   kafka.on('kafka.handler_retry', () => retries.inc());
   kafka.on('kafka.offsets_committed', () => commits.inc());
-  kafka.on('kafka.consumer_paused', (e) => e.reason === 'retry' && paused.set(1));
-  kafka.on('kafka.consumer_resumed', (e) => e.reason === 'retry' && paused.set(0));
+  // Not the consumer's pause and resume events: a partition is resumed after its backoff while its batch is
+  // still being retried, and one partition's resume would clear another's pause (the gauge read 0 all
+  // through a two-node Cassandra outage). A partition is held back from a failed batch to its next handled one.
+  const heldBack = new Set<string>();
+  const showHeldBack = () => paused.set(heldBack.size > 0 ? 1 : 0);
+  kafka.on('kafka.handler_retry', (e) => {
+    heldBack.add(`${e.topic}/${e.partition}`);
+    showHeldBack();
+  });
+  kafka.on('kafka.batch_handled', (e) => {
+    heldBack.delete(`${e.topic}/${e.partition}`);
+    showHeldBack();
+  });
+  kafka.on('kafka.group_joined', (e) => {
+    // A partition that moved to another member is no longer this one's to report.
+    for (const key of heldBack) {
+      const [topic, partition] = [key.slice(0, key.lastIndexOf('/')), Number(key.slice(key.lastIndexOf('/') + 1))];
+      if (!(e.assignment[topic] ?? []).includes(partition)) heldBack.delete(key);
+    }
+    showHeldBack();
+  });
   const endToEnd = new Histogram({
     name: 'userstream_processor_end_to_end_latency_seconds',
     help: 'Time from the record being produced to Kafka to its row being written',
@@ -57,10 +80,10 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
   });
 
   const sink = processor.sink.events;
-  sink.on('sink.batch_written', (e) => {
-    written.inc(e.rows);
-    batchSeconds.observe(e.durationMs / 1000);
-  });
+  // As each request is acknowledged, not when a whole handler call (up to PROCESSOR_MAX_RECORDS_PER_BATCH
+  // records, several seconds on a slow cluster) ends: the counter shows whether rows are going in right now.
+  sink.on('sink.records_written', (e) => written.inc(e.records));
+  sink.on('sink.batch_written', (e) => batchSeconds.observe(e.durationMs / 1000));
   sink.on('sink.write_failed', (e) => writeFailures.inc({ code: e.code, retriable: String(e.retriable) }));
   sink.on('sink.write_latency', (e) => recordP99.set(e.p99Ms / 1000));
 }
