@@ -15,9 +15,25 @@ export interface Accounting {
   uncommitted: Array<{ partition: number; committed: number; end: number }>;
   /** Records on `<topic>.dlq`. */
   dlq: number;
+  /** With `expected`: how many ids were expected, those not on the topic, and ids on the topic not expected. */
+  expectedIds?: number;
+  missingOnTopic?: number;
+  extraOnTopic?: number;
 }
 
 export function accounting(
   scenario: string,
-  options: { brokers: string; topic: string; group?: string; contactPoints: string; keyspace?: string; table?: string },
+  options: {
+    brokers: string;
+    topic: string;
+    group?: string;
+    /** `host:port,...` */
+    contactPoints: string;
+    keyspace?: string;
+    table?: string;
+    /** The ids that should be on the topic. */
+    expected?: string[];
+    /** Where the accounting line goes; default console.log. */
+    log?: (line: string) => void;
+  },
 ): Promise<Accounting>;

@@ -4,11 +4,13 @@ kcat for the records on the topic, kafka-python for committed offsets and the de
 topic, and the DataStax Python driver for the rows in Cassandra.
 
   accounting.py --brokers 127.0.0.1:9092 --topic t --group g \
-                --cassandra 127.0.0.1:9042 --keyspace ks [--table users]
+                --cassandra 127.0.0.1:9042 --keyspace ks [--table users] [--expected ids.txt]
 
 Prints one JSON object: records and distinct ids on the topic, rows in the table, ids
 missing from the table, rows whose id is not on the topic, committed lag of the group and
-records on the dead-letter topic. Exits 2 when a server cannot be read.
+records on the dead-letter topic; with --expected (one id a line, e.g. what the mock API
+served), also the expected ids missing from the topic and the ids on the topic that were
+not expected. Exits 2 when a server cannot be read.
 """
 import argparse
 import json
@@ -105,6 +107,7 @@ def main():
     parser.add_argument('--cassandra', required=True)
     parser.add_argument('--keyspace', default='', help='unset: do not read a table')
     parser.add_argument('--table', default='users')
+    parser.add_argument('--expected', default='', help='a file of the ids that should be on the topic, one a line')
     args = parser.parse_args()
     try:
         keys = topic_keys(args.brokers, args.topic)
@@ -115,6 +118,15 @@ def main():
         return 2
     ids = set(keys)
     row_set = set(rows)
+    against_expected = {}
+    if args.expected:
+        with open(args.expected, encoding='utf-8') as handle:
+            expected = set(line.strip() for line in handle if line.strip())
+        against_expected = {
+            'expectedIds': len(expected),
+            'missingOnTopic': len(expected - ids),
+            'extraOnTopic': len(ids - expected),
+        }
     print(json.dumps({
         'topicRecords': len(keys),
         'topicIds': len(ids),
@@ -125,6 +137,7 @@ def main():
         'committedLag': lag,
         'uncommitted': uncommitted,
         'dlq': dlq,
+        **against_expected,
     }))
     return 0
 

@@ -84,6 +84,8 @@ describe('batched writes while Cassandra is killed', () => {
   afterAll(async () => {
     await sink?.close();
     await reader?.shutdown();
+    // Thrown away: SIGKILL (a clean stop only spends seconds flushing what is deleted next).
+    await stack('kill', 'cassandra').catch(() => undefined);
     await stack('down').catch(() => undefined);
     fs.rmSync(stackDir, { recursive: true, force: true });
   });

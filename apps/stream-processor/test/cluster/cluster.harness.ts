@@ -1,25 +1,25 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { waitFor } from '@userstream/core';
-import { killServer, stackDown, stackUp, startServers } from '@userstream/tools/stack';
+import { killServer, stackDown, stackPids, stackUp, startServers } from '@userstream/tools/stack';
 import type { AppProcess } from '@userstream/tools/testing';
+import { accounting, type Accounting } from '@userstream/tools/testing/accounting';
 import { metricValue, type Names } from '../e2e/pipeline.harness';
 
 // A throw-away three-node cluster (tools/stack, `nodes: 3`) for crash tests, and the means to read back
-// what a run left behind with clients that are not ours (accounting.py).
+// what a run left behind with clients that are not ours (tools/testing/accounting.py).
 
 /**
- * Its own stack dir and its own loopback addresses (127.0.0.31-33), so it runs beside the dev stack on
+ * Its own stack dir (a fresh one, or CLUSTER_TEST_STACK_DIR: a cluster kept running between runs while you work
+ * on the tests, started there if it is not) and its own loopback addresses (127.0.0.31-33), so it runs beside the dev stack on
  * 127.0.0.1 with the default ports on every node: the Node.js Cassandra driver reaches the peers it
  * discovers on its default port 9042, so a cluster on other ports would only be half reachable.
  */
 export function clusterStackEnv(): Record<string, string> {
   return {
-    USERSTREAM_STACK_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'userstream-cluster-test-')),
+    USERSTREAM_STACK_DIR: process.env.CLUSTER_TEST_STACK_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'userstream-cluster-test-')),
     STACK_CLUSTER_HOST: process.env.CLUSTER_TEST_HOST ?? '127.0.0.31',
     CASSANDRA_JMX_PORT: process.env.CLUSTER_TEST_JMX_PORT ?? '17399',
     KAFKA_PORT: '9092',
@@ -57,6 +57,9 @@ export async function startCluster(log: (line: string) => void): Promise<Cluster
       kill: async (server) => void (await killServer(server, options)),
       start: async (...servers) => void (await startServers(servers, options)),
       stop: async () => {
+        if (process.env.CLUSTER_TEST_STACK_DIR) return log(`left the cluster in ${stackDir} running (CLUSTER_TEST_STACK_DIR)`);
+        // Thrown away: SIGKILL every server (a clean stop took about 14 s and keeps nothing worth keeping).
+        for (const [id, pid] of Object.entries(stackPids(options))) if (pid) await killServer(id, options).catch(() => undefined);
         await stackDown(options);
         fs.rmSync(stackDir, { recursive: true, force: true });
       },
@@ -67,45 +70,20 @@ export async function startCluster(log: (line: string) => void): Promise<Cluster
   }
 }
 
-export interface Accounting {
-  topicRecords: number;
-  topicIds: number;
-  duplicates: number;
-  expectedIds: number;
-  missingOnTopic: number;
-  extraOnTopic: number;
-  rows: number;
-  missing: number;
-  extra: number;
-  committedLag: number;
-  dlq: number;
-}
-
-/** Reads the topic (librdkafka) and the table (DataStax Python driver) and compares them. */
-export async function account(cluster: Cluster, names: Names, expectedIds: string[]): Promise<Accounting> {
-  const expectedFile = path.join(os.tmpdir(), `${names.topic}.expected`);
-  fs.writeFileSync(expectedFile, `${expectedIds.join('\n')}\n`);
-  try {
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', [
-      path.join(__dirname, 'accounting.py'),
-      '--brokers', cluster.brokers.join(','),
-      '--topic', names.topic,
-      '--group', names.groupId,
-      '--contact-points', cluster.contactPoints.map((point) => point.split(':')[0]).join(','),
-      '--cql-port', cluster.contactPoints[0].split(':')[1],
-      '--keyspace', names.keyspace,
-      '--expected', expectedFile,
-    ], { timeout: 120_000, maxBuffer: 1 << 20 });
-    return JSON.parse(stdout) as Accounting;
-  } finally {
-    fs.rmSync(expectedFile, { force: true });
-  }
-}
-
-export function accountingLine(a: Accounting): string {
-  return `topic ids ${a.topicIds} (records ${a.topicRecords}, duplicates ${a.duplicates}, expected ${a.expectedIds}, ` +
-    `missing on topic ${a.missingOnTopic}), rows ${a.rows}, missing ${a.missing}, extra ${a.extra}, ` +
-    `committed lag ${a.committedLag}, dlq ${a.dlq}`;
+/**
+ * Exact accounting read back by clients that are not ours (tools/testing/accounting.py: kcat, kafka-python and
+ * the DataStax Python driver), against the ids the mock API served.
+ */
+export function account(cluster: Cluster, names: Names, expectedIds: string[], scenario: string): Promise<Accounting> {
+  return accounting(scenario, {
+    brokers: cluster.brokers.join(','),
+    topic: names.topic,
+    group: names.groupId,
+    contactPoints: cluster.contactPoints.join(','),
+    keyspace: names.keyspace,
+    expected: expectedIds,
+    log: (line) => process.stdout.write(`[cluster] ${line}\n`),
+  });
 }
 
 export function clusterAdmin(cluster: Cluster): Admin {
