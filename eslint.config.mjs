@@ -1,4 +1,6 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
 
 export default [
   ...nx.configs['flat/base'],
@@ -68,7 +70,26 @@ export default [
     rules: {
       // Libraries are framework-free and take options: configuration is the apps' job.
       'no-restricted-imports': ['error', { patterns: [{ group: ['@nestjs/*'], message: 'libraries stay free of NestJS' }] }],
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'libraries take options; apps read the environment' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'libraries take options; apps read the environment' },
+      ],
     },
   },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // Types come in with `import type`, so an import that is only a type never loads a module at run time.
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // No import cycles, type-only ones included: they are how real ones start.
+    files: ['**/*.ts', '**/*.mjs'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.mjs', '.js'] } } },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  // Layout is Prettier's job (`npm run format`); this turns off the stylistic rules that would disagree with it.
+  prettier,
 ];

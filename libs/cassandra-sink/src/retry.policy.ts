@@ -1,4 +1,4 @@
-import { policies, types } from 'cassandra-driver';
+import { policies, type types } from 'cassandra-driver';
 
 type OperationInfo = policies.retry.OperationInfo;
 type DecisionInfo = policies.retry.DecisionInfo;

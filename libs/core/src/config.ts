@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from './errors';
+import type { ConnectionOptions } from 'node:tls';
 
 /**
  * The kinds of values a configuration field can hold. `file` is the path of
@@ -262,7 +263,7 @@ export interface TlsFileSettings {
  * off. Throws ConfigError naming the variable when only one of the
  * certificate and the key is given or a file cannot be read.
  */
-export function tlsOptionsFromFiles(settings: TlsFileSettings): import('node:tls').ConnectionOptions | undefined {
+export function tlsOptionsFromFiles(settings: TlsFileSettings): ConnectionOptions | undefined {
   const { caFile, certFile, keyFile, servername, envPrefix } = settings;
   if (!settings.enabled && !caFile && !certFile && !keyFile && !servername) return undefined;
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -295,7 +296,7 @@ export function tlsOptionsFromFiles(settings: TlsFileSettings): import('node:tls
  * const ssl = tlsOptionsFromConfig(config, 'cassandra', 'CASSANDRA'); // undefined when TLS is off
  * ```
  */
-export function tlsOptionsFromConfig<P extends string>(config: ConfigValues<TlsConfigFields<P>>, key: P, env: string): import('node:tls').ConnectionOptions | undefined {
+export function tlsOptionsFromConfig<P extends string>(config: ConfigValues<TlsConfigFields<P>>, key: P, env: string): ConnectionOptions | undefined {
   const values = config as Record<string, unknown>;
   const text = (suffix: string) => values[`${key}${suffix}`] as string | undefined;
   return tlsOptionsFromFiles({

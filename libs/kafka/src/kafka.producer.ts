@@ -1,5 +1,5 @@
 import { Partitioners, type Producer } from 'kafkajs';
-import { finishesWithin, TaskSet, TimeoutError, UserstreamError, describeError, type Logger } from '@userstream/core';
+import { finishesWithin, TaskSet, TimeoutError, type UserstreamError, describeError, type Logger } from '@userstream/core';
 import type { KafkaContext } from './kafka.context';
 import { KafkaError, ProduceError, wrapKafkaError, type SendFailure, type SendReport } from './kafka.errors';
 import { reconnectRetry, resolveProducerOptions, type KafkaProducerOptions, type OutgoingMessage, type ResolvedProducerOptions } from './producer.options';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
 import { InvalidRunParamsError } from '../runs/run-params.validator';
 import type { RunStatus } from '../runs/run.types';
-import { RunsService, ShuttingDownError, TooManyRunsError } from '../runs/runs.service';
+import { type RunsService, ShuttingDownError, TooManyRunsError } from '../runs/runs.service';
 
 function httpError(status: HttpStatus, error: string, message: string): HttpException {
   // The body is exactly `{ error, message }`: `message` says which parameter and why.

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { describeError } from '@userstream/core';
 import { joinUrl } from '../ingest/ingest.client';
-import { RunStore } from '../runs/run.store';
-import { PipelineStats } from './pipeline.stats';
+import { type RunStore } from '../runs/run.store';
+import { type PipelineStats } from './pipeline.stats';
 import { sumPrometheusSamples } from './prometheus.text';
-import { TableRowCounter, type TableRowCount } from './table-row.counter';
+import { type TableRowCounter, type TableRowCount } from './table-row.counter';
 
 /** Where the pipeline's parts are. */
 export class PipelineSettings {

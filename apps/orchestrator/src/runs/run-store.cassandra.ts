@@ -1,4 +1,4 @@
-import { errors, types } from 'cassandra-driver';
+import { errors, type types } from 'cassandra-driver';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
 import { ParamsError } from '../jobs/job.definition';
 import { CassandraError, type CassandraConnection } from './cassandra.connection';
