@@ -26,4 +26,8 @@ module.exports = {
   moduleNameMapper,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   coverageReporters: ['text-summary', 'lcov'],
+  // A deadline for a hung test, not a speed check: tests that start processes or
+  // talk to the servers wait for conditions with their own deadlines, and on a
+  // busy 2-core machine Jest's 5 s default cut some of them short.
+  testTimeout: 30_000,
 };
