@@ -1,3 +1,4 @@
+import { INGEST_ENCODINGS, type IngestEncoding } from '@userstream/ingest-contract';
 import { ConfigError, field, loadConfig, serviceAccessConfigSpec, type ConfigValues } from '@userstream/core';
 import { kafkaSecurityConfigSpec, kafkaSecurityOptions, schemaRegistryAuth, schemaRegistryCredentialsSpec, type KafkaConnectionOptions } from '@userstream/kafka';
 
@@ -28,7 +29,7 @@ export const ingestConfigSpec = {
   schemaRegistryUrl: field<string>({ env: 'SCHEMA_REGISTRY_URL', kind: 'url', optional: true, description: 'Confluent Schema Registry: when set, the v2 schema is registered under `<topic>-value` and the default encoding becomes `confluent`' }),
   ...schemaRegistryCredentialsSpec,
 
-  encoding: field<string>({ env: 'INGEST_ENCODING', kind: 'enum', values: ['avro', 'confluent', 'json'], optional: true, description: 'default wire encoding of a run: `avro` (single-object), `confluent` (needs SCHEMA_REGISTRY_URL) or `json` (the reference JSON); unset: `confluent` with a registry, else `avro`' }),
+  encoding: field<string>({ env: 'INGEST_ENCODING', kind: 'enum', values: [...INGEST_ENCODINGS], optional: true, description: 'default wire encoding of a run: `avro` (single-object), `confluent` (needs SCHEMA_REGISTRY_URL) or `json` (the reference JSON); unset: `confluent` with a registry, else `avro`' }),
   pageSize: field<number>({ env: 'INGEST_PAGE_SIZE', kind: 'int', min: 1, max: 5000, default: 5000, description: 'default users per API request (a run may ask for another `pageSize`); replaying a run needs the same page size' }),
   fetchConcurrency: field<number>({ env: 'INGEST_FETCH_CONCURRENCY', kind: 'int', min: 1, max: 32, default: 2, description: 'API requests a run keeps in flight: pages fetched ahead while it produces the current one (with a `rate`, only about 5 s of records are fetched ahead)' }),
   produceBatchSize: field<number>({ env: 'INGEST_PRODUCE_BATCH_SIZE', kind: 'int', min: 1, max: 100_000, default: 1000, description: 'records per Kafka produce request' }),
@@ -40,8 +41,8 @@ export const ingestConfigSpec = {
 
 export type IngestConfig = ConfigValues<typeof ingestConfigSpec>;
 
-/** Wire encodings a run can produce. */
-export type IngestEncoding = 'avro' | 'confluent' | 'json';
+/** Wire encodings a run can produce (the contract's). */
+export type { IngestEncoding };
 
 /** The configuration with the defaults that depend on other settings resolved. */
 export type ResolvedIngestConfig = Omit<IngestConfig, 'encoding'> & {

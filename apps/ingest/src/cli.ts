@@ -4,9 +4,8 @@ import pino from 'pino';
 import { DEFAULT_REDACT_PATHS, describeError, type Logger } from '@userstream/core';
 import { loadIngestConfig } from './app.config';
 import { formatProgress, formatSummary, type ProgressView } from './cli/cli.format';
-import { InvalidRunParamsError, validateRunParams } from './runs/run-params.validator';
+import { InvalidRunParamsError, resolveRunParams, type RunParams } from '@userstream/ingest-contract';
 import { RunFactory } from './runs/run.factory';
-import type { RunParams } from './runs/run.types';
 
 const USAGE = `Usage: node dist/cli.js --records N | --duration SECONDS [options]
        npx nx run @userstream/ingest:once -- --records 10000
@@ -106,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadIngestConfig(process.env);
   let params: RunParams;
   try {
-    params = validateRunParams(parsed.body, { encoding: config.encoding, pageSize: config.pageSize, schemaRegistry: config.schemaRegistryUrl !== undefined });
+    params = resolveRunParams(parsed.body, { encoding: config.encoding, pageSize: config.pageSize, schemaRegistry: config.schemaRegistryUrl !== undefined });
   } catch (error) {
     if (!(error instanceof InvalidRunParamsError)) throw error;
     process.stderr.write(`ingest once: ${asFlags(error.message)}\n\n${USAGE}`);

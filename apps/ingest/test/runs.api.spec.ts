@@ -4,7 +4,7 @@ import { waitFor } from '@userstream/core';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserCodec, userSchemaV2Json } from '@userstream/user-schema';
-import type { RunStatus } from '../src/runs/run.types';
+import type { RunStatus } from '@userstream/ingest-contract';
 import { deleteTopics, getRun, postRun, readTopic, startIngest, testEnv, topicSize, uniqueTopic, waitForEnd } from './support/integration';
 
 jest.setTimeout(90_000);
@@ -207,7 +207,7 @@ describe('ingest run API on Kafka with the mock API', () => {
       [{}, /^records or durationSeconds is required/],
       [{ records: 0 }, /^records must be an integer from 1 to 10000000/],
       [{ durationSeconds: -5 }, /^durationSeconds must be a number greater than 0/],
-      [{ records: 10, rate: 0 }, /^rate must be a number greater than 0/],
+      [{ records: 10, rate: 0 }, /^rate must be a number of records per second from 0.001 to 1000000/],
       [{ records: 10, encoding: 'xml' }, /^encoding must be one of avro, confluent, json/],
       [{ records: 10, nat: 'zz' }, /^nat: unknown nationality "ZZ"/],
       [{ records: 10, pageSize: 9000 }, /^pageSize must be an integer from 1 to 5000/],

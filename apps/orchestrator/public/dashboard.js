@@ -308,7 +308,7 @@
   function triggerParams() {
     const form = $('params-form');
     const params = {};
-    ['records', 'durationSeconds', 'rate'].forEach(function (name) {
+    ['records', 'durationSeconds', 'rate', 'startPage', 'pageSize'].forEach(function (name) {
       const value = form.elements[name].value.trim();
       if (value !== '') params[name] = Number(value);
     });

@@ -1,9 +1,8 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ConfigError, field, loadConfig, serviceAccessConfigSpec, tlsConfigFields, tlsOptionsFromConfig, type ConfigValues } from '@userstream/core';
 import { kafkaSecurityConfigSpec, kafkaSecurityOptions, type KafkaConnectionOptions } from '@userstream/kafka';
+import { INGEST_ENCODINGS, RUN_LIMITS } from '@userstream/ingest-contract';
 import { parseSchedule } from './jobs/job.schedule';
-
-const ENCODINGS = ['avro', 'confluent', 'json'];
 
 /** The longest delay one Node timer can wait (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -92,9 +91,9 @@ export const orchestratorConfigSpec = {
     default: 60,
     description: 'default length of each ingest run in seconds (the reference streams for 60 s)',
   }),
-  jobRecords: field<number>({ env: 'ORCHESTRATOR_JOB_RECORDS', kind: 'int', min: 1, optional: true, description: 'default record limit of each ingest run (unset: bounded by the duration only)' }),
-  jobRate: field<number>({ env: 'ORCHESTRATOR_JOB_RATE', kind: 'number', min: 0.001, optional: true, description: 'default target rate of each ingest run in records/s (unset: as fast as ingest goes)' }),
-  jobEncoding: field<string>({ env: 'ORCHESTRATOR_JOB_ENCODING', kind: 'enum', values: ENCODINGS, optional: true, description: 'default record encoding of each ingest run (unset: ingest\'s own default)' }),
+  jobRecords: field<number>({ env: 'ORCHESTRATOR_JOB_RECORDS', kind: 'int', min: 1, max: RUN_LIMITS.maxRecords, optional: true, description: 'default record limit of each ingest run (unset: bounded by the duration only)' }),
+  jobRate: field<number>({ env: 'ORCHESTRATOR_JOB_RATE', kind: 'number', min: RUN_LIMITS.minRate, max: RUN_LIMITS.maxRate, optional: true, description: 'default target rate of each ingest run in records/s (unset: as fast as ingest goes)' }),
+  jobEncoding: field<string>({ env: 'ORCHESTRATOR_JOB_ENCODING', kind: 'enum', values: [...INGEST_ENCODINGS], optional: true, description: 'default record encoding of each ingest run (unset: ingest\'s own default)' }),
   jobRetries: field<number>({ env: 'ORCHESTRATOR_JOB_RETRIES', kind: 'int', min: 0, max: 100, default: 2, description: 'extra tries after a failed one (reference: 2)' }),
   jobRetryDelayMs: field<number>({ env: 'ORCHESTRATOR_JOB_RETRY_DELAY_MS', kind: 'int', min: 0, max: MAX_TIMER_MS, default: 120_000, description: 'delay before the first retry in ms (reference: 2 min)' }),
   jobExponentialBackoff: field<boolean>({

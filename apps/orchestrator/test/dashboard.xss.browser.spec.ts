@@ -92,7 +92,7 @@ describe('hostile text in the dashboard, in a real browser', () => {
     await page.locator('tr[data-job="user_data_kafka_stream"] button[data-action="trigger"]').click();
     const toast = page.locator('#toast');
     await toast.waitFor({ state: 'visible', timeout: 10_000 });
-    expect(await toast.textContent()).toContain('params.seed: must be 1-100 letters');
+    expect(await toast.textContent()).toContain("params: seed must be 1 to 128 letters, digits, '_', '-' or '.'");
     expect(await toast.textContent()).toContain('<img src=x onerror=');
     await assertInert(page);
     expect(dialogs).toEqual([]);

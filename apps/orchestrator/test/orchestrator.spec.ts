@@ -99,7 +99,7 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
 
   it('refuses bad trigger parameters with 400 and the reason, unknown jobs with 404', async () => {
     const bad = await api(app, 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: -5 } });
-    expect(bad).toEqual({ status: 400, body: { error: 'invalid_params', message: 'params.records: must be an integer from 1 to 10000000 (got -5)' } });
+    expect(bad).toEqual({ status: 400, body: { error: 'invalid_params', message: 'params: records must be an integer from 1 to 10000000 (got -5)' } });
     const typo = await api(app, 'POST', `/api/jobs/${JOB}/trigger`, { parms: {} });
     expect(typo.status).toBe(400);
     expect(typo.body).toMatchObject({ message: 'body.parms: unknown field (send {"params": {...}})' });

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../runs/run.types';
+import type { RunStatus } from '@userstream/ingest-contract';
 import { formatProgress, formatSummary, progressRatio } from './cli.format';
 
 const status: RunStatus = {

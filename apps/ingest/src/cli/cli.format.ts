@@ -1,4 +1,4 @@
-import type { RunStatus } from '../runs/run.types';
+import type { RunStatus } from '@userstream/ingest-contract';
 
 /** What a progress line shows. */
 export interface ProgressView {

@@ -2,14 +2,13 @@ import { HttpException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../app.module';
 import { IngestRun } from '../runs/ingest-run';
-import type { RunDefaults } from '../runs/run-params.validator';
-import type { RunParams } from '../runs/run.types';
+import type { RunDeployment, RunParams } from '@userstream/ingest-contract';
 import { RunsService, type RunMaker } from '../runs/runs.service';
 import { RunsController } from './runs.controller';
 import { FakeSink, FakeSource } from '../../test/support/run-fakes';
 
 class FakeMaker implements RunMaker {
-  readonly defaults: RunDefaults = { encoding: 'avro', pageSize: 10, schemaRegistry: false };
+  readonly defaults: RunDeployment = { encoding: 'avro', pageSize: 10, schemaRegistry: false };
   readonly runs: IngestRun[] = [];
   constructor(private readonly delayMs = 0) {}
   createRun(id: string, params: RunParams): IngestRun {

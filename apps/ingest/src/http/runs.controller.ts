@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
-import { InvalidRunParamsError } from '../runs/run-params.validator';
-import type { RunStatus } from '../runs/run.types';
+import { INGEST_PATHS, InvalidRunParamsError, type RunStatus } from '@userstream/ingest-contract';
 import { type RunsService, ShuttingDownError, TooManyRunsError } from '../runs/runs.service';
 
 function httpError(status: HttpStatus, error: string, message: string): HttpException {
@@ -17,7 +16,7 @@ function notFound(id: string): HttpException {
  * runs (newest first), `GET /runs/:id` gives one run, `DELETE /runs/:id`
  * cancels one and answers once it stopped.
  */
-@Controller('runs')
+@Controller(INGEST_PATHS.controller)
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
@@ -39,14 +38,14 @@ export class RunsController {
     return { runs: this.runs.list() };
   }
 
-  @Get(':id')
+  @Get(INGEST_PATHS.runParam)
   get(@Param('id') id: string): RunStatus {
     const status = this.runs.get(id);
     if (!status) throw notFound(id);
     return status;
   }
 
-  @Delete(':id')
+  @Delete(INGEST_PATHS.runParam)
   async cancel(@Param('id') id: string): Promise<RunStatus> {
     const status = await this.runs.cancel(id);
     if (!status) throw notFound(id);

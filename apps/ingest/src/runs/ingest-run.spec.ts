@@ -1,6 +1,6 @@
 import { waitFor } from '@userstream/core';
 import { IngestRun, type IngestRunOptions } from './ingest-run';
-import type { RunParams } from './run.types';
+import type { RunParams } from '@userstream/ingest-contract';
 import { FakeSink, FakeSource, InstantClock, apiGaveUp, expectedIds, memoryLogger } from '../../test/support/run-fakes';
 
 function params(overrides: Partial<RunParams> = {}): RunParams {

@@ -2,7 +2,7 @@ import { AbortError, TypedEmitter, describeError, silentLogger, type Logger } fr
 import { MAX_PAGE } from '@userstream/randomuser-client';
 import { InvalidRecordError, fromRandomUser, type UserRecordV2 } from '@userstream/user-schema';
 import { RecordRateLimiter, systemClock, type RunClock } from './record-rate.limiter';
-import type { RunCounts, RunErrorEntry, RunOffsets, RunParams, RunState, RunStatus } from './run.types';
+import type { RunCounts, RunErrorEntry, RunOffsets, RunParams, RunState, RunStatus } from '@userstream/ingest-contract';
 
 /** Where a run's users come from: one API page per call (the randomuser client in the app). */
 export interface UserSource {

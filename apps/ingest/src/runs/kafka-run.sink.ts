@@ -2,7 +2,7 @@ import { describeError, retry, UserstreamError } from '@userstream/core';
 import { ProduceError, type KafkaAdmin, type KafkaProducer, type OutgoingMessage, type PartitionOffsets } from '@userstream/kafka';
 import type { UserRecordV2 } from '@userstream/user-schema';
 import type { RunSink, SendOutcome } from './ingest-run';
-import type { RunOffsets } from './run.types';
+import type { RunOffsets } from '@userstream/ingest-contract';
 
 /** Options of {@link KafkaRunSink}. */
 export interface KafkaRunSinkOptions {

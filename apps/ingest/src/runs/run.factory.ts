@@ -13,8 +13,7 @@ import { UserCodec, userSchemaV2Json } from '@userstream/user-schema';
 import type { ResolvedIngestConfig } from '../app.config';
 import { IngestRun } from './ingest-run';
 import { KafkaRunSink } from './kafka-run.sink';
-import type { RunDefaults } from './run-params.validator';
-import type { RunParams } from './run.types';
+import type { RunDeployment, RunParams } from '@userstream/ingest-contract';
 
 /**
  * The long-lived clients of the ingest process (one randomuser client, one
@@ -66,7 +65,7 @@ export class RunFactory {
   }
 
   /** The defaults a run's parameters are resolved with. */
-  get defaults(): RunDefaults {
+  get defaults(): RunDeployment {
     return { encoding: this.config.encoding, pageSize: this.config.pageSize, schemaRegistry: this.registry !== undefined };
   }
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { UserstreamError, silentLogger, type Logger } from '@userstream/core';
 import type { IngestRun } from './ingest-run';
-import { validateRunParams, type RunDefaults } from './run-params.validator';
-import type { RunParams, RunStatus } from './run.types';
+import { resolveRunParams, type RunDeployment, type RunParams, type RunStatus } from '@userstream/ingest-contract';
 
 /** Makes runs; the app's {@link RunFactory}, or a fake in tests. */
 export interface RunMaker {
-  readonly defaults: RunDefaults;
+  readonly defaults: RunDeployment;
   createRun(id: string, params: RunParams): IngestRun;
 }
 
@@ -74,7 +73,7 @@ export class RunsService {
    */
   start(body: unknown): RunStatus {
     if (this.closing) throw new ShuttingDownError();
-    const params = validateRunParams(body, this.maker.defaults);
+    const params = resolveRunParams(body, this.maker.defaults);
     if (this.activeCount >= this.maxActiveRuns) throw new TooManyRunsError(this.maxActiveRuns);
     const run = this.maker.createRun(randomUUID(), params);
     this.runs.set(run.id, run);

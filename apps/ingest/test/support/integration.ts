@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { waitFor } from '@userstream/core';
 import { SERVICE_AUTH, startAppProcess, type AppProcess } from '@userstream/tools/testing';
-import type { RunStatus } from '../../src/runs/run.types';
+import type { RunStatus } from '@userstream/ingest-contract';
 
 export const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
 export const appEntry = join(__dirname, '..', '..', 'dist', 'main.js');

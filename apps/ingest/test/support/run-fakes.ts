@@ -6,7 +6,7 @@ import type { UserRecordV2 } from '@userstream/user-schema';
 import { generatePage } from '@userstream/tools/mock-api';
 import type { RunSink, SendOutcome, UserSource } from '../../src/runs/ingest-run';
 import type { RunClock } from '../../src/runs/record-rate.limiter';
-import type { RunOffsets } from '../../src/runs/run.types';
+import type { RunOffsets } from '@userstream/ingest-contract';
 
 export interface FakeSourceOptions {
   /** Delay of every fetch, in ms (real time). */

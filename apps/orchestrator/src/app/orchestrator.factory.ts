@@ -2,7 +2,8 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '@userstream/core';
 import type { OrchestratorParts } from '../app.module';
 import type { OrchestratorConfig } from '../app.config';
-import { IngestClient, serviceHeaders, type IngestRunParams } from '../ingest/ingest.client';
+import type { IngestEncoding, RunRequest } from '@userstream/ingest-contract';
+import { IngestClient, serviceHeaders } from '../ingest/ingest.client';
 import { createIngestStreamJob } from '../jobs/ingest-stream.job';
 import { JobCatalog } from '../jobs/job.catalog';
 import { parseSchedule } from '../jobs/job.schedule';
@@ -18,12 +19,12 @@ import { OrchestratorContext } from './orchestrator.context';
 import { OrchestratorMetrics } from './orchestrator.metrics';
 
 /** The reference job's default ingest parameters, from the configuration. */
-export function defaultIngestParams(config: OrchestratorConfig): IngestRunParams {
+export function defaultIngestParams(config: OrchestratorConfig): RunRequest {
   return {
     durationSeconds: config.jobDurationSeconds,
     ...(config.jobRecords !== undefined ? { records: config.jobRecords } : {}),
     ...(config.jobRate !== undefined ? { rate: config.jobRate } : {}),
-    ...(config.jobEncoding !== undefined ? { encoding: config.jobEncoding as IngestRunParams['encoding'] } : {}),
+    ...(config.jobEncoding !== undefined ? { encoding: config.jobEncoding as IngestEncoding } : {}),
   };
 }
 

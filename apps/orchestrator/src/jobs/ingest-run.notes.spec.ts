@@ -1,4 +1,4 @@
-import type { IngestRunStatus } from '../ingest/ingest.client';
+import type { RunStatus as IngestRunStatus } from '@userstream/ingest-contract';
 import { ingestRunNotes } from './ingest-run.notes';
 
 function status(overrides: Partial<IngestRunStatus> = {}): IngestRunStatus {

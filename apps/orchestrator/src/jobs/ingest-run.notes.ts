@@ -1,4 +1,4 @@
-import type { IngestRunStatus } from '../ingest/ingest.client';
+import type { RunStatus as IngestRunStatus } from '@userstream/ingest-contract';
 import type { RunLogNote } from '../runs/run-log';
 
 /** `12.3 s`, `4 min`: a wait for people. */

@@ -3,7 +3,7 @@ import { FakeIngest } from '../../test/support/fake-ingest.server';
 import { IngestClient, IngestError, IngestRejectedError } from '../ingest/ingest.client';
 import { createIngestStreamJob, REFERENCE_JOB_NAME } from './ingest-stream.job';
 import { ParamsError, PermanentJobError, type JobContext, type JobProgress } from './job.definition';
-import type { IngestRunParams } from '../ingest/ingest.client';
+import type { RunRequest } from '@userstream/ingest-contract';
 
 describe('the reference job against an HTTP ingest', () => {
   const fake = new FakeIngest();
@@ -30,9 +30,9 @@ describe('the reference job against an HTTP ingest', () => {
     });
   }
 
-  function context(params: IngestRunParams, signal = new AbortController().signal) {
+  function context(params: RunRequest, signal = new AbortController().signal) {
     const progress: JobProgress[] = [];
-    const ctx: JobContext<IngestRunParams> = { runId: 'r1', tryNumber: 1, params, signal, logger: silentLogger, progress: (p) => progress.push(p) };
+    const ctx: JobContext<RunRequest> = { runId: 'r1', tryNumber: 1, params, signal, logger: silentLogger, progress: (p) => progress.push(p) };
     return { ctx, progress };
   }
 
@@ -73,10 +73,11 @@ describe('the reference job against an HTTP ingest', () => {
   });
 
   it('fails permanently when ingest refuses the parameters (400)', async () => {
-    const { ctx } = context({ durationSeconds: 60, nat: 'zz' });
+    // The orchestrator cannot know whether ingest has a Schema Registry; the (fake) ingest has none.
+    const { ctx } = context({ durationSeconds: 60, encoding: 'confluent' });
     const error = await makeJob().execute(ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentJobError);
-    expect((error as Error).message).toContain('ingest refused the parameters: nat: unknown nationality "zz"');
+    expect((error as Error).message).toContain('ingest refused the parameters: encoding confluent needs a Schema Registry');
   });
 
   it('cancels the ingest run (DELETE) when the try is aborted', async () => {

@@ -1,5 +1,6 @@
 import { describeError, sleep } from '@userstream/core';
-import { IngestError, IngestRejectedError, type IngestApi, type IngestRunParams, type IngestRunStatus } from '../ingest/ingest.client';
+import type { RunRequest, RunStatus } from '@userstream/ingest-contract';
+import { IngestError, IngestRejectedError, type IngestApi } from '../ingest/ingest.client';
 import { resolveIngestParams } from './ingest-params';
 import { ingestRunNotes } from './ingest-run.notes';
 import { ParamsError, PermanentJobError, type JobContext, type JobDefinition, type JobProgress, type RetryPolicy } from './job.definition';
@@ -14,7 +15,7 @@ export interface IngestStreamJobOptions extends RetryPolicy {
   name?: string;
   schedule: JobSchedule;
   /** Default ingest parameters; the reference streams for 60 s. */
-  params: IngestRunParams;
+  params: RunRequest;
   executionTimeoutMs: number;
   pausedByDefault?: boolean;
   /** Time between two `GET /runs/:id`, in milliseconds. */
@@ -23,7 +24,7 @@ export interface IngestStreamJobOptions extends RetryPolicy {
   maxPollFailures?: number;
 }
 
-function progressOf(status: IngestRunStatus): JobProgress {
+function progressOf(status: RunStatus): JobProgress {
   return {
     ingestRunId: status.id,
     counts: status.counts,
@@ -33,12 +34,12 @@ function progressOf(status: IngestRunStatus): JobProgress {
 }
 
 /** Notes on the run's log what changed since the previous status. */
-function noteChanges(ctx: JobContext<IngestRunParams>, previous: IngestRunStatus | undefined, current: IngestRunStatus): void {
+function noteChanges(ctx: JobContext<RunRequest>, previous: RunStatus | undefined, current: RunStatus): void {
   if (!ctx.note) return;
   for (const note of ingestRunNotes(previous, current)) ctx.note(note);
 }
 
-function failureReason(status: IngestRunStatus): string {
+function failureReason(status: RunStatus): string {
   if (status.error) return status.error;
   const top = [...(status.errors ?? [])].sort((a, b) => b.count - a.count)[0];
   return top ? `${top.code}: ${top.message} (x${top.count})` : 'no reason given';
@@ -50,12 +51,12 @@ function failureReason(status: IngestRunStatus): string {
  * When the try is aborted (execution timeout, shutdown) or loses track of the
  * run, the ingest run is cancelled so a retry never overlaps it.
  */
-export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefinition<IngestRunParams> {
+export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefinition<RunRequest> {
   const maxPollFailures = options.maxPollFailures ?? 10;
   const { ingest } = options;
 
-  const execute = async (ctx: JobContext<IngestRunParams>): Promise<JobProgress> => {
-    let status: IngestRunStatus;
+  const execute = async (ctx: JobContext<RunRequest>): Promise<JobProgress> => {
+    let status: RunStatus;
     try {
       status = await ingest.startRun(ctx.params, ctx.signal);
     } catch (error) {
@@ -98,7 +99,7 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
     throw new IngestError(`ingest run ${status.id} ${status.state}: ${failureReason(status)}`, { code: 'INGEST_RUN_FAILED', retriable: true });
   };
 
-  const cancelQuietly = async (ctx: JobContext<IngestRunParams>, last: IngestRunStatus): Promise<void> => {
+  const cancelQuietly = async (ctx: JobContext<RunRequest>, last: RunStatus): Promise<void> => {
     const id = last.id;
     const why = ctx.signal.aborted ? describeError(ctx.signal.reason) : 'the try lost track of it';
     ctx.note?.({ level: 'warn', message: `cancelling ingest run ${id}: ${why}` });
@@ -126,7 +127,7 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
     maxActiveRuns: 1,
     catchup: false,
     pausedByDefault: options.pausedByDefault ?? false,
-    resolveParams(input: unknown): IngestRunParams {
+    resolveParams(input: unknown): RunRequest {
       const params = resolveIngestParams(input, options.params);
       if (params.durationSeconds !== undefined && params.durationSeconds * 1000 >= options.executionTimeoutMs) {
         throw new ParamsError(

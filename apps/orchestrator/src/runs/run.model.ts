@@ -1,3 +1,4 @@
+import type { RunCounts as IngestRunCounts, RunCursor, RunOffsets } from '@userstream/ingest-contract';
 import type { RunLogEntry } from './run-log';
 
 /** Where a run is in its life (Airflow's task-instance states, narrowed). */
@@ -6,30 +7,14 @@ export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'up_for_ret
 /** States from which a run still moves on; a job has at most one run in them. */
 export const ACTIVE_STATES: readonly RunState[] = ['queued', 'running', 'up_for_retry'];
 
-/** Counts reported by the ingest run, as the ingest API names them. */
-export interface RunCounts {
-  pagesFetched: number;
-  fetched: number;
-  valid: number;
-  invalid: number;
-  /** Received but never checked because the run ended first (fetched = valid + invalid + discarded). */
-  discarded?: number;
-  produced: number;
-  acknowledged: number;
-}
+/**
+ * Counts reported by the ingest run (the contract's), with `discarded`
+ * optional: runs recorded before ingest counted discarded users lack it.
+ */
+export type RunCounts = Omit<IngestRunCounts, 'discarded'> & Partial<Pick<IngestRunCounts, 'discarded'>>;
 
-/** The ingest run's seed/page cursor: enough to replay exactly the same users. */
-export interface RunCursor {
-  seed: string;
-  startPage: number;
-  nextPage: number;
-}
-
-/** The Kafka offsets a run produced: first and last offset per partition (inclusive). */
-export interface RunOffsets {
-  topic: string;
-  partitions: Array<{ partition: number; first: number; last: number }>;
-}
+/** The ingest run's seed/page cursor and the Kafka offsets it produced, as the ingest contract defines them. */
+export type { RunCursor, RunOffsets };
 
 /**
  * Rows the stream-processor wrote for the run. `known` once the processor's

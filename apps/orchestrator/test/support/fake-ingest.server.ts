@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IngestRunParams, IngestRunStatus } from '../../src/ingest/ingest.client';
-import type { RunOffsets } from '../../src/runs/run.model';
+import { INGEST_PATHS, InvalidRunParamsError, resolveRunParams, type RunDeployment, type RunOffsets, type RunParams, type RunStatus } from '@userstream/ingest-contract';
 
 /** How a fake ingest run behaves. */
 export interface FakeRunPlan {
@@ -18,11 +17,11 @@ export interface FakeRunPlan {
   /** A wait for Kafka the status reports (`waiting`) from `afterMs` for `forMs` after the run started. */
   kafkaWait?: { afterMs: number; forMs: number; reason: string };
   /** Problems the run met and retried, reported (`errors`) while it runs. */
-  problems?: IngestRunStatus['errors'];
+  problems?: RunStatus['errors'];
 }
 
 interface FakeRun {
-  status: IngestRunStatus;
+  status: RunStatus;
   plan: FakeRunPlan;
   startedMs: number;
 }
@@ -31,14 +30,17 @@ interface FakeRun {
  * A small HTTP server speaking the ingest app's run API (POST /runs,
  * GET /runs/:id, DELETE /runs/:id, /health/ready, /metrics) for the
  * orchestrator's tests. Runs progress with real time: counts grow while
- * running, and the final state arrives after `durationMs`.
+ * running, and the final state arrives after `durationMs`. It checks a
+ * `POST /runs` body with ingest's own validator against {@link FakeIngest.deployment}.
  */
 export class FakeIngest {
   /** Every request, in order. */
   readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
   readonly runs = new Map<string, FakeRun>();
   /** Decides how each new run behaves; `index` counts runs from 0. */
-  plan: (params: IngestRunParams, index: number) => FakeRunPlan = () => ({ outcome: 'succeed' });
+  plan: (params: RunParams, index: number) => FakeRunPlan = () => ({ outcome: 'succeed' });
+  /** The configuration the fake ingest resolves runs with (no Schema Registry: `confluent` is refused). */
+  deployment: RunDeployment = { encoding: 'avro', pageSize: 5000, schemaRegistry: false };
   ready = true;
   topic = 'users_created';
   partitions = 2;
@@ -89,7 +91,7 @@ export class FakeIngest {
       res.end(`# TYPE userstream_ingest_runs_total counter\nuserstream_ingest_runs_total ${this.runs.size}\n`);
       return;
     }
-    if (path === '/runs' && method === 'POST') return this.create(res, (body ?? {}) as IngestRunParams);
+    if (path === INGEST_PATHS.runs && method === 'POST') return this.create(res, body);
     const match = /^\/runs\/([^/]+)$/.exec(path);
     if (match) {
       const run = this.runs.get(decodeURIComponent(match[1]));
@@ -107,23 +109,23 @@ export class FakeIngest {
     send(res, 404, { error: 'not_found', message: `${method} ${path}` });
   }
 
-  private create(res: ServerResponse, params: IngestRunParams): void {
-    if (params.records !== undefined && (!Number.isInteger(params.records) || params.records < 1)) {
-      return send(res, 400, { error: 'invalid_params', message: 'records: must be a positive integer' });
-    }
-    // Like the real API, only some nationalities exist; "zz" passes the orchestrator's format check but not ingest's.
-    if (params.nat !== undefined && params.nat.toLowerCase().split(',').includes('zz')) {
-      return send(res, 400, { error: 'invalid_params', message: 'nat: unknown nationality "zz"' });
+  private create(res: ServerResponse, body: unknown): void {
+    let params: RunParams;
+    try {
+      params = resolveRunParams(body, this.deployment);
+    } catch (error) {
+      if (error instanceof InvalidRunParamsError) return send(res, 400, { error: 'Bad Request', message: error.message });
+      throw error;
     }
     const index = this.counter++;
     const id = `fake-${index + 1}-${Date.now().toString(36)}`;
-    const status: IngestRunStatus = {
+    const status: RunStatus = {
       id,
       state: 'running',
       params,
       startedAt: new Date().toISOString(),
-      counts: { pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, produced: 0, acknowledged: 0 },
-      cursor: { seed: params.seed ?? `seed-${index + 1}`, startPage: 1, nextPage: 1 },
+      counts: { pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, discarded: 0, produced: 0, acknowledged: 0 },
+      cursor: { seed: params.seed, startPage: params.startPage, nextPage: params.startPage },
       errors: [],
     };
     const run = { status, plan: this.plan(params, index), startedMs: Date.now() };
@@ -132,7 +134,7 @@ export class FakeIngest {
   }
 
   /** Moves a run along with the clock: partial counts while running, final state after its duration. */
-  private advance(run: FakeRun): IngestRunStatus {
+  private advance(run: FakeRun): RunStatus {
     const { status, plan } = run;
     if (status.state !== 'running') return status;
     const total = plan.records ?? status.params.records ?? 100;
@@ -141,8 +143,8 @@ export class FakeIngest {
     const done = plan.outcome !== 'hang' && elapsed >= durationMs;
     const produced = done ? total : Math.min(total, Math.floor((total * elapsed) / Math.max(1, durationMs)));
     const pages = Math.ceil(produced / 50);
-    status.counts = { pagesFetched: pages, fetched: produced + 1, valid: produced, invalid: 1, produced, acknowledged: produced };
-    status.cursor = { ...status.cursor, nextPage: 1 + pages };
+    status.counts = { pagesFetched: pages, fetched: produced + 1, valid: produced, invalid: 1, discarded: 0, produced, acknowledged: produced };
+    status.cursor = { ...status.cursor, nextPage: status.cursor.startPage + pages };
     if (plan.problems) status.errors = plan.problems;
     const wait = plan.kafkaWait;
     if (wait && !done && elapsed >= wait.afterMs && elapsed < wait.afterMs + wait.forMs) {

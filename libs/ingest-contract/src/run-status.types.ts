@@ -1,29 +1,7 @@
-import type { IngestEncoding } from '../app.config';
+import type { RunParams } from './run-params.types';
 
-/** Where a run is in its life. Every state but `running` is final. */
+/** Where an ingest run is in its life. Every state but `running` is final. */
 export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-/**
- * The parameters of a run, as resolved (defaults applied, a generated seed
- * filled in). Sending them back as `POST /runs` replays the same users.
- */
-export interface RunParams {
-  /** Stop after this many users were fetched from the API (valid and invalid). */
-  records?: number;
-  /** Stop after this many seconds of streaming (counted from the first fetch). */
-  durationSeconds?: number;
-  /** Target produce rate, records per second. Unset: as fast as the API and Kafka go. */
-  rate?: number;
-  /** randomuser.me seed: the same seed, page size and pages give the same users. */
-  seed: string;
-  /** Nationality filter, upper-case comma list (`GB,US`). Unset: all nationalities. */
-  nat?: string;
-  encoding: IngestEncoding;
-  /** First API page of the seed (1-based). */
-  startPage: number;
-  /** Users per API request. */
-  pageSize: number;
-}
 
 /** What a run has done so far. */
 export interface RunCounts {
@@ -47,7 +25,7 @@ export interface RunCounts {
 }
 
 /**
- * The seed/page cursor. `startPage`..`nextPage - 1` are the pages this run
+ * The seed/page cursor. `startPage`..`nextPage - 1` are the pages the run
  * used (a page cut short by a duration bound or a cancel counts as used); a
  * later run from `nextPage` with the same seed never repeats one of its users.
  */
@@ -70,7 +48,7 @@ export interface RunErrorEntry {
   count: number;
 }
 
-/** The state of a run, as `GET /runs/:id` serves it. */
+/** The state of a run, as `GET /runs/:id` (and `POST /runs`, `DELETE /runs/:id`) serve it. */
 export interface RunStatus {
   id: string;
   state: RunState;
@@ -91,4 +69,10 @@ export interface RunStatus {
    * run fails if Kafka stays away longer than KAFKA_OUTAGE_TIMEOUT_MS.
    */
   waiting?: { for: 'kafka'; since: string; reason: string };
+}
+
+/** Whether `value` looks like a {@link RunStatus} (the fields a client relies on). */
+export function isRunStatus(value: unknown): value is RunStatus {
+  const v = value as Partial<RunStatus> | null | undefined;
+  return typeof v?.id === 'string' && typeof v.state === 'string' && typeof v.counts === 'object' && v.counts !== null;
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: '@userstream/ingest-contract',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
