@@ -1,7 +1,8 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { ConfigError, describeError, type Logger, componentLogger } from '@userstream/core';
+import { ConfigError, componentLogger, describeError, httpRetry, isRetriableStatus, type Logger } from '@userstream/core';
+import got, { type Got } from 'got';
 import { KafkaError } from './kafka.errors';
 
 /** Subject compatibility levels of the Confluent Schema Registry. */
@@ -34,11 +35,11 @@ export interface CompatibilityResult {
 // mappersmith (under @kafkajs/confluent-schema-registry) reports network failures as status 400.
 const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out)\b/i;
 
-/** A registry error: status 5xx, 408, 429 and network failures are retriable; other 4xx are not. */
+/** A registry error: network failures and the shared retriable statuses (core `isRetriableStatus`) are retriable; other 4xx are not. */
 function registryError(context: string, error: unknown): KafkaError {
   const status = (error as { status?: unknown } | null)?.status;
   const network = NETWORK_FAILURE.test(describeError(error));
-  const retriable = typeof status !== 'number' || network || status >= 500 || status === 429 || status === 408;
+  const retriable = typeof status !== 'number' || network || isRetriableStatus(status);
   return new KafkaError(`${context}: ${describeError(error)}`, {
     code: 'SCHEMA_REGISTRY_FAILED',
     retriable,
@@ -63,10 +64,8 @@ function registryError(context: string, error: unknown): KafkaError {
 export class SchemaRegistryClient {
   private readonly registry: SchemaRegistry;
   private readonly agent: HttpAgent | HttpsAgent;
-  private readonly base: URL;
   private readonly compatibility: CompatibilityLevel;
-  private readonly requestTimeoutMs: number;
-  private readonly auth?: { username: string; password: string };
+  private readonly http: Got;
   private readonly logger: Logger;
   private readonly byId = new Map<number, Promise<object>>();
   private readonly idBySubjectSchema = new Map<string, number>();
@@ -82,13 +81,23 @@ export class SchemaRegistryClient {
     const compatibility = options.compatibility ?? 'BACKWARD';
     if (!(compatibility in COMPATIBILITY)) throw new ConfigError(`schema registry compatibility must be one of ${Object.keys(COMPATIBILITY).join(', ')}`);
     if (options.auth && (!options.auth.username || !options.auth.password)) throw new ConfigError('schema registry auth needs username and password');
-    this.base = base;
     this.compatibility = compatibility;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.logger = componentLogger(options.logger, 'schema-registry');
-    if (options.auth) this.auth = options.auth;
     // Our own agent, so close() can drop its keep-alive sockets.
     this.agent = base.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    // The compatibility check goes through got with the shared retry policy; the registry library (mappersmith) does the rest with its own.
+    this.http = got.extend({
+      prefixUrl: base.toString(),
+      agent: base.protocol === 'https:' ? { https: this.agent as HttpsAgent } : { http: this.agent as HttpAgent },
+      headers: {
+        accept: 'application/vnd.schemaregistry.v1+json, application/json',
+        ...(options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {}),
+      },
+      timeout: { request: options.requestTimeoutMs ?? 10_000 },
+      retry: httpRetry({ maxAttempts: 1 + (options.retries ?? 3), initialDelayMs: 100, maxDelayMs: 5_000 }),
+      throwHttpErrors: false,
+      responseType: 'text',
+    });
     this.registry = new SchemaRegistry({
       host: base.toString().replace(/\/$/, ''),
       clientId: options.clientId ?? 'userstream',
@@ -163,36 +172,15 @@ export class SchemaRegistryClient {
     return { compatible: body.is_compatible === true, messages };
   }
 
-  private requestJson(method: string, path: string, payload: unknown): Promise<{ status: number; body: unknown }> {
-    const url = new URL(path, this.base.toString().endsWith('/') ? this.base : `${this.base.toString()}/`);
-    const data = Buffer.from(JSON.stringify(payload));
-    const headers: Record<string, string> = {
-      'content-type': 'application/vnd.schemaregistry.v1+json',
-      accept: 'application/vnd.schemaregistry.v1+json, application/json',
-      'content-length': String(data.length),
-    };
-    if (this.auth) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, agent: this.agent, timeout: this.requestTimeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            // keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body });
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`request timed out after ${this.requestTimeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(data);
-    });
+  private async requestJson(method: 'POST', path: string, payload: unknown): Promise<{ status: number; body: unknown }> {
+    const res = await this.http(path, { method, body: JSON.stringify(payload), headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' } });
+    let body: unknown = res.body;
+    try {
+      body = res.body === '' ? undefined : JSON.parse(res.body);
+    } catch {
+      // keep the text
+    }
+    return { status: res.statusCode, body };
   }
 
   /** Closes idle keep-alive connections. */

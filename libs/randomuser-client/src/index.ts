@@ -13,7 +13,9 @@ export {
   type RandomUserClientOptions,
   type RandomUserRetryOptions,
 } from './randomuser.client';
-export { RandomUserError, RandomUserErrorCode, isRetriableStatus, type RandomUserErrorOptions } from './randomuser.errors';
+export { RandomUserError, RandomUserErrorCode, type RandomUserErrorOptions } from './randomuser.errors';
+/** The shared HTTP retry policy and `Retry-After` reader, re-exported from `@userstream/core` for this package's users. */
+export { isRetriableStatus, parseRetryAfter } from '@userstream/core';
 export {
   MAX_PAGE,
   MAX_RESULTS_PER_PAGE,
@@ -25,5 +27,3 @@ export {
   type RandomUserResult,
   type ResultField,
 } from './randomuser.types';
-export { parseRetryAfter } from './retry-after.parser';
-export { TokenBucket, type TokenBucketOptions } from './token-bucket.limiter';

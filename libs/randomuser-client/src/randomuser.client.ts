@@ -3,16 +3,20 @@ import https from 'node:https';
 import {
   AbortError,
   ConfigError,
+  OptionsChecker,
+  RateLimiter,
   TimeoutError,
   TypedEmitter,
   componentLogger,
   describeError,
-  retry,
+  httpRetry,
+  isRetriableStatus,
+  parseRetryAfter,
   type Logger,
 } from '@userstream/core';
-import got, { RequestError, type Got, type Response } from 'got';
+import got, { type Got } from 'got';
 import { parseEnvelope } from './envelope.validator';
-import { RandomUserError, RandomUserErrorCode, isRetriableStatus } from './randomuser.errors';
+import { RandomUserError, RandomUserErrorCode } from './randomuser.errors';
 import {
   MAX_PAGE,
   MAX_RESULTS_PER_PAGE,
@@ -22,8 +26,6 @@ import {
   type RandomUserPage,
   type ResultField,
 } from './randomuser.types';
-import { parseRetryAfter } from './retry-after.parser';
-import { TokenBucket } from './token-bucket.limiter';
 
 /** How {@link RandomUserClient} retries a failed request. */
 export interface RandomUserRetryOptions {
@@ -100,13 +102,22 @@ export type RandomUserClientEvents = {
   };
 };
 
+/** What the requests of one `fetchPage` did, for its events and its final error. */
 interface AttemptState {
   /** Requests sent so far. */
   requests: number;
+  /** When the last request was sent (`performance.now()`). */
+  startedAt: number;
+  /** Timeout of the last request, in ms. */
+  timeoutMs: number;
   /** Duration of the last request, in ms. */
   durationMs?: number;
   /** The last request's failure. */
   lastError?: RandomUserError;
+  /** Whether the last failure was already reported with `willRetry: true`. */
+  lastReported: boolean;
+  /** The retry deadline ended the call. */
+  deadline: boolean;
 }
 
 interface PreparedRequest {
@@ -125,23 +136,16 @@ function toList(value: string | readonly string[] | undefined): string[] {
   return items.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-}
-
-function checkPositive(name: string, value: number | undefined): void {
-  if (value !== undefined && !(value > 0)) throw new ConfigError(`${name} must be a positive number, got ${value}`);
-}
+const positive = (value: unknown) => (typeof value === 'number' && value > 0 ? undefined : `must be a positive number (got ${String(value)})`);
 
 /**
  * A client of the randomuser.me API (1.4 response shape), built on got:
  * per-request timeout, retries with exponential backoff and full jitter on
  * network errors, timeouts, 429, 5xx and broken bodies (honouring
  * `Retry-After`), an optional deadline and rate limit, a keep-alive agent,
- * and cancellation through `AbortSignal`. got's own retry is off, so this is
- * the only retry policy.
+ * and cancellation through `AbortSignal`. The retries are got's own, under
+ * the shared policy of `@userstream/core` (`httpRetry`); hooks add the rate
+ * limit, the deadline and the envelope check to each attempt.
  *
  * Errors are {@link RandomUserError} (see {@link RandomUserErrorCode}),
  * `ConfigError` for invalid options or parameters, and core `AbortError`
@@ -163,7 +167,7 @@ export class RandomUserClient {
   private readonly baseUrl: URL;
   private readonly timeoutMs: number;
   private readonly retryOptions: Required<Omit<RandomUserRetryOptions, 'deadlineMs'>> & { deadlineMs?: number };
-  private readonly limiter?: TokenBucket;
+  private readonly limiter?: RateLimiter;
   private readonly log: Logger;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
@@ -179,24 +183,22 @@ export class RandomUserClient {
     if (this.baseUrl.protocol !== 'http:' && this.baseUrl.protocol !== 'https:') {
       throw new ConfigError(`baseUrl must be an http or https URL, got ${this.baseUrl.protocol}`);
     }
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    checkPositive('timeoutMs', this.timeoutMs);
+    const check = new OptionsChecker('invalid randomuser client options');
+    this.timeoutMs = check.custom('timeoutMs', options.timeoutMs, positive) ?? 10_000;
     const r = options.retry ?? {};
     this.retryOptions = {
-      maxAttempts: r.maxAttempts ?? 5,
-      initialDelayMs: r.initialDelayMs ?? 250,
-      maxDelayMs: r.maxDelayMs ?? 30_000,
-      deadlineMs: r.deadlineMs,
+      maxAttempts: check.custom('retry.maxAttempts', r.maxAttempts, (n) => (n === Infinity || (Number.isInteger(n) && n >= 1) ? undefined : `must be an integer of at least 1 or Infinity (got ${n})`)) ?? 5,
+      initialDelayMs: check.number('retry.initialDelayMs', r.initialDelayMs, { min: 0 }, 250),
+      maxDelayMs: check.number('retry.maxDelayMs', r.maxDelayMs, { min: 0 }, 30_000),
+      deadlineMs: check.custom('retry.deadlineMs', r.deadlineMs, positive),
     };
-    const { maxAttempts, initialDelayMs, maxDelayMs, deadlineMs } = this.retryOptions;
-    if (!(maxAttempts >= 1) || (!Number.isInteger(maxAttempts) && maxAttempts !== Infinity)) {
-      throw new ConfigError(`retry.maxAttempts must be an integer of at least 1 or Infinity, got ${maxAttempts}`);
+    if (r.maxAttempts === Infinity && r.deadlineMs === undefined) check.add('retry.maxAttempts', 'Infinity needs a retry.deadlineMs');
+    if (options.rateLimit) {
+      check.custom('rateLimit.requestsPerSecond', options.rateLimit.requestsPerSecond, (n) => (n > 0 && Number.isFinite(n) ? undefined : `must be a positive number (got ${n})`));
+      check.int('rateLimit.burst', options.rateLimit.burst, { min: 1 });
     }
-    if (maxAttempts === Infinity && deadlineMs === undefined) throw new ConfigError('retry.maxAttempts Infinity needs a retry.deadlineMs');
-    if (!(initialDelayMs >= 0)) throw new ConfigError(`retry.initialDelayMs must be at least 0, got ${initialDelayMs}`);
-    if (!(maxDelayMs >= 0)) throw new ConfigError(`retry.maxDelayMs must be at least 0, got ${maxDelayMs}`);
-    checkPositive('retry.deadlineMs', deadlineMs);
-    if (options.rateLimit) this.limiter = new TokenBucket(options.rateLimit);
+    check.done();
+    if (options.rateLimit) this.limiter = new RateLimiter({ perSecond: options.rateLimit.requestsPerSecond, burst: options.rateLimit.burst ?? 1 });
     this.log = componentLogger(options.logger, 'randomuser-client');
     const maxSockets = options.maxSockets ?? 16;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
@@ -206,7 +208,6 @@ export class RandomUserClient {
       headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT, accept: 'application/json' },
       responseType: 'text',
       throwHttpErrors: false,
-      retry: { limit: 0 },
     });
   }
 
@@ -228,36 +229,93 @@ export class RandomUserClient {
   async fetchPage(params: FetchPageParams = {}): Promise<RandomUserPage> {
     const request = this.prepare(params);
     const { signal } = params;
+    if (signal?.aborted) throw new AbortError('randomuser request aborted', { cause: signal.reason });
     const { maxAttempts, initialDelayMs, maxDelayMs, deadlineMs } = this.retryOptions;
     const deadlineAt = deadlineMs === undefined ? Infinity : Date.now() + deadlineMs;
     // What the requests actually sent did; an attempt cut off by the deadline before sending is no request.
-    const state: AttemptState = { requests: 0 };
+    const state: AttemptState = { requests: 0, startedAt: 0, timeoutMs: this.timeoutMs, lastReported: false, deadline: false };
+    // Set by the afterResponse hook of the attempt that succeeds.
+    const answer: { page?: RandomUserPage; status: number } = { status: 200 };
     try {
-      return await retry((attempt) => this.attempt(request, attempt, deadlineAt, state, signal), {
-        maxAttempts,
-        initialDelayMs,
-        maxDelayMs,
-        deadlineMs,
-        signal,
-        delayHint: (error) => (error instanceof RandomUserError ? error.retryAfterMs : undefined),
-        onRetry: ({ error, attempt, delayMs }) => {
-          const e = error as RandomUserError;
-          this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(error) }, 'randomuser request failed, retrying');
-          this.events.emitLazy('client.request_failed', () => ({
-            code: e.code,
-            status: e.status,
-            attempt,
-            willRetry: true,
-            delayMs,
-            durationMs: state.durationMs,
-            message: e.message,
-            page: request.page,
-          }));
+      await this.http(request.url, {
+        ...(signal ? { signal } : {}),
+        retry: httpRetry({
+          maxAttempts,
+          initialDelayMs,
+          maxDelayMs,
+          shouldRetry: (error) => !signal?.aborted && this.failure(error, request, state).retriable,
+          beforeRetry: ({ error, attempt, delayMs }) => {
+            const e = this.failure(error, request, state);
+            if (!(e instanceof RandomUserError)) return 0;
+            if (deadlineAt - Date.now() <= delayMs) {
+              // The wait would pass the deadline: give up now, with the last failure as the reason.
+              state.deadline = true;
+              return 0;
+            }
+            state.lastReported = true;
+            this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(e) }, 'randomuser request failed, retrying');
+            this.events.emitLazy('client.request_failed', () => ({
+              code: e.code,
+              status: e.status,
+              attempt,
+              willRetry: true,
+              delayMs,
+              durationMs: state.durationMs,
+              message: e.message,
+              page: request.page,
+            }));
+            // A listener may have aborted: then do not start the wait at all.
+            return signal?.aborted ? 0 : delayMs;
+          },
+        }),
+        hooks: {
+          beforeRequest: [
+            async (options) => {
+              if (this.limiter) await this.limiter.take(1, signal);
+              const remaining = deadlineAt - Date.now();
+              if (remaining <= 0) {
+                state.deadline = true;
+                // Not retriable: the deadline is over; the final error reports the last real failure.
+                throw new TimeoutError('retry deadline reached before the next request', { retriable: false });
+              }
+              state.timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
+              options.timeout = { request: state.timeoutMs };
+              state.requests++;
+              state.durationMs = undefined;
+              state.lastReported = false;
+              state.startedAt = performance.now();
+            },
+          ],
+          afterResponse: [
+            (response) => {
+              state.durationMs = performance.now() - state.startedAt;
+              const status = response.statusCode;
+              const text = response.body as string;
+              if (status < 200 || status >= 300) throw this.httpError(status, text, request, response.headers['retry-after']);
+              answer.page = parseEnvelope(text, { status, url: request.url, results: request.results, page: request.page, seed: request.seed });
+              answer.status = status;
+              return response;
+            },
+          ],
         },
       });
     } catch (error) {
-      throw this.finalError(error, request, state);
+      throw this.finalError(error, request, state, signal);
     }
+    const result = answer.page as RandomUserPage;
+    const okStatus = answer.status;
+    const durationMs = state.durationMs ?? 0;
+    const attempt = state.requests;
+    this.log.debug({ status: okStatus, durationMs: Math.round(durationMs), results: result.results.length, page: request.page, attempt }, 'randomuser page fetched');
+    this.events.emitLazy('client.request_succeeded', () => ({
+      durationMs,
+      status: okStatus,
+      results: result.results.length,
+      attempt,
+      page: request.page,
+      seed: result.info.seed,
+    }));
+    return result;
   }
 
   /**
@@ -273,10 +331,10 @@ export class RandomUserClient {
    */
   async *pages(params: PagesParams = {}): AsyncGenerator<RandomUserPage, void, undefined> {
     const { startPage = 1, maxPages, ...rest } = params;
-    checkInteger('startPage', startPage, 1, MAX_PAGE);
-    if (maxPages !== undefined && !(Number.isInteger(maxPages) && maxPages >= 0)) {
-      throw new ConfigError(`maxPages must be a non-negative integer, got ${maxPages}`);
-    }
+    const check = new OptionsChecker('invalid pages parameters');
+    check.int('startPage', startPage, { min: 1, max: MAX_PAGE });
+    check.int('maxPages', maxPages, { min: 0 });
+    check.done();
     let seed = rest.seed;
     for (let page = startPage, n = 0; page <= MAX_PAGE && (maxPages === undefined || n < maxPages); page++, n++) {
       const result = await this.fetchPage({ ...rest, seed, page });
@@ -294,11 +352,11 @@ export class RandomUserClient {
   private prepare(params: FetchPageParams): PreparedRequest {
     const results = params.results ?? 1;
     const page = params.page ?? 1;
-    checkInteger('results', results, 1, MAX_RESULTS_PER_PAGE);
-    checkInteger('page', page, 1, MAX_PAGE);
-    if (params.seed !== undefined && (typeof params.seed !== 'string' || params.seed === '')) {
-      throw new ConfigError(`seed must be a non-empty string, got ${JSON.stringify(params.seed)}`);
-    }
+    const check = new OptionsChecker('invalid fetchPage parameters');
+    check.int('results', results, { min: 1, max: MAX_RESULTS_PER_PAGE });
+    check.int('page', page, { min: 1, max: MAX_PAGE });
+    if (params.seed !== undefined && (typeof params.seed !== 'string' || params.seed === '')) check.add('seed', `must be a non-empty string (got ${JSON.stringify(params.seed)})`);
+    check.done();
     const nats = toList(params.nat).map((n) => n.toUpperCase());
     const unknownNat = nats.find((n) => !(NATIONALITIES as readonly string[]).includes(n));
     if (unknownNat !== undefined) throw new ConfigError(`nat: unknown nationality "${unknownNat}" (known: ${NATIONALITIES.join(', ')})`);
@@ -315,53 +373,6 @@ export class RandomUserClient {
     if (inc.length > 0) url.searchParams.set('inc', inc.join(','));
     if (exc.length > 0) url.searchParams.set('exc', exc.join(','));
     return { url: url.toString(), results, page, seed: params.seed };
-  }
-
-  private async attempt(
-    request: PreparedRequest,
-    attempt: number,
-    deadlineAt: number,
-    state: AttemptState,
-    signal: AbortSignal | undefined,
-  ): Promise<RandomUserPage> {
-    if (this.limiter) await this.limiter.acquire(signal);
-    const remaining = deadlineAt - Date.now();
-    // Not retriable: the deadline is over; finalError reports the last real failure.
-    if (remaining <= 0) throw new TimeoutError('retry deadline reached before the next request', { retriable: false });
-    const timeoutMs = Math.max(1, Math.min(this.timeoutMs, remaining));
-    state.requests++;
-    state.durationMs = undefined;
-    const started = performance.now();
-    let page: RandomUserPage;
-    let status: number;
-    try {
-      let response: Response<string>;
-      try {
-        response = await this.http(request.url, { signal, timeout: { request: timeoutMs } });
-      } catch (error) {
-        throw this.transportError(error, request, timeoutMs, signal);
-      }
-      status = response.statusCode;
-      const text = response.body;
-      if (status < 200 || status >= 300) throw this.httpError(status, text, request, response.headers['retry-after']);
-      page = parseEnvelope(text, { status, url: request.url, results: request.results, page: request.page, seed: request.seed });
-    } catch (error) {
-      state.durationMs = performance.now() - started;
-      if (error instanceof RandomUserError) state.lastError = error;
-      throw error;
-    }
-    const durationMs = performance.now() - started;
-    state.durationMs = durationMs;
-    this.log.debug({ status, durationMs: Math.round(durationMs), results: page.results.length, page: request.page, attempt }, 'randomuser page fetched');
-    this.events.emitLazy('client.request_succeeded', () => ({
-      durationMs,
-      status,
-      results: page.results.length,
-      attempt,
-      page: request.page,
-      seed: page.info.seed,
-    }));
-    return page;
   }
 
   private httpError(status: number, text: string, request: PreparedRequest, retryAfter: string | string[] | undefined): RandomUserError {
@@ -386,27 +397,38 @@ export class RandomUserClient {
     });
   }
 
-  private transportError(error: unknown, request: PreparedRequest, timeoutMs: number, signal: AbortSignal | undefined): Error {
-    if (signal?.aborted) return new AbortError('randomuser request aborted', { cause: error });
-    const code = error instanceof RequestError ? error.code : undefined;
-    if (error instanceof RequestError && error.name === 'TimeoutError') {
-      return new RandomUserError(`randomuser request timed out after ${timeoutMs} ms`, {
+  /**
+   * What one failed attempt was, as a {@link RandomUserError} (remembered as
+   * the last failure), or the deadline's or an abort's own error. got wraps
+   * what the hooks throw; the cause is the error thrown.
+   */
+  private failure(error: unknown, request: PreparedRequest, state: AttemptState): RandomUserError | TimeoutError | AbortError {
+    if (state.requests > 0) state.durationMs ??= performance.now() - state.startedAt;
+    const cause = (error as { cause?: unknown }).cause;
+    const own = error instanceof RandomUserError || error instanceof TimeoutError || error instanceof AbortError ? error : cause;
+    if (own instanceof TimeoutError || own instanceof AbortError) return own;
+    if (own instanceof RandomUserError) return (state.lastError = own);
+    const code = (error as { code?: unknown }).code;
+    if ((error as { name?: unknown }).name === 'TimeoutError') {
+      return (state.lastError = new RandomUserError(`randomuser request timed out after ${state.timeoutMs} ms`, {
         code: RandomUserErrorCode.TIMEOUT,
         retriable: true,
         cause: error,
-        details: { url: request.url, timeoutMs },
-      });
+        details: { url: request.url, timeoutMs: state.timeoutMs },
+      }));
     }
-    return new RandomUserError(`randomuser request failed: ${describeError(error)}`, {
+    return (state.lastError = new RandomUserError(`randomuser request failed: ${describeError(error)}`, {
       code: RandomUserErrorCode.NETWORK,
       retriable: true,
       cause: error,
-      details: { url: request.url, ...(code !== undefined ? { errorCode: code } : {}) },
-    });
+      details: { url: request.url, ...(typeof code === 'string' ? { errorCode: code } : {}) },
+    }));
   }
 
-  private finalError(error: unknown, request: PreparedRequest, state: AttemptState): unknown {
+  private finalError(thrown: unknown, request: PreparedRequest, state: AttemptState, signal: AbortSignal | undefined): unknown {
     const attempts = state.requests;
+    let error: unknown = signal?.aborted ? new AbortError('randomuser request aborted', { cause: thrown }) : this.failure(thrown, request, state);
+    if (state.deadline && !(error instanceof AbortError)) error = new TimeoutError('retry deadline reached', { cause: state.lastError });
     const emitFailed = (code: string, status: number | undefined, message: string) =>
       this.events.emitLazy('client.request_failed', () => ({
         code,
@@ -432,9 +454,9 @@ export class RandomUserClient {
       });
     }
     if (error instanceof TimeoutError) {
-      // The deadline: core retry saw the next wait would pass it, or it passed before the next request.
+      // The deadline: the retry policy saw the next wait would pass it, or it passed before the next request.
       const last = state.lastError;
-      if (last && error.cause === last) emitFailed(last.code, last.status, last.message);
+      if (last && !state.lastReported) emitFailed(last.code, last.status, last.message);
       return new RandomUserError(
         `randomuser request deadline of ${this.retryOptions.deadlineMs} ms reached after ${times}${last ? `; last failure: ${last.message}` : ''}`,
         {

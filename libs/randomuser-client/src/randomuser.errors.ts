@@ -67,8 +67,3 @@ export class RandomUserError extends UserstreamError {
     return typeof ms === 'number' ? ms : undefined;
   }
 }
-
-/** HTTP statuses worth another attempt. */
-export function isRetriableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505);
-}

@@ -1,4 +1,5 @@
-import { componentLogger, describeError, retry, UserstreamError, type Logger } from '@userstream/core';
+import { componentLogger, describeError, finishesWithin, httpRetry, TaskSet, type Logger } from '@userstream/core';
+import got, { type Got } from 'got';
 import type { RunRecord } from '../runs/run.model';
 
 /** The JSON body POSTed to the webhook when a run fails for good. */
@@ -34,9 +35,6 @@ export interface WebhookNotifierOptions {
   onOutcome?: (outcome: 'delivered' | 'failed') => void;
 }
 
-/** The webhook answered with an error status. */
-export class WebhookError extends UserstreamError {}
-
 /** Builds the payload for a failed run. */
 export function runFailedPayload(run: RunRecord, now = new Date()): RunFailedPayload {
   return {
@@ -59,17 +57,40 @@ export function runFailedPayload(run: RunRecord, now = new Date()): RunFailedPay
 
 /**
  * POSTs a JSON payload to `ORCHESTRATOR_WEBHOOK_URL` when a run fails for
- * good. Network errors, timeouts, 408, 429 and 5xx are retried with
- * backoff; other 4xx answers are not. Delivery runs in the background;
- * {@link WebhookNotifier.drain} waits for what is in flight (on shutdown).
+ * good, through got: network errors, timeouts and the retriable statuses of
+ * the shared policy (408, 425, 429, 5xx but 501/505) are retried with
+ * backoff (got's retry, core `httpRetry`); other 4xx answers are not. Each
+ * request carries its attempt number in `x-userstream-attempt`. Delivery runs
+ * in the background; {@link WebhookNotifier.drain} waits for what is in
+ * flight (on shutdown).
  */
 export class WebhookNotifier {
   private readonly logger: Logger;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new TaskSet();
   private readonly stop = new AbortController();
+  private readonly http: Got;
 
   constructor(private readonly options: WebhookNotifierOptions) {
     this.logger = componentLogger(options.logger, 'webhook');
+    this.http = got.extend({
+      headers: { 'user-agent': 'userstream-orchestrator' },
+      timeout: { request: options.timeoutMs },
+      retry: httpRetry({ maxAttempts: options.maxAttempts, initialDelayMs: options.initialDelayMs, maxDelayMs: 30_000 }),
+      hooks: {
+        beforeRequest: [
+          (request, context) => {
+            request.headers['x-userstream-attempt'] = String((context?.retryCount ?? 0) + 1);
+          },
+        ],
+        beforeRetry: [
+          (error, retryCount) => {
+            const runId = (error.options.json as { runId?: unknown } | undefined)?.runId;
+            this.logger.warn({ runId, attempt: retryCount, err: webhookFailure(error) }, 'webhook call failed, retrying');
+          },
+        ],
+      },
+      signal: this.stop.signal,
+    });
   }
 
   get enabled(): boolean {
@@ -79,8 +100,7 @@ export class WebhookNotifier {
   /** Sends the notification in the background; never throws. */
   notifyRunFailed(run: RunRecord): void {
     if (!this.options.url) return;
-    const delivery = this.deliver(runFailedPayload(run)).finally(() => this.pending.delete(delivery));
-    this.pending.add(delivery);
+    this.pending.track(this.deliver(runFailedPayload(run)));
   }
 
   /** Delivers one payload, retrying by the policy; resolves whatever the outcome (logged). */
@@ -88,17 +108,11 @@ export class WebhookNotifier {
     const url = this.options.url;
     if (!url) return;
     try {
-      await retry((attempt) => this.post(url, payload, attempt), {
-        maxAttempts: this.options.maxAttempts,
-        initialDelayMs: this.options.initialDelayMs,
-        maxDelayMs: 30_000,
-        signal: this.stop.signal,
-        onRetry: ({ error, attempt, delayMs }) => this.logger.warn({ runId: payload.runId, attempt, delayMs, err: describeError(error) }, 'webhook call failed, retrying'),
-      });
+      await this.http.post(url, { json: payload });
       this.logger.info({ runId: payload.runId }, 'failure webhook delivered');
       this.options.onOutcome?.('delivered');
     } catch (error) {
-      this.logger.error({ runId: payload.runId, err: describeError(error) }, 'failure webhook not delivered');
+      this.logger.error({ runId: payload.runId, err: webhookFailure(error) }, 'failure webhook not delivered');
       this.options.onOutcome?.('failed');
     }
   }
@@ -106,37 +120,15 @@ export class WebhookNotifier {
   /** Waits up to `timeoutMs` for deliveries in flight, then abandons their retries. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.pending), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
-    if (this.pending.size === 0) return;
+    if (await finishesWithin(this.pending.drain(), timeoutMs)) return;
     this.stop.abort();
-    await Promise.all(this.pending);
+    await this.pending.drain();
   }
+}
 
-  private async post(url: string, payload: RunFailedPayload, attempt: number): Promise<void> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'userstream-orchestrator', 'x-userstream-attempt': String(attempt) },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.any([timeout, this.stop.signal]),
-      });
-    } catch (error) {
-      throw new WebhookError(`calling the webhook: ${timeout.aborted ? `no answer within ${this.options.timeoutMs} ms` : describeError(error)}`, {
-        code: 'WEBHOOK_UNREACHABLE',
-        retriable: !this.stop.signal.aborted,
-        cause: error,
-      });
-    }
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.ok) return;
-    throw new WebhookError(`calling the webhook: HTTP ${res.status}`, {
-      code: 'WEBHOOK_HTTP_ERROR',
-      retriable: res.status >= 500 || res.status === 408 || res.status === 429,
-      details: { status: res.status },
-    });
-  }
+/** One line on a failed call: the status when there was an answer, else what broke (a secret-free got message). */
+function webhookFailure(error: unknown): string {
+  const status = (error as { response?: { statusCode?: unknown } }).response?.statusCode;
+  if (typeof status === 'number') return `calling the webhook: HTTP ${status}`;
+  return `calling the webhook: ${describeError(error)}`;
 }

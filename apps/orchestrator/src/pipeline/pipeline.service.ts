@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { describeError } from '@userstream/core';
+import { describeError, httpRetry } from '@userstream/core';
+import got, { type Got } from 'got';
 import { joinUrl } from '../ingest/ingest.client';
 import { type RunStore } from '../runs/run.store';
 import { type PipelineStats } from './pipeline.stats';
@@ -101,13 +102,23 @@ export class PipelineService {
   private previous?: Sample;
   private cached?: PipelineSnapshot;
   private building?: Promise<PipelineSnapshot>;
+  private readonly http: Got;
 
   constructor(
     private readonly settings: PipelineSettings,
     private readonly stats: PipelineStats,
     private readonly rows: TableRowCounter,
     private readonly store: RunStore,
-  ) {}
+  ) {
+    // One try per snapshot: the dashboard asks again within seconds, and a down app should show as down at once.
+    this.http = got.extend({
+      headers: settings.appHeaders,
+      timeout: { request: settings.httpTimeoutMs },
+      retry: httpRetry({ maxAttempts: 1 }),
+      throwHttpErrors: false,
+      responseType: 'text',
+    });
+  }
 
   async snapshot(): Promise<PipelineSnapshot> {
     if (this.cached && Date.now() - Date.parse(this.cached.at) < this.settings.snapshotCacheMs) return this.cached;
@@ -168,17 +179,15 @@ export class PipelineService {
   }
 
   private async probe(base: string): Promise<ComponentHealth> {
-    const url = joinUrl(base, '/health/ready').toString();
     try {
-      const res = await fetch(url, { headers: this.settings.appHeaders, signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
-      const text = await res.text();
+      const res = await this.http(joinUrl(base, '/health/ready'));
       let report: unknown;
       try {
-        report = JSON.parse(text);
+        report = JSON.parse(res.body);
       } catch {
         report = undefined;
       }
-      return res.ok ? { ok: true, url: base, report } : { ok: false, url: base, report, error: `HTTP ${res.status}` };
+      return res.ok ? { ok: true, url: base, report } : { ok: false, url: base, report, error: `HTTP ${res.statusCode}` };
     } catch (error) {
       return { ok: false, url: base, error: describeError((error as { cause?: unknown }).cause ?? error) };
     }
@@ -188,9 +197,9 @@ export class PipelineService {
     const health = await this.probe(this.settings.processorUrl);
     if (!health.ok && !health.report) return health;
     try {
-      const res = await fetch(joinUrl(this.settings.processorUrl, '/metrics'), { headers: this.settings.appHeaders, signal: AbortSignal.timeout(this.settings.httpTimeoutMs) });
+      const res = await this.http(joinUrl(this.settings.processorUrl, '/metrics'));
       if (!res.ok) return health;
-      const sums = sumPrometheusSamples(await res.text());
+      const sums = sumPrometheusSamples(res.body);
       return {
         ...health,
         metrics: {
