@@ -21,8 +21,8 @@ import { mdMachine, mdTable, readResult, resultsRoot, round, runMain, writeResul
 import { ProcessSampler, readProcess } from './lib/proc.mjs';
 import { ensureRecordFile } from './lib/records.mjs';
 import { formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
+import { sleep } from '@userstream/tools/testing/async';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes) => (bytes > 0 ? Math.round(bytes / 2 ** 20) : undefined);
 
 /** Preloads a fresh topic with `records` cached records; returns `{ topic, load }`. */

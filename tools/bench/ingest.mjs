@@ -21,8 +21,8 @@ import { ProcessSampler, readProcess } from './lib/proc.mjs';
 import { barChart, lineChart, svgDocument } from './lib/svg.mjs';
 import { generatePage } from '@userstream/tools/mock-api';
 import { freePort } from '@userstream/tools/testing';
+import { sleep } from '@userstream/tools/testing/async';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const MOCK_MAIN = fileURLToPath(new URL('../mock-api/main.mjs', import.meta.url));
 
 /** Starts the mock API in a child process; resolves with `{ url, pid, stop }`. */

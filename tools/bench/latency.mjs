@@ -16,6 +16,7 @@
 //
 // Writes bench-results/latency/.
 import { pathToFileURL } from 'node:url';
+import corePkg from '@userstream/core';
 import { bucketQuantile, histogramBuckets, metricSum, scrapeMetrics, startApp, stopApp, waitReady } from './lib/apps.mjs';
 import { options } from './lib/args.mjs';
 import { connectClient, dropKeyspace, scanRows } from './lib/cassandra.mjs';
@@ -26,8 +27,8 @@ import { mdMachine, mdTable, round, runMain, writeResults } from './lib/output.m
 import { ProcessSampler } from './lib/proc.mjs';
 import { ensureRecordFile, readRecordChunks } from './lib/records.mjs';
 import { barChart, formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
+import { sleep } from '@userstream/tools/testing/async';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const E2E = 'userstream_processor_end_to_end_latency_seconds';
 
 /**
@@ -97,7 +98,7 @@ export async function produceStep({ rate, seconds, source, producer, topic, prod
   const interval = 1000 / rate;
   let sent = 0;
   let failure;
-  const sends = new Set();
+  const sends = new corePkg.TaskSet();
   let lastTick = start;
   while (sent < total) {
     const now = Date.now();
@@ -113,8 +114,7 @@ export async function produceStep({ rate, seconds, source, producer, topic, prod
       const p = producer.sendMessages(topic, messages).catch((error) => {
         failure ??= error;
       });
-      sends.add(p);
-      void p.finally(() => sends.delete(p));
+      sends.track(p);
     }
     if (failure) throw failure;
     if (now - lastTick >= 1000) {
@@ -125,7 +125,7 @@ export async function produceStep({ rate, seconds, source, producer, topic, prod
   }
   const scheduledEnd = start + (total - 1) * interval;
   const lastSendAt = Date.now();
-  await Promise.all(sends);
+  await sends.drain();
   if (failure) throw failure;
   const ackedAt = Date.now();
   return { start, end: scheduledEnd, total, lateMs: Math.max(0, lastSendAt - scheduledEnd), ackedAfterMs: ackedAt - scheduledEnd, achievedRate: total / ((lastSendAt - start) / 1000) };

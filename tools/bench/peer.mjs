@@ -43,11 +43,11 @@ import { ProcessSampler } from './lib/proc.mjs';
 import { ensureRecordFile } from './lib/records.mjs';
 import { barChart, formatNumber, svgDocument } from './lib/svg.mjs';
 import { RecordSource, produceStep } from './latency.mjs';
+import { sleep } from '@userstream/tools/testing/async';
 
 const { UserCodec } = schemaPkg;
 const { createKeyspaceCql, createTableCql } = sinkPkg;
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The newest Spark 3.5 whose Kafka source is on Maven Central; PySpark is pinned to the same. */
 export const SPARK_VERSION = '3.5.7';

@@ -23,8 +23,8 @@ import { ProcessSampler, readProcess } from './lib/proc.mjs';
 import { barChart, svgDocument } from './lib/svg.mjs';
 import { runDrain } from './drain.mjs';
 import { runIngest } from './ingest.mjs';
+import { sleep } from '@userstream/tools/testing/async';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `app` with `env`, waits until ready, samples it for `seconds`, stops it. */
 async function idleBaseline(app, env, seconds, log) {

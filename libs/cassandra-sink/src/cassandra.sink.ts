@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'cassandra-driver';
-import { componentLogger, TypedEmitter, type Logger } from '@userstream/core';
+import { componentLogger, TaskSet, TypedEmitter, type Logger } from '@userstream/core';
 import type { UserRecordV1, UserRecordV2 } from '@userstream/user-schema';
 import { countCql, insertCql, type TableKind } from './cql.statements';
 import { bindRecord } from './record.mapping';
@@ -72,7 +72,7 @@ export class CassandraSink {
   private connecting: Promise<void> | undefined;
   /** Aborted by `close()`: running batches start no new records and stop retrying. */
   private lifecycle = unboundedController();
-  private readonly activeBatches = new Set<Promise<unknown>>();
+  private readonly activeBatches = new TaskSet();
   private batchWarningLogged = false;
 
   /** @throws ConfigError naming every invalid option. */
@@ -271,13 +271,7 @@ export class CassandraSink {
         },
       });
     }
-    this.activeBatches.add(running);
-    let outcomes: WriteRecordResult[];
-    try {
-      outcomes = await running;
-    } finally {
-      this.activeBatches.delete(running);
-    }
+    const outcomes: WriteRecordResult[] = await this.activeBatches.track(running);
     for (const outcome of outcomes) results[outcome.index] = outcome;
 
     return this.summarize(results, statements.map((s) => s.table), started, latencies, batches, fallbacks);
@@ -386,7 +380,7 @@ export class CassandraSink {
     if (!client) return;
     this.client = undefined;
     this.lifecycle.abort('the sink is closing');
-    await Promise.allSettled([...this.activeBatches]);
+    await this.activeBatches.drain();
     try {
       await client.shutdown();
     } catch (error) {

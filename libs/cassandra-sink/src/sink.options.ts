@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import { policies, types, type DseClientOptions } from 'cassandra-driver';
-import { ConfigError, describeError, type Logger } from '@userstream/core';
+import { ConfigError, OptionsChecker, describeError, type Logger } from '@userstream/core';
 import { DEFAULT_REPLICATION, normalizeIdentifier, type Replication, type TableKind } from './cql.statements';
 import { IdempotentWriteRetryPolicy } from './retry.policy';
 
@@ -178,40 +178,13 @@ const SPECULATIVE_DEFAULT_MS = 1_000;
 
 const MAX_TTL_SECONDS = 630_720_000; // 20 years: Cassandra's limit
 
-/** Collects every problem so one ConfigError names them all. */
-class Problems {
-  readonly list: string[] = [];
-  add(message: string): void {
-    this.list.push(message);
-  }
-  int(path: string, value: unknown, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.add(`${path}: must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
-      return undefined;
-    }
-    return value;
-  }
-  bool(path: string, value: unknown): boolean | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'boolean') {
-      this.add(`${path}: must be true or false (got ${JSON.stringify(value)})`);
-      return undefined;
-    }
-    return value;
-  }
-  identifier(path: string, value: unknown): string | undefined {
-    try {
-      return normalizeIdentifier(value, path);
-    } catch (error) {
-      this.add(describeError(error));
-      return undefined;
-    }
-  }
-  throwIfAny(context: string): void {
-    if (this.list.length > 0) {
-      throw new ConfigError(`${context}: ${this.list.join('; ')}`, { details: { problems: this.list } });
-    }
+/** A Cassandra identifier option: the problem is recorded, the value `undefined` when it is not one. */
+function identifier(problems: OptionsChecker, path: string, value: unknown): string | undefined {
+  try {
+    return normalizeIdentifier(value, path);
+  } catch (error) {
+    problems.add('', describeError(error));
+    return undefined;
   }
 }
 
@@ -245,36 +218,36 @@ export function contactPointProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function resolveTables(problems: Problems, path: string, value: unknown): TableKind[] | undefined {
+function resolveTables(problems: OptionsChecker, path: string, value: unknown): TableKind[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0 || value.some((t) => t !== 'reference' && t !== 'users')) {
-    problems.add(`${path}: must be a non-empty list of 'reference' and/or 'users' (got ${JSON.stringify(value)})`);
+    problems.add('', `${path}: must be a non-empty list of 'reference' and/or 'users' (got ${JSON.stringify(value)})`);
     return undefined;
   }
   return [...new Set(value as TableKind[])];
 }
 
-function resolveWriteInto(problems: Problems, path: string, value: unknown, base: ResolvedWriteOptions): ResolvedWriteOptions {
+function resolveWriteInto(problems: OptionsChecker, path: string, value: unknown, base: ResolvedWriteOptions): ResolvedWriteOptions {
   if (value === undefined) return base;
   if (typeof value !== 'object' || value === null) {
-    problems.add(`${path}: must be an object`);
+    problems.add('', `${path}: must be an object`);
     return base;
   }
   const w = value as WriteOptions;
   const out: ResolvedWriteOptions = {
     tables: resolveTables(problems, `${path}.tables`, w.tables) ?? base.tables,
-    concurrency: problems.int(`${path}.concurrency`, w.concurrency, 1, 4096) ?? base.concurrency,
-    batchRows: problems.int(`${path}.batchRows`, w.batchRows, 1, 1000) ?? base.batchRows,
-    batchBytes: problems.int(`${path}.batchBytes`, w.batchBytes, 1024, 268_435_456) ?? base.batchBytes,
+    concurrency: problems.int(`${path}.concurrency`, w.concurrency, { min: 1, max: 4096 }) ?? base.concurrency,
+    batchRows: problems.int(`${path}.batchRows`, w.batchRows, { min: 1, max: 1000 }) ?? base.batchRows,
+    batchBytes: problems.int(`${path}.batchBytes`, w.batchBytes, { min: 1024, max: 268_435_456 }) ?? base.batchBytes,
     timestampFromIngestedAt: problems.bool(`${path}.timestampFromIngestedAt`, w.timestampFromIngestedAt) ?? base.timestampFromIngestedAt,
-    ttlSeconds: problems.int(`${path}.ttlSeconds`, w.ttlSeconds, 0, MAX_TTL_SECONDS) ?? base.ttlSeconds,
-    maxAttempts: problems.int(`${path}.maxAttempts`, w.maxAttempts, 1, 1000) ?? base.maxAttempts,
-    deadlineMs: problems.int(`${path}.deadlineMs`, w.deadlineMs, 0, 86_400_000) ?? base.deadlineMs,
-    initialDelayMs: problems.int(`${path}.initialDelayMs`, w.initialDelayMs, 0, 600_000) ?? base.initialDelayMs,
-    maxDelayMs: problems.int(`${path}.maxDelayMs`, w.maxDelayMs, 0, 600_000) ?? base.maxDelayMs,
+    ttlSeconds: problems.int(`${path}.ttlSeconds`, w.ttlSeconds, { min: 0, max: MAX_TTL_SECONDS }) ?? base.ttlSeconds,
+    maxAttempts: problems.int(`${path}.maxAttempts`, w.maxAttempts, { min: 1, max: 1000 }) ?? base.maxAttempts,
+    deadlineMs: problems.int(`${path}.deadlineMs`, w.deadlineMs, { min: 0, max: 86_400_000 }) ?? base.deadlineMs,
+    initialDelayMs: problems.int(`${path}.initialDelayMs`, w.initialDelayMs, { min: 0, max: 600_000 }) ?? base.initialDelayMs,
+    maxDelayMs: problems.int(`${path}.maxDelayMs`, w.maxDelayMs, { min: 0, max: 600_000 }) ?? base.maxDelayMs,
     stopOnExhausted: problems.bool(`${path}.stopOnExhausted`, w.stopOnExhausted) ?? base.stopOnExhausted,
   };
-  if (out.initialDelayMs > out.maxDelayMs) problems.add(`${path}: initialDelayMs (${out.initialDelayMs}) must not exceed maxDelayMs (${out.maxDelayMs})`);
+  if (out.initialDelayMs > out.maxDelayMs) problems.add('', `${path}: initialDelayMs (${out.initialDelayMs}) must not exceed maxDelayMs (${out.maxDelayMs})`);
   return out;
 }
 
@@ -283,9 +256,9 @@ function resolveWriteInto(problems: Problems, path: string, value: unknown, base
  * {@link ConfigError} naming every invalid field.
  */
 export function resolveWriteOptions(base: ResolvedWriteOptions, overrides: WriteOptions | undefined, context = 'writeBatch options'): ResolvedWriteOptions {
-  const problems = new Problems();
+  const problems = new OptionsChecker('invalid write options');
   const out = resolveWriteInto(problems, context, overrides, base);
-  problems.throwIfAny('invalid write options');
+  problems.done();
   return out;
 }
 
@@ -301,55 +274,55 @@ export function resolveWriteOptions(base: ResolvedWriteOptions, overrides: Write
  * ```
  */
 export function resolveSinkOptions(options: CassandraSinkOptions): ResolvedSinkOptions {
-  const problems = new Problems();
+  const problems = new OptionsChecker('invalid Cassandra sink options');
   if (typeof options !== 'object' || options === null) throw new ConfigError('invalid Cassandra sink options: options must be an object');
   const o = options as Partial<CassandraSinkOptions>;
 
   const contactPoints: string[] = [];
   if (!Array.isArray(o.contactPoints) || o.contactPoints.length === 0) {
-    problems.add('contactPoints: must list at least one "host" or "host:port"');
+    problems.add('', 'contactPoints: must list at least one "host" or "host:port"');
   } else {
     o.contactPoints.forEach((cp, i) => {
       const problem = contactPointProblem(cp);
-      if (problem) problems.add(`contactPoints[${i}]: ${problem} (got ${JSON.stringify(cp)})`);
+      if (problem) problems.add('', `contactPoints[${i}]: ${problem} (got ${JSON.stringify(cp)})`);
       else contactPoints.push(cp);
     });
   }
   if (typeof o.localDataCenter !== 'string' || o.localDataCenter.trim() === '') {
-    problems.add('localDataCenter: required, the data center of the local nodes (e.g. "datacenter1")');
+    problems.add('', 'localDataCenter: required, the data center of the local nodes (e.g. "datacenter1")');
   }
-  const keyspace = problems.identifier('keyspace', o.keyspace);
+  const keyspace = identifier(problems, 'keyspace', o.keyspace);
   const names = o.tableNames ?? {};
   const tableNames = {
-    reference: names.reference === undefined ? 'users_created' : problems.identifier('tableNames.reference', names.reference),
-    users: names.users === undefined ? 'users' : problems.identifier('tableNames.users', names.users),
+    reference: names.reference === undefined ? 'users_created' : identifier(problems, 'tableNames.reference', names.reference),
+    users: names.users === undefined ? 'users' : identifier(problems, 'tableNames.users', names.users),
   };
   if (tableNames.reference !== undefined && tableNames.reference === tableNames.users) {
-    problems.add(`tableNames: reference and users must differ (both ${JSON.stringify(tableNames.users)})`);
+    problems.add('', `tableNames: reference and users must differ (both ${JSON.stringify(tableNames.users)})`);
   }
   if (o.credentials !== undefined) {
     const c = o.credentials as Partial<{ username: unknown; password: unknown }> | null;
     if (typeof c !== 'object' || c === null || typeof c.username !== 'string' || c.username === '' || typeof c.password !== 'string') {
-      problems.add('credentials: must be { username: non-empty string, password: string }');
+      problems.add('', 'credentials: must be { username: non-empty string, password: string }');
     }
   }
   let ssl: ConnectionOptions | undefined;
   if (o.ssl === true) ssl = { rejectUnauthorized: true };
   else if (typeof o.ssl === 'object' && o.ssl !== null) ssl = { rejectUnauthorized: true, ...o.ssl };
-  else if (o.ssl !== undefined && o.ssl !== false) problems.add('ssl: must be true, false or Node tls options');
+  else if (o.ssl !== undefined && o.ssl !== false) problems.add('', 'ssl: must be true, false or Node tls options');
   if (o.consistency !== undefined && !Object.hasOwn(CONSISTENCIES, o.consistency)) {
-    problems.add(`consistency: must be one of ${Object.keys(CONSISTENCIES).join(', ')} (got ${JSON.stringify(o.consistency)})`);
+    problems.add('', `consistency: must be one of ${Object.keys(CONSISTENCIES).join(', ')} (got ${JSON.stringify(o.consistency)})`);
   }
-  const requestTimeoutMs = problems.int('requestTimeoutMs', o.requestTimeoutMs, 1, 600_000) ?? 5_000;
-  const speculativeDelayMs = problems.int('speculativeDelayMs', o.speculativeDelayMs, 0, 600_000) ?? SPECULATIVE_DEFAULT_MS;
-  const connectTimeoutMs = problems.int('connectTimeoutMs', o.connectTimeoutMs, 1, 600_000) ?? 5_000;
-  const connectionsPerHost = problems.int('connectionsPerHost', o.connectionsPerHost, 1, 64) ?? 1;
-  const maxRequestsPerConnection = problems.int('maxRequestsPerConnection', o.maxRequestsPerConnection, 1, 32_768) ?? 2048;
+  const requestTimeoutMs = problems.int('requestTimeoutMs', o.requestTimeoutMs, { min: 1, max: 600_000 }) ?? 5_000;
+  const speculativeDelayMs = problems.int('speculativeDelayMs', o.speculativeDelayMs, { min: 0, max: 600_000 }) ?? SPECULATIVE_DEFAULT_MS;
+  const connectTimeoutMs = problems.int('connectTimeoutMs', o.connectTimeoutMs, { min: 1, max: 600_000 }) ?? 5_000;
+  const connectionsPerHost = problems.int('connectionsPerHost', o.connectionsPerHost, { min: 1, max: 64 }) ?? 1;
+  const maxRequestsPerConnection = problems.int('maxRequestsPerConnection', o.maxRequestsPerConnection, { min: 1, max: 32_768 }) ?? 2048;
   const write = resolveWriteInto(problems, 'write', o.write, DEFAULT_WRITE_OPTIONS);
   if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.child !== 'function')) {
-    problems.add('logger: must be a pino-compatible logger');
+    problems.add('', 'logger: must be a pino-compatible logger');
   }
-  problems.throwIfAny('invalid Cassandra sink options');
+  problems.done();
 
   return {
     contactPoints,
@@ -423,25 +396,25 @@ export function buildClientOptions(options: ResolvedSinkOptions): DseClientOptio
 /** Validates a replication setting. Throws {@link ConfigError}. */
 export function resolveReplication(value: Replication | undefined): Replication {
   if (value === undefined) return DEFAULT_REPLICATION;
-  const problems = new Problems();
+  const problems = new OptionsChecker('invalid migrate options');
   if (typeof value !== 'object' || value === null) {
-    problems.add('replication: must be an object');
+    problems.add('', 'replication: must be an object');
   } else if (value.class === 'SimpleStrategy') {
-    if (value.replicationFactor === undefined) problems.add('replication.replicationFactor: required');
-    else problems.int('replication.replicationFactor', value.replicationFactor, 1, 100);
+    if (value.replicationFactor === undefined) problems.add('', 'replication.replicationFactor: required');
+    else problems.int('replication.replicationFactor', value.replicationFactor, { min: 1, max: 100 });
   } else if (value.class === 'NetworkTopologyStrategy') {
     const dcs = value.dataCenters;
     if (typeof dcs !== 'object' || dcs === null || Object.keys(dcs).length === 0) {
-      problems.add('replication.dataCenters: must map at least one data center to its replication factor');
+      problems.add('', 'replication.dataCenters: must map at least one data center to its replication factor');
     } else {
       for (const [dc, rf] of Object.entries(dcs)) {
-        if (dc.trim() === '') problems.add('replication.dataCenters: data center names must not be empty');
-        problems.int(`replication.dataCenters[${JSON.stringify(dc)}]`, rf, 0, 100);
+        if (dc.trim() === '') problems.add('', 'replication.dataCenters: data center names must not be empty');
+        problems.int(`replication.dataCenters[${JSON.stringify(dc)}]`, rf, { min: 0, max: 100 });
       }
     }
   } else {
-    problems.add(`replication.class: must be 'SimpleStrategy' or 'NetworkTopologyStrategy' (got ${JSON.stringify((value as { class?: unknown }).class)})`);
+    problems.add('', `replication.class: must be 'SimpleStrategy' or 'NetworkTopologyStrategy' (got ${JSON.stringify((value as { class?: unknown }).class)})`);
   }
-  problems.throwIfAny('invalid migrate options');
+  problems.done();
   return value;
 }

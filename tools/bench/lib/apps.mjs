@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { freePort } from '@userstream/tools/testing';
 import { appBaseEnv, opsHeaders, requireBuilt } from './env.mjs';
+import { finishesWithin } from '@userstream/tools/testing/async';
 
 /**
  * Starts a built app (`stream-processor`, `ingest`, `orchestrator`) with the
@@ -76,19 +77,12 @@ async function spawnApp(entry, nodeArgs, env, timeoutMs) {
 /** Stops an app with SIGTERM and fails when it does not exit cleanly within `timeoutMs`. */
 export async function stopApp(proc, { timeoutMs = 60_000 } = {}) {
   if (!proc) return undefined;
-  let timer;
-  const result = await Promise.race([
-    proc.stop('SIGTERM'),
-    new Promise((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (result === undefined) {
+  const stopped = proc.stop('SIGTERM');
+  if (!(await finishesWithin(stopped, timeoutMs))) {
     await proc.stop('SIGKILL');
     throw new Error(`app did not stop within ${timeoutMs} ms; killed. Last output:\n${proc.output().slice(-3000)}`);
   }
-  return result;
+  return stopped;
 }
 
 /** GET /metrics, parsed: `{ name: [{ labels, value }] }`. */

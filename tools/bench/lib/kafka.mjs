@@ -1,5 +1,6 @@
 // Kafka helpers on the built @userstream/kafka library: fresh topics, loading
 // cached records fast, consumer-group lag.
+import corePkg from '@userstream/core';
 import kafkaPkg from '@userstream/kafka';
 import { readRecordChunks } from './records.mjs';
 import { servers } from './env.mjs';
@@ -53,7 +54,7 @@ export async function loadTopic(client, topic, file, count, { batchSize = 1000, 
   const producer = client.producer({ batchSize, maxInFlightSends: inFlight });
   await producer.connect();
   const started = performance.now();
-  const pending = new Set();
+  const pending = new corePkg.TaskSet();
   let bytes = 0;
   let sent = 0;
   let failure;
@@ -73,13 +74,12 @@ export async function loadTopic(client, topic, file, count, { batchSize = 1000, 
           failure ??= error;
         },
       );
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      pending.track(p);
       // Keep the producer's request slots busy without queueing the whole file in memory.
-      if (pending.size >= inFlight * 2) await Promise.race(pending);
+      if (pending.size >= inFlight * 2) await pending.any();
       if (failure) throw failure;
     }
-    await Promise.all(pending);
+    await pending.drain();
     if (failure) throw failure;
   } finally {
     await producer.close({ timeoutMs: 30_000 }).catch(() => undefined);

@@ -4,9 +4,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { sleep } from '@userstream/tools/testing/async';
 import { HOST } from './config.mjs';
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /**
  * System properties added to every JVM we start. They do nothing in the JVM;

@@ -1,8 +1,8 @@
-import { AbortError, TypedEmitter, describeError, silentLogger, type Logger } from '@userstream/core';
+import { AbortError, RateLimiter, TaskSet, TypedEmitter, describeError, raceAbort, silentLogger, type Logger } from '@userstream/core';
 import { MAX_PAGE } from '@userstream/randomuser-client';
 import { InvalidRecordError, fromRandomUser, type UserRecordV2 } from '@userstream/user-schema';
-import { RecordRateLimiter, systemClock, type RunClock } from './record-rate.limiter';
 import type { RunCounts, RunErrorEntry, RunOffsets, RunParams, RunState, RunStatus } from '@userstream/ingest-contract';
+import { systemClock, type RunClock } from './run.clock';
 
 /** Where a run's users come from: one API page per call (the randomuser client in the app). */
 export interface UserSource {
@@ -70,24 +70,8 @@ interface FetchedPage {
 
 /** Distinct error messages kept per run; more are folded into one entry per code. */
 const MAX_ERROR_KINDS = 20;
-const STOPPED = Symbol('stopped');
 /** With a rate, pages are fetched ahead only while fewer than this many seconds of records are at hand. */
 const PREFETCH_SECONDS = 5;
-
-/** `promise`, or {@link STOPPED} as soon as `signal` aborts. */
-async function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof STOPPED> {
-  if (signal.aborted) return STOPPED;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<typeof STOPPED>((resolve) => {
-    onAbort = () => resolve(STOPPED);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
 
 /**
  * One ingest run: pulls users page by page from a {@link UserSource} (a few
@@ -110,7 +94,7 @@ export class IngestRun {
   private readonly wallClock: () => number;
   private readonly log: Logger;
   private readonly invalidLogIntervalMs: number;
-  private readonly limiter?: RecordRateLimiter;
+  private readonly limiter?: RateLimiter;
   private readonly chunkSize: number;
 
   private state: RunState = 'running';
@@ -129,8 +113,8 @@ export class IngestRun {
   private readonly stop = new AbortController();
   /** Aborted to cut fetches in flight short. */
   private readonly fetchAbort = new AbortController();
-  private readonly fetches = new Set<Promise<unknown>>();
-  private readonly sends = new Set<Promise<void>>();
+  private readonly fetches = new TaskSet();
+  private readonly sends = new TaskSet();
   private pendingRecords = 0;
   private lastInvalidLog = -Infinity;
   private suppressedInvalidLogs = 0;
@@ -161,7 +145,8 @@ export class IngestRun {
     if (this.params.rate !== undefined) {
       // About ten sends a second keeps the rate smooth without tiny requests.
       this.chunkSize = Math.max(1, Math.min(this.params.pageSize, Math.ceil(this.params.rate / 10)));
-      this.limiter = new RecordRateLimiter(this.params.rate, this.chunkSize, this.clock);
+      const clock = this.clock;
+      this.limiter = new RateLimiter({ perSecond: this.params.rate, burst: this.chunkSize, now: () => clock.now(), sleep: (ms, signal) => clock.sleep(ms, signal) });
     } else {
       this.chunkSize = this.params.pageSize;
     }
@@ -249,15 +234,14 @@ export class IngestRun {
     this.refill();
     while (this.window.length > 0 && !signal.aborted) {
       const head = this.window.shift() as PendingPage;
-      let page: FetchedPage | typeof STOPPED;
+      let page: FetchedPage;
       try {
-        page = await unlessAborted(head.promise, signal);
+        page = await raceAbort(head.promise, signal);
       } catch (error) {
         if (signal.aborted && error instanceof AbortError) return;
         this.fail(error, 'API_FAILED', `randomuser API, page ${head.page}: `);
         return;
       }
-      if (page === STOPPED) return;
       this.unconsumed = page.results.length;
       this.refill();
       await this.producePage(page);
@@ -311,8 +295,7 @@ export class IngestRun {
       () => undefined,
       () => undefined,
     );
-    this.fetches.add(settled);
-    void settled.then(() => this.fetches.delete(settled));
+    this.fetches.track(settled);
     return promise;
   }
 
@@ -357,9 +340,7 @@ export class IngestRun {
 
   /** Waits while too many records are unacknowledged (backpressure from Kafka). */
   private async waitForRoom(): Promise<void> {
-    while (this.pendingRecords >= this.maxPendingRecords && this.sends.size > 0) {
-      await Promise.race(this.sends);
-    }
+    while (this.pendingRecords >= this.maxPendingRecords && this.sends.size > 0) await this.sends.any();
   }
 
   private send(records: UserRecordV2[]): void {
@@ -378,8 +359,7 @@ export class IngestRun {
           this.fail(outcome.error, 'KAFKA_PRODUCE_FAILED', `Kafka did not acknowledge ${lost} of ${records.length} records: `);
         }
       });
-    this.sends.add(task);
-    void task.then(() => this.sends.delete(task));
+    this.sends.track(task);
   }
 
   private invalidRecord(error: InvalidRecordError, page: number, index: number): void {
@@ -426,8 +406,8 @@ export class IngestRun {
   private async finish(): Promise<void> {
     this.fetchAbort.abort();
     // Every send settles (acknowledged or failed) before the run reports its end.
-    while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
-    await Promise.allSettled([...this.fetches]);
+    await this.sends.drain();
+    await this.fetches.drain();
     // Whatever was received and never reached: fetched = valid + invalid + discarded.
     this.counts.discarded += this.unchecked;
     this.unchecked = 0;

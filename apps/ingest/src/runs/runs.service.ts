@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UserstreamError, silentLogger, type Logger } from '@userstream/core';
+import { UserstreamError, finishesWithin, silentLogger, type Logger } from '@userstream/core';
 import type { IngestRun } from './ingest-run';
 import { resolveRunParams, type RunDeployment, type RunParams, type RunStatus } from '@userstream/ingest-contract';
 
@@ -101,7 +101,7 @@ export class RunsService {
     const run = this.runs.get(id);
     if (!run) return undefined;
     run.cancel('cancelled by request');
-    await this.waitFor(run, waitMs);
+    await finishesWithin(run.done, waitMs);
     return run.status();
   }
 
@@ -112,12 +112,6 @@ export class RunsService {
     if (active.length > 0) this.log.info({ runs: active.map((r) => r.id) }, 'cancelling active runs for shutdown');
     for (const run of active) run.cancel('cancelled: ingest is shutting down');
     await Promise.all(active.map((run) => run.done));
-  }
-
-  private async waitFor(run: IngestRun, ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([run.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
   }
 
   private prune(): void {

@@ -5,7 +5,7 @@ import { RandomUserError } from '@userstream/randomuser-client';
 import type { UserRecordV2 } from '@userstream/user-schema';
 import { generatePage } from '@userstream/tools/mock-api';
 import type { RunSink, SendOutcome, UserSource } from '../../src/runs/ingest-run';
-import type { RunClock } from '../../src/runs/record-rate.limiter';
+import type { RunClock } from '../../src/runs/run.clock';
 import type { RunOffsets } from '@userstream/ingest-contract';
 
 export interface FakeSourceOptions {
