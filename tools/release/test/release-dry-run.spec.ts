@@ -57,7 +57,7 @@ describe('nx release --dry-run', () => {
     git(copy, 'init', '--quiet', '--initial-branch=main');
     git(copy, 'add', '--all');
     git(copy, 'commit', '--quiet', '--message', 'chore: the workspace as it is');
-    // A conventional commit in one leaf library (nothing depends on randomuser-client)...
+    // A conventional commit in one library no other library but ingest-contract depends on...
     touch(copy, 'randomuser-client');
     git(copy, 'commit', '--quiet', '--all', '--message', 'feat(randomuser-client): a feature for the release test');
     // ...and a commit in the house style ("area: what changed"), which is not a conventional commit type.
