@@ -195,7 +195,7 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
     expect(succeeded).toBeDefined();
     // Slowed down so it is still streaming when the orchestrator dies; a seed, so the retry replays the same users.
     const seed = 'orch-sigkill';
-    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 3000, rate: 300, seed } });
+    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 9000, rate: 300, seed } });
     const running = await waitFor(
       async () => {
         const { body } = await api<RunRecord>(orchestrator(), 'GET', `/api/runs/${queued.id}`);
@@ -231,7 +231,7 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
 
     // The retry replays the run whole and succeeds.
     const retried = await waitForRun(orchestrator, queued.id, ['success'], 90_000);
-    expect(retried).toMatchObject({ tryNumber: 2, counts: { acknowledged: 3000 } });
+    expect(retried).toMatchObject({ tryNumber: 2, counts: { acknowledged: 9000 } });
     expect(retried.tries.map((t) => t.state)).toEqual(['failed', 'success']);
     expect(retried.tries[1].ingestRunId).not.toBe(ingestRunId);
 
