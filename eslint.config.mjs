@@ -80,6 +80,13 @@ export default [
     },
   },
   {
+    // The apps' NestJS classes take their dependencies by constructor type (decorator metadata): those
+    // imports are values at run time, and the parser must know it or it would make them type-only.
+    // (Patterns here are relative to each project's config, so this names every TypeScript file.)
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true } },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       // Types come in with `import type`, so an import that is only a type never loads a module at run time.

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, HttpStatus, Param, Post } from '@nestjs/common';
 import { INGEST_PATHS, InvalidRunParamsError, type RunStatus } from '@userstream/ingest-contract';
-import { type RunsService, ShuttingDownError, TooManyRunsError } from '../runs/runs.service';
+import { RunsService, ShuttingDownError, TooManyRunsError } from '../runs/runs.service';
 
 function httpError(status: HttpStatus, error: string, message: string): HttpException {
   // The body is exactly `{ error, message }`: `message` says which parameter and why.

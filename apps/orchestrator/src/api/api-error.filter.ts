@@ -1,6 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { componentLogger, describeError, UserstreamError, type Logger } from '@userstream/core';
-import { type OrchestratorContext } from '../app/orchestrator.context';
+import { OrchestratorContext } from '../app/orchestrator.context';
 
 /** HTTP status for each error code the API may meet. */
 const STATUS_BY_CODE: Record<string, number> = {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ParamsError } from '../jobs/job.definition';
 import type { RunRecord } from '../runs/run.model';
-import { type SchedulerService, type JobView } from '../scheduler/scheduler.service';
+import { SchedulerService, type JobView } from '../scheduler/scheduler.service';
 
 /** The body of `POST /api/jobs/:name/trigger`. */
 interface TriggerBody {

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { type PipelineService, type PipelineSnapshot } from '../pipeline/pipeline.service';
+import { PipelineService, type PipelineSnapshot } from '../pipeline/pipeline.service';
 
 /** `/api/pipeline`: the pipeline's health, offsets, lag, rates and row count, for the dashboard. */
 @Controller('api/pipeline')

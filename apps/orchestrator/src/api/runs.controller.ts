@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { UserstreamError } from '@userstream/core';
 import { ParamsError } from '../jobs/job.definition';
 import type { RunPage, RunRecord } from '../runs/run.model';
-import { type RunStore } from '../runs/run.store';
+import { RunStore } from '../runs/run.store';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;

@@ -1,10 +1,10 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
-import { type OrchestratorContext } from '../app/orchestrator.context';
-import { type PipelineHistory, type HistoryView } from '../history/pipeline-history.service';
+import { OrchestratorContext } from '../app/orchestrator.context';
+import { PipelineHistory, type HistoryView } from '../history/pipeline-history.service';
 import type { RunRecord } from '../runs/run.model';
-import { type RunStore } from '../runs/run.store';
-import { type SchedulerService } from '../scheduler/scheduler.service';
+import { RunStore } from '../runs/run.store';
+import { SchedulerService } from '../scheduler/scheduler.service';
 import type { JobView } from '../scheduler/job.view';
 
 /** The runs the dashboard lists, as its first poll asks for them. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { type DashboardState, pageWithState } from './dashboard-state';
+import { DashboardState, pageWithState } from './dashboard-state';
 import { sendPage, sendStatic, staticFile } from './static-files';
 
 /**

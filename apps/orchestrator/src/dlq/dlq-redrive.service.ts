@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { types } from 'cassandra-driver';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
 import { DEAD_LETTER_HEADERS, type OutgoingMessage, type TopicRecord } from '@userstream/kafka';
-import { type OrchestratorContext } from '../app/orchestrator.context';
+import { OrchestratorContext } from '../app/orchestrator.context';
 import { ParamsError } from '../jobs/job.definition';
-import { type PipelineSettings } from '../pipeline/pipeline.service';
-import { type PipelineStats } from '../pipeline/pipeline.stats';
+import { PipelineSettings } from '../pipeline/pipeline.service';
+import { PipelineStats } from '../pipeline/pipeline.stats';
 import type { RunRecord } from '../runs/run.model';
-import { type RunStore } from '../runs/run.store';
+import { RunStore } from '../runs/run.store';
 
 /** Headers a re-driven record carries (kept on it if it is dead-lettered again). */
 export const REDRIVE_HEADERS = {

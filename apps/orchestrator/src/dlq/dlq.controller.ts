@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, ServiceUnavailableException } fr
 import type { IncomingMessage } from 'node:http';
 import { UserstreamError } from '@userstream/core';
 import type { RunRecord } from '../runs/run.model';
-import { type DlqRedrive, parseRedriveRequest } from './dlq-redrive.service';
+import { DlqRedrive, parseRedriveRequest } from './dlq-redrive.service';
 
 /** `/api/dlq`: re-drive dead letters to the pipeline's topic (JSON, behind the login like every API route). */
 @Controller('api/dlq')

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ParamsError } from '../jobs/job.definition';
-import { type PipelineHistory, type HistoryView } from './pipeline-history.service';
+import { PipelineHistory, type HistoryView } from './pipeline-history.service';
 
 const MAX_SECONDS = 7 * 24 * 3600;
 

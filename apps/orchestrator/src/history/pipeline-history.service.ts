@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
-import { type OrchestratorContext } from '../app/orchestrator.context';
-import { type PipelineService, type PipelineSnapshot } from '../pipeline/pipeline.service';
+import { OrchestratorContext } from '../app/orchestrator.context';
+import { PipelineService, type PipelineSnapshot } from '../pipeline/pipeline.service';
 import { SampleRing, type PipelineSample, type SampleColumns } from './sample-ring';
 
 /** How often the pipeline is sampled and how many samples are kept. */

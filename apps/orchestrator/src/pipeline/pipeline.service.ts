@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { describeError, httpRetry } from '@userstream/core';
 import got, { type Got } from 'got';
 import { joinUrl } from '../ingest/ingest.client';
-import { type RunStore } from '../runs/run.store';
-import { type PipelineStats } from './pipeline.stats';
+import { RunStore } from '../runs/run.store';
+import { PipelineStats } from './pipeline.stats';
 import { sumPrometheusSamples } from './prometheus.text';
-import { type TableRowCounter, type TableRowCount } from './table-row.counter';
+import { TableRowCounter, type TableRowCount } from './table-row.counter';
 
 /** Where the pipeline's parts are. */
 export class PipelineSettings {

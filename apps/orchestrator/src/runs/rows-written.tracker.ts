@@ -1,11 +1,11 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type SchedulerRegistry } from '@nestjs/schedule';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { componentLogger, describeError, type Logger } from '@userstream/core';
-import { type OrchestratorContext } from '../app/orchestrator.context';
-import { type PipelineStats } from '../pipeline/pipeline.stats';
-import { type SchedulerService } from '../scheduler/scheduler.service';
+import { OrchestratorContext } from '../app/orchestrator.context';
+import { PipelineStats } from '../pipeline/pipeline.stats';
+import { SchedulerService } from '../scheduler/scheduler.service';
 import type { RowsWritten, RunRecord } from './run.model';
-import { type RunStore } from './run.store';
+import { RunStore } from './run.store';
 
 /** How rows written are confirmed. */
 export class RowsWrittenSettings {

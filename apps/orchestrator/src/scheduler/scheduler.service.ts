@@ -1,13 +1,13 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { type SchedulerRegistry } from '@nestjs/schedule';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { types } from 'cassandra-driver';
 import { AbortError, componentLogger, describeError, type Logger } from '@userstream/core';
-import { type OrchestratorContext } from '../app/orchestrator.context';
-import { type JobCatalog } from '../jobs/job.catalog';
+import { OrchestratorContext } from '../app/orchestrator.context';
+import { JobCatalog } from '../jobs/job.catalog';
 import { retryDelayMs } from '../jobs/job.definition';
-import { type WebhookNotifier } from '../notify/webhook.notifier';
+import { WebhookNotifier } from '../notify/webhook.notifier';
 import type { RunRecord } from '../runs/run.model';
-import { type RunStore } from '../runs/run.store';
+import { RunStore } from '../runs/run.store';
 import { toJobView, type JobRuntime, type JobView } from './job.view';
 import { RunExecutor, type TryOutcome } from './run.executor';
 import { RunRecorder } from './run.recorder';

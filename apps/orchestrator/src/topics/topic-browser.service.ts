@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, type TopicReadRequest, type TopicRecord } from '@userstream/kafka';
 import { DecodeError, UnknownSchemaIdError, UserCodec } from '@userstream/user-schema';
-import { type PipelineSettings } from '../pipeline/pipeline.service';
-import { type PipelineStats } from '../pipeline/pipeline.stats';
+import { PipelineSettings } from '../pipeline/pipeline.service';
+import { PipelineStats } from '../pipeline/pipeline.stats';
 
 /** Bytes of an undecodable value shown as hex. */
 const HEX_BYTES = 512;

@@ -2,7 +2,7 @@ import { Controller, Get, NotFoundException, Param, Query, ServiceUnavailableExc
 import { ConfigError, UserstreamError } from '@userstream/core';
 import type { TopicReadRequest } from '@userstream/kafka';
 import { ParamsError } from '../jobs/job.definition';
-import { NoTopicReaderError, type TopicBrowser, UnknownTopicError, type BrowsableTopic, type BrowseResult } from './topic-browser.service';
+import { NoTopicReaderError, TopicBrowser, UnknownTopicError, type BrowsableTopic, type BrowseResult } from './topic-browser.service';
 
 const MAX_RECORDS = 500;
 
