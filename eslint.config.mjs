@@ -60,7 +60,10 @@ export default [
             { sourceTag: 'scope:source', onlyDependOnLibsWithTags: ['scope:core', 'type:tool'] },
             { sourceTag: 'scope:contract', onlyDependOnLibsWithTags: ['scope:core', 'scope:source', 'type:tool'] },
             { sourceTag: 'scope:transport', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'type:tool'] },
-            { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:source', 'scope:transport', 'scope:contract', 'type:tool'] },
+            {
+              sourceTag: 'scope:ingest',
+              onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:source', 'scope:transport', 'scope:contract', 'type:tool'],
+            },
             { sourceTag: 'scope:stream-processor', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport', 'type:tool'] },
             { sourceTag: 'scope:orchestrator', onlyDependOnLibsWithTags: ['scope:core', 'scope:schema', 'scope:transport', 'scope:contract', 'type:tool'] },
           ],

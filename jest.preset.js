@@ -12,9 +12,7 @@ delete swcrc.$schema;
 // Tests import sibling libraries from their sources, so a change in a lib is
 // seen by the projects that use it without a build in between.
 const libs = fs.readdirSync(path.join(__dirname, 'libs'));
-const moduleNameMapper = Object.fromEntries(
-  libs.map((lib) => [`^@userstream/${lib}$`, path.join(__dirname, 'libs', lib, 'src', 'index.ts')]),
-);
+const moduleNameMapper = Object.fromEntries(libs.map((lib) => [`^@userstream/${lib}$`, path.join(__dirname, 'libs', lib, 'src', 'index.ts')]));
 
 module.exports = {
   testEnvironment: 'node',

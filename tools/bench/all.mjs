@@ -49,23 +49,46 @@ export function summarize(opts, statuses, machine, command) {
   const resources = readResult('resources', opts);
   const rows = [];
   if (drain) {
-    rows.push(['drain: stream-processor, Kafka → Cassandra', `**${fmt(drain.drain.sustainedRecordsPerSecond)} records/s**`, `${fmt(drain.params.records)} records in ${drain.drain.seconds} s; first row after ${drain.startup.firstRowS} s; rows match: ${drain.final.countMatches}`]);
+    rows.push([
+      'drain: stream-processor, Kafka → Cassandra',
+      `**${fmt(drain.drain.sustainedRecordsPerSecond)} records/s**`,
+      `${fmt(drain.params.records)} records in ${drain.drain.seconds} s; first row after ${drain.startup.firstRowS} s; rows match: ${drain.final.countMatches}`,
+    ]);
   }
   if (ceiling) {
-    rows.push(['ceiling: minimal driver loop → Cassandra', `**${fmt(ceiling.best.recordsPerSecond)} records/s**`, `concurrency ${ceiling.best.concurrency} (${ceiling.best.source})`]);
+    rows.push([
+      'ceiling: minimal driver loop → Cassandra',
+      `**${fmt(ceiling.best.recordsPerSecond)} records/s**`,
+      `concurrency ${ceiling.best.concurrency} (${ceiling.best.source})`,
+    ]);
   }
   if (drain && ceiling) {
-    const perCpu = drain.drain.recordsPerPipelineCpuSecond && ceiling.best.recordsPerCpuSecond ? Math.round((drain.drain.recordsPerPipelineCpuSecond / ceiling.best.recordsPerCpuSecond) * 100) : undefined;
-    rows.push(['processor / ceiling', `**${Math.round((drain.drain.sustainedRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} %**`, `target: 80 % or more${perCpu ? `; per CPU-second: ${perCpu} %` : ''}`]);
+    const perCpu =
+      drain.drain.recordsPerPipelineCpuSecond && ceiling.best.recordsPerCpuSecond
+        ? Math.round((drain.drain.recordsPerPipelineCpuSecond / ceiling.best.recordsPerCpuSecond) * 100)
+        : undefined;
+    rows.push([
+      'processor / ceiling',
+      `**${Math.round((drain.drain.sustainedRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} %**`,
+      `target: 80 % or more${perCpu ? `; per CPU-second: ${perCpu} %` : ''}`,
+    ]);
   }
   if (ingest) {
     rows.push(['ingest: mock API → Kafka', `**${fmt(ingest.run.recordsPerSecond)} records/s**`, `${fmt(ingest.run.counts.acknowledged)} records, acks=all`]);
-    rows.push(['mock API alone (generator / HTTP)', `${fmt(ingest.mockAlone.generator.usersPerSecond)} / ${fmt(ingest.mockAlone.http.usersPerSecond)} users/s`, 'pages of 5,000']);
+    rows.push([
+      'mock API alone (generator / HTTP)',
+      `${fmt(ingest.mockAlone.generator.usersPerSecond)} / ${fmt(ingest.mockAlone.http.usersPerSecond)} users/s`,
+      'pages of 5,000',
+    ]);
   }
   if (drain?.load) rows.push(['kafka lib producer alone (preload)', `${fmt(drain.load.recordsPerSecond)} records/s`, 'pre-encoded records']);
   if (latency) {
     for (const s of latency.steps) {
-      rows.push([`latency at ${fmt(s.rate)}/s${s.kind === 'knee' ? ' (knee search)' : ''}`, `p50 ${s.latencyMs.p50} / p99 ${s.latencyMs.p99} / p99.9 ${s.latencyMs.p999} ms`, s.keptUp ? 'kept up' : 'fell behind']);
+      rows.push([
+        `latency at ${fmt(s.rate)}/s${s.kind === 'knee' ? ' (knee search)' : ''}`,
+        `p50 ${s.latencyMs.p50} / p99 ${s.latencyMs.p99} / p99.9 ${s.latencyMs.p999} ms`,
+        s.keptUp ? 'kept up' : 'fell behind',
+      ]);
     }
     const k = latency.knee;
     if (k?.firstFailingRate) rows.push(['knee', `${fmt(k.rate)}–${fmt(k.firstFailingRate)} records/s`, 'highest rate kept up – first rate that fell behind']);
@@ -75,7 +98,13 @@ export function summarize(opts, statuses, machine, command) {
   }
   if (resources) {
     for (const a of resources.apps) {
-      rows.push([`resources: ${a.app}`, `peak RSS ${a.peakRssMb ?? '–'} MiB`, a.cpuSPer1kRecords !== undefined ? `${a.cpuSPer1kRecords} CPU-s per 1,000 records; idle ${a.idle?.rssMb} MiB` : `idle ${a.idle?.rssMb} MiB, ${a.idle?.idleCores} cores`]);
+      rows.push([
+        `resources: ${a.app}`,
+        `peak RSS ${a.peakRssMb ?? '–'} MiB`,
+        a.cpuSPer1kRecords !== undefined
+          ? `${a.cpuSPer1kRecords} CPU-s per 1,000 records; idle ${a.idle?.rssMb} MiB`
+          : `idle ${a.idle?.rssMb} MiB, ${a.idle?.idleCores} cores`,
+      ]);
     }
   }
   const markdown = [
@@ -83,7 +112,10 @@ export function summarize(opts, statuses, machine, command) {
     '',
     mdTable(['benchmark', 'result', 'notes'], rows),
     '',
-    mdTable(['benchmark', 'status', 'seconds'], statuses.map((s) => [s.name, s.code === 0 ? 'ok' : `**failed (exit ${s.code})**`, s.seconds])),
+    mdTable(
+      ['benchmark', 'status', 'seconds'],
+      statuses.map((s) => [s.name, s.code === 0 ? 'ok' : `**failed (exit ${s.code})**`, s.seconds]),
+    ),
     '',
     'Details: bench-results/<benchmark>/summary.md, result.json and chart.svg.',
     '',
@@ -96,7 +128,11 @@ export function summarize(opts, statuses, machine, command) {
     drain: drain && { recordsPerSecond: drain.drain.sustainedRecordsPerSecond, records: drain.params.records, firstRowS: drain.startup.firstRowS },
     ceiling: ceiling && { recordsPerSecond: ceiling.best.recordsPerSecond, concurrency: ceiling.best.concurrency },
     processorShareOfCeiling: drain && ceiling ? round(drain.drain.sustainedRecordsPerSecond / ceiling.best.recordsPerSecond) : undefined,
-    ingest: ingest && { recordsPerSecond: ingest.run.recordsPerSecond, mockGeneratorUsersPerSecond: ingest.mockAlone.generator.usersPerSecond, mockHttpUsersPerSecond: ingest.mockAlone.http.usersPerSecond },
+    ingest: ingest && {
+      recordsPerSecond: ingest.run.recordsPerSecond,
+      mockGeneratorUsersPerSecond: ingest.mockAlone.generator.usersPerSecond,
+      mockHttpUsersPerSecond: ingest.mockAlone.http.usersPerSecond,
+    },
     latency: latency && { steps: latency.steps.map((s) => ({ rate: s.rate, keptUp: s.keptUp, ...s.latencyMs })), knee: latency.knee },
     resources: resources && resources.apps.map((a) => ({ app: a.app, peakRssMb: a.peakRssMb, cpuSPer1kRecords: a.cpuSPer1kRecords, idleRssMb: a.idle?.rssMb })),
   };

@@ -100,7 +100,11 @@ async function writeAll(client, { file, count, keyspace, table, concurrency, sam
         const t = performance.now();
         try {
           if (batch === 1) await client.execute(query, rows[0], { prepare: true });
-          else await client.batch(rows.map((params) => ({ query, params })), { prepare: true, logged: false });
+          else
+            await client.batch(
+              rows.map((params) => ({ query, params })),
+              { prepare: true, logged: false },
+            );
           histogram.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
           written += rows.length;
           break;
@@ -169,7 +173,9 @@ export async function runCeiling(config) {
       const count = Math.min(config.sweepRecords, config.records);
       log(`concurrency ${concurrency}: writing ${count} records ...`);
       const point = await writeAll(client, { file, count, keyspace, table, concurrency, sampler });
-      log(`  ${point.recordsPerSecond} records/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, Cassandra ${point.cores.cassandra} cores, client ${point.cores.client} cores, failed ${point.failed}`);
+      log(
+        `  ${point.recordsPerSecond} records/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, Cassandra ${point.cores.cassandra} cores, client ${point.cores.client} cores, failed ${point.failed}`,
+      );
       sweep.push(point);
       await client.execute(`DROP TABLE "${keyspace}"."${table}"`, [], { prepare: false, readTimeout: 120_000 });
     }
@@ -202,7 +208,14 @@ export async function runCeiling(config) {
     benchmark: 'ceiling',
     date: new Date().toISOString(),
     machine,
-    params: { records: config.records, sweepRecords: Math.min(config.sweepRecords, config.records), concurrency: config.concurrency, driver: `cassandra-driver ${cassandraDriverVersion()}`, consistency: 'LOCAL_QUORUM', table: 'users (sink DDL)' },
+    params: {
+      records: config.records,
+      sweepRecords: Math.min(config.sweepRecords, config.records),
+      concurrency: config.concurrency,
+      driver: `cassandra-driver ${cassandraDriverVersion()}`,
+      consistency: 'LOCAL_QUORUM',
+      table: 'users (sink DDL)',
+    },
     sweep,
     full,
     ...(batched ? { unloggedBatchExperiment: batched } : {}),
@@ -241,11 +254,25 @@ export function ceilingMarkdown(result, { drain, command }) {
   const lines = [
     '# Ceiling benchmark',
     '',
-    'The drain\'s records written straight to Cassandra by a minimal cassandra-driver loop: prepared INSERT into a table with the sink\'s `users` DDL, LOCAL_QUORUM, one connection, N worker slots each awaiting one `execute`.',
+    "The drain's records written straight to Cassandra by a minimal cassandra-driver loop: prepared INSERT into a table with the sink's `users` DDL, LOCAL_QUORUM, one connection, N worker slots each awaiting one `execute`.",
     '',
     `Sweep (${formatNumber(result.params.sweepRecords)} records per point, a fresh table each):`,
     '',
-    mdTable(['concurrency', 'records/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'Cassandra cores', 'client cores', 'machine cores', 'records per CPU-s (client + Cassandra)', 'failed'], rows),
+    mdTable(
+      [
+        'concurrency',
+        'records/s',
+        'p50 ms',
+        'p99 ms',
+        'p99.9 ms',
+        'Cassandra cores',
+        'client cores',
+        'machine cores',
+        'records per CPU-s (client + Cassandra)',
+        'failed',
+      ],
+      rows,
+    ),
     '',
   ];
   if (result.full) {
@@ -255,7 +282,10 @@ export function ceilingMarkdown(result, { drain, command }) {
       '',
     );
   }
-  lines.push(`**Ceiling: ${result.best.recordsPerSecond.toLocaleString('en-US')} records/s** (${result.best.source}, concurrency ${result.best.concurrency}).`, '');
+  lines.push(
+    `**Ceiling: ${result.best.recordsPerSecond.toLocaleString('en-US')} records/s** (${result.best.source}, concurrency ${result.best.concurrency}).`,
+    '',
+  );
   const b = result.unloggedBatchExperiment;
   if (b) {
     lines.push(
@@ -264,7 +294,10 @@ export function ceilingMarkdown(result, { drain, command }) {
     );
   }
   if (drain) {
-    const perCpu = drain.drain.recordsPerPipelineCpuSecond && result.best.recordsPerCpuSecond ? Math.round((drain.drain.recordsPerPipelineCpuSecond / result.best.recordsPerCpuSecond) * 100) : undefined;
+    const perCpu =
+      drain.drain.recordsPerPipelineCpuSecond && result.best.recordsPerCpuSecond
+        ? Math.round((drain.drain.recordsPerPipelineCpuSecond / result.best.recordsPerCpuSecond) * 100)
+        : undefined;
     lines.push(
       `Stream-processor drain (${drain.date}, ${formatNumber(drain.params.records)} records): ${drain.drain.sustainedRecordsPerSecond.toLocaleString('en-US')} records/s = **${Math.round((drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond) * 100)} % of the ceiling**${perCpu ? `; per CPU-second (processor + Cassandra + Kafka vs client + Cassandra): ${perCpu} %` : ''}.`,
       '',
@@ -331,7 +364,12 @@ async function main() {
   };
   const result = await runCeiling(config);
   const drain = readResult('drain', opts);
-  if (drain) result.drainShare = { drainRecordsPerSecond: drain.drain.sustainedRecordsPerSecond, drainDate: drain.date, share: round(drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond) };
+  if (drain)
+    result.drainShare = {
+      drainRecordsPerSecond: drain.drain.sustainedRecordsPerSecond,
+      drainDate: drain.date,
+      share: round(drain.drain.sustainedRecordsPerSecond / result.best.recordsPerSecond),
+    };
   const command = `node tools/bench/ceiling.mjs ${process.argv.slice(2).join(' ')}`.trim();
   writeResults('ceiling', { result, markdown: ceilingMarkdown(result, { drain, command }), svg: ceilingChart(result, drain) }, opts);
   const failed = [...result.sweep, ...(result.full ? [result.full] : [])].reduce((n, p) => n + p.failed, 0);

@@ -87,7 +87,15 @@ export async function runDrain(config) {
       ...config.env,
     };
     sampler = new ProcessSampler({ kafka: stack.kafkaPid, cassandra: stack.cassandraPid, bench: process.pid }, { intervalMs: 1000 });
-    log(`starting the stream-processor (group ${groupId}, keyspace ${keyspace}${Object.keys(config.env ?? {}).length ? `, ${Object.entries(config.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}) ...`);
+    log(
+      `starting the stream-processor (group ${groupId}, keyspace ${keyspace}${
+        Object.keys(config.env ?? {}).length
+          ? `, ${Object.entries(config.env)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }) ...`,
+    );
     const t0 = performance.now();
     proc = await startApp('stream-processor', { env: appEnv, cpuProfileDir: config.cpuProfileDir });
     sampler.add('processor', proc.pid);
@@ -153,12 +161,15 @@ export async function runDrain(config) {
       if (nearEnd && lastLag === 0) {
         doneS = t;
         processorCpuAtDone = readProcess(proc.pid)?.cpuS;
-        if (t - lastT > 0.2) series.push({ t: round(t), written, rate: Math.round((written - lastWritten) / (t - lastT)), lag: 0, processorCpuS: round(processorCpuAtDone) });
+        if (t - lastT > 0.2)
+          series.push({ t: round(t), written, rate: Math.round((written - lastWritten) / (t - lastT)), lag: 0, processorCpuS: round(processorCpuAtDone) });
         else Object.assign(series.at(-1), { lag: 0 });
         break;
       }
       if (t - lastProgressAt > stallTimeoutS) {
-        throw new Error(`no progress for ${stallTimeoutS} s (written ${written}, dead-lettered ${deadLettered}, lag ${lastLag})\n${proc.output().slice(-3000)}`);
+        throw new Error(
+          `no progress for ${stallTimeoutS} s (written ${written}, dead-lettered ${deadLettered}, lag ${lastLag})\n${proc.output().slice(-3000)}`,
+        );
       }
       await sleep(firstRowS === undefined ? 100 : nearEnd ? 100 : 250);
     }
@@ -184,7 +195,9 @@ export async function runDrain(config) {
       date: new Date().toISOString(),
       machine,
       params: { records, partitions, topic, preloaded: !ownTopic, processorEnv: config.env ?? {}, cpuProfile: Boolean(config.cpuProfileDir) },
-      load: load ? { records: load.records, seconds: round(load.seconds), recordsPerSecond: Math.round(load.recordsPerSecond), megabytes: round(load.bytes / 1e6) } : undefined,
+      load: load
+        ? { records: load.records, seconds: round(load.seconds), recordsPerSecond: Math.round(load.recordsPerSecond), megabytes: round(load.bytes / 1e6) }
+        : undefined,
       startup: { liveS: round(liveS), readyS: round(readyS), firstRowS: round(firstRowS) },
       drain: {
         seconds: round(drainS),
@@ -247,7 +260,9 @@ export function drainChart(result, ceilingRps) {
   const s = result.series;
   const rate = s.slice(1).map((p) => [p.t, p.rate]);
   const xMax = s.at(-1)?.t ?? 1;
-  const hlines = [{ y: result.drain.sustainedRecordsPerSecond, label: `sustained ${formatNumber(result.drain.sustainedRecordsPerSecond)}/s`, color: '#2563eb' }];
+  const hlines = [
+    { y: result.drain.sustainedRecordsPerSecond, label: `sustained ${formatNumber(result.drain.sustainedRecordsPerSecond)}/s`, color: '#2563eb' },
+  ];
   if (ceilingRps) hlines.push({ y: ceilingRps, label: `Cassandra ceiling ${formatNumber(ceilingRps)}/s`, color: '#dc2626' });
   const cpu = result.cpuSeries ?? [];
   const coresOf = (name) => {
@@ -318,13 +333,26 @@ export function drainMarkdown(result, { ceiling, command }) {
     ['offset commits', `${d.commits}`],
     ['processor CPU per 1,000 records', `${r.processor.cpuSPer1kRecords} CPU-s (work only: ${r.processor.workCpuSPer1kRecords ?? '–'})`],
     ['processor peak RSS', `${r.processor.peakRssMb} MiB`],
-    ['CPU while draining (cores)', `processor ${p('processor')?.cores ?? '–'}, Cassandra ${p('cassandra')?.cores ?? '–'}, Kafka ${p('kafka')?.cores ?? '–'}, bench ${p('bench')?.cores ?? '–'}, other processes ${r.otherCores ?? '–'}; whole machine ${r.machineBusyCores} of ${result.machine.cores}`],
+    [
+      'CPU while draining (cores)',
+      `processor ${p('processor')?.cores ?? '–'}, Cassandra ${p('cassandra')?.cores ?? '–'}, Kafka ${p('kafka')?.cores ?? '–'}, bench ${p('bench')?.cores ?? '–'}, other processes ${r.otherCores ?? '–'}; whole machine ${r.machineBusyCores} of ${result.machine.cores}`,
+    ],
   ];
-  if (result.load) rows.push(['preload (kafka lib producer)', `${result.load.recordsPerSecond.toLocaleString('en-US')} records/s (${result.load.seconds} s, ${result.load.megabytes} MB)`]);
+  if (result.load)
+    rows.push([
+      'preload (kafka lib producer)',
+      `${result.load.recordsPerSecond.toLocaleString('en-US')} records/s (${result.load.seconds} s, ${result.load.megabytes} MB)`,
+    ]);
   if (ceiling) {
-    rows.push(['share of the Cassandra ceiling', `${Math.round((d.sustainedRecordsPerSecond / ceiling.recordsPerSecond) * 100)} % of ${ceiling.recordsPerSecond.toLocaleString('en-US')} records/s (ceiling run ${ceiling.date})`]);
+    rows.push([
+      'share of the Cassandra ceiling',
+      `${Math.round((d.sustainedRecordsPerSecond / ceiling.recordsPerSecond) * 100)} % of ${ceiling.recordsPerSecond.toLocaleString('en-US')} records/s (ceiling run ${ceiling.date})`,
+    ]);
     if (ceiling.recordsPerCpuSecond && d.recordsPerPipelineCpuSecond) {
-      rows.push(['share of the ceiling per CPU-second', `${Math.round((d.recordsPerPipelineCpuSecond / ceiling.recordsPerCpuSecond) * 100)} % (${d.recordsPerPipelineCpuSecond.toLocaleString('en-US')} vs ${ceiling.recordsPerCpuSecond.toLocaleString('en-US')} records per CPU-s)`]);
+      rows.push([
+        'share of the ceiling per CPU-second',
+        `${Math.round((d.recordsPerPipelineCpuSecond / ceiling.recordsPerCpuSecond) * 100)} % (${d.recordsPerPipelineCpuSecond.toLocaleString('en-US')} vs ${ceiling.recordsPerCpuSecond.toLocaleString('en-US')} records per CPU-s)`,
+      ]);
     }
   }
   const env = Object.entries(result.params.processorEnv);
@@ -357,7 +385,9 @@ async function main() {
   };
   const result = await runDrain(config);
   const ceilingResult = readResult('ceiling', opts);
-  const ceiling = ceilingResult?.best ? { recordsPerSecond: ceilingResult.best.recordsPerSecond, recordsPerCpuSecond: ceilingResult.best.recordsPerCpuSecond, date: ceilingResult.date } : undefined;
+  const ceiling = ceilingResult?.best
+    ? { recordsPerSecond: ceilingResult.best.recordsPerSecond, recordsPerCpuSecond: ceilingResult.best.recordsPerCpuSecond, date: ceilingResult.date }
+    : undefined;
   if (ceiling) result.shareOfCeiling = round(result.drain.sustainedRecordsPerSecond / ceiling.recordsPerSecond);
   const command = `node tools/bench/drain.mjs ${process.argv.slice(2).join(' ')}`.trim();
   writeResults('drain', { result, markdown: drainMarkdown(result, { ceiling, command }), svg: drainChart(result, ceiling?.recordsPerSecond) }, opts);

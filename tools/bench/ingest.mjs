@@ -28,7 +28,10 @@ const MOCK_MAIN = fileURLToPath(new URL('../mock-api/main.mjs', import.meta.url)
 /** Starts the mock API in a child process; resolves with `{ url, pid, stop }`. */
 async function startMock() {
   const port = await freePort();
-  const child = spawn(process.execPath, [MOCK_MAIN], { env: { ...process.env, MOCK_API_PORT: String(port), MOCK_API_HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MOCK_MAIN], {
+    env: { ...process.env, MOCK_API_PORT: String(port), MOCK_API_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -72,7 +75,12 @@ async function measureMock(mock, { pages, pageSize }) {
   for (let page = 1; page <= pages; page++) generatePage({ seed: 'bench-gen', results: pageSize, page });
   let seconds = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const generator = { users: pages * pageSize, seconds: round(seconds), usersPerSecond: Math.round((pages * pageSize) / seconds), usersPerCpuSecond: Math.round((pages * pageSize) / ((cpu.user + cpu.system) / 1e6)) };
+  const generator = {
+    users: pages * pageSize,
+    seconds: round(seconds),
+    usersPerSecond: Math.round((pages * pageSize) / seconds),
+    usersPerCpuSecond: Math.round((pages * pageSize) / ((cpu.user + cpu.system) / 1e6)),
+  };
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -85,7 +93,13 @@ async function measureMock(mock, { pages, pageSize }) {
     const serverCpu = (readProcess(mock.pid)?.cpuS ?? 0) - serverCpu0;
     return {
       generator,
-      http: { users: pages * pageSize, seconds: round(seconds), usersPerSecond: Math.round((pages * pageSize) / seconds), megabytesPerSecond: round(bytes / 1e6 / seconds), serverUsersPerCpuSecond: serverCpu > 0 ? Math.round((pages * pageSize) / serverCpu) : undefined },
+      http: {
+        users: pages * pageSize,
+        seconds: round(seconds),
+        usersPerSecond: Math.round((pages * pageSize) / seconds),
+        megabytesPerSecond: round(bytes / 1e6 / seconds),
+        serverUsersPerCpuSecond: serverCpu > 0 ? Math.round((pages * pageSize) / serverCpu) : undefined,
+      },
     };
   } finally {
     agent.destroy();
@@ -160,7 +174,14 @@ export async function runIngest(config) {
       benchmark: 'ingest',
       date: new Date().toISOString(),
       machine,
-      params: { records: config.records, pageSize: config.pageSize, partitions: config.partitions, encoding: 'avro', ingestEnv: config.env, mockPages: config.mockPages },
+      params: {
+        records: config.records,
+        pageSize: config.pageSize,
+        partitions: config.partitions,
+        encoding: 'avro',
+        ingestEnv: config.env,
+        mockPages: config.mockPages,
+      },
       mockAlone,
       run: {
         id,
@@ -200,11 +221,28 @@ export function ingestMarkdown(result, { drain, command }) {
   const r = result.run;
   const p = result.resources.processes;
   const rows = [
-    ['mock generator in-process (generatePage objects)', `${result.mockAlone.generator.usersPerSecond.toLocaleString('en-US')} users/s`, `${result.mockAlone.generator.usersPerCpuSecond.toLocaleString('en-US')} users per CPU-s`],
-    ['mock HTTP, serial pages, keep-alive', `${result.mockAlone.http.usersPerSecond.toLocaleString('en-US')} users/s`, `${result.mockAlone.http.megabytesPerSecond} MB/s; server ${result.mockAlone.http.serverUsersPerCpuSecond?.toLocaleString('en-US') ?? '–'} users per CPU-s`],
-    ['**ingest app: mock → Kafka (acks=all)**', `**${r.recordsPerSecond.toLocaleString('en-US')} records/s**`, `${r.counts.acknowledged.toLocaleString('en-US')} acknowledged in ${r.runSeconds} s; topic holds ${r.recordsInTopic.toLocaleString('en-US')} (${r.matches ? 'matches' : '**does not match**'})`],
+    [
+      'mock generator in-process (generatePage objects)',
+      `${result.mockAlone.generator.usersPerSecond.toLocaleString('en-US')} users/s`,
+      `${result.mockAlone.generator.usersPerCpuSecond.toLocaleString('en-US')} users per CPU-s`,
+    ],
+    [
+      'mock HTTP, serial pages, keep-alive',
+      `${result.mockAlone.http.usersPerSecond.toLocaleString('en-US')} users/s`,
+      `${result.mockAlone.http.megabytesPerSecond} MB/s; server ${result.mockAlone.http.serverUsersPerCpuSecond?.toLocaleString('en-US') ?? '–'} users per CPU-s`,
+    ],
+    [
+      '**ingest app: mock → Kafka (acks=all)**',
+      `**${r.recordsPerSecond.toLocaleString('en-US')} records/s**`,
+      `${r.counts.acknowledged.toLocaleString('en-US')} acknowledged in ${r.runSeconds} s; topic holds ${r.recordsInTopic.toLocaleString('en-US')} (${r.matches ? 'matches' : '**does not match**'})`,
+    ],
   ];
-  if (drain?.load) rows.push(['kafka lib producer alone (drain preload)', `${drain.load.recordsPerSecond.toLocaleString('en-US')} records/s`, 'pre-encoded records, same topic layout']);
+  if (drain?.load)
+    rows.push([
+      'kafka lib producer alone (drain preload)',
+      `${drain.load.recordsPerSecond.toLocaleString('en-US')} records/s`,
+      'pre-encoded records, same topic layout',
+    ]);
   return [
     '# Ingest benchmark',
     '',
@@ -229,7 +267,13 @@ export function ingestChart(result, drain) {
   }
   return svgDocument(
     [
-      barChart({ title: 'Ingest throughput next to the mock API (users or records per second)', yLabel: 'per second', categories, series: [{ name: 'rate', values, colors }], height: 360 }),
+      barChart({
+        title: 'Ingest throughput next to the mock API (users or records per second)',
+        yLabel: 'per second',
+        categories,
+        series: [{ name: 'rate', values, colors }],
+        height: 360,
+      }),
       lineChart({
         title: 'Ingest run: records acknowledged by Kafka per second',
         xLabel: 'seconds since POST /runs',
@@ -258,7 +302,8 @@ async function main() {
   const drain = readResult('drain', opts);
   const command = `node tools/bench/ingest.mjs ${process.argv.slice(2).join(' ')}`.trim();
   writeResults('ingest', { result, markdown: ingestMarkdown(result, { drain, command }), svg: ingestChart(result, drain) }, opts);
-  if (!result.run.matches) throw new Error(`topic holds ${result.run.recordsInTopic} records, run acknowledged ${result.run.counts.acknowledged}, asked ${result.params.records}`);
+  if (!result.run.matches)
+    throw new Error(`topic holds ${result.run.recordsInTopic} records, run acknowledged ${result.run.counts.acknowledged}, asked ${result.params.records}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

@@ -54,7 +54,7 @@ export class RecordSource {
     this.capacity = want;
     this.buffer = [];
     this.position = 0;
-    for (let skipped = 0; skipped < this.consumed; ) {
+    for (let skipped = 0; skipped < this.consumed;) {
       const step = await this.chunks.next();
       if (step.done) throw new Error('cache file shorter than expected');
       const k = Math.min(step.value.length, this.consumed - skipped);
@@ -128,7 +128,14 @@ export async function produceStep({ rate, seconds, source, producer, topic, prod
   await sends.drain();
   if (failure) throw failure;
   const ackedAt = Date.now();
-  return { start, end: scheduledEnd, total, lateMs: Math.max(0, lastSendAt - scheduledEnd), ackedAfterMs: ackedAt - scheduledEnd, achievedRate: total / ((lastSendAt - start) / 1000) };
+  return {
+    start,
+    end: scheduledEnd,
+    total,
+    lateMs: Math.max(0, lastSendAt - scheduledEnd),
+    ackedAfterMs: ackedAt - scheduledEnd,
+    achievedRate: total / ((lastSendAt - start) / 1000),
+  };
 }
 
 export async function runLatency(config) {
@@ -228,7 +235,9 @@ export async function runLatency(config) {
         keptUp,
         processorHistogram: { p50Le: bucketQuantile(before, after, 0.5), p99Le: bucketQuantile(before, after, 0.99) },
       };
-      log(`  ${rate}/s for ${seconds} s: ${schedule.total} records, lag at end ${lagAtEnd}, ${keptUp ? 'kept up' : 'fell behind'}; drained ${step.drainAfterStepS} s later`);
+      log(
+        `  ${rate}/s for ${seconds} s: ${schedule.total} records, lag at end ${lagAtEnd}, ${keptUp ? 'kept up' : 'fell behind'}; drained ${step.drainAfterStepS} s later`,
+      );
       return step;
     };
 
@@ -304,9 +313,19 @@ export async function runLatency(config) {
     benchmark: 'latency',
     date: new Date().toISOString(),
     machine,
-    params: { rates: fixed, kneeCandidates: knee, seconds: config.seconds, kneeSeconds: config.kneeSeconds, partitions: config.partitions, processorEnv: config.env, keptUpRule: 'consumer lag at the end of the step <= one second of records (min 500)' },
+    params: {
+      rates: fixed,
+      kneeCandidates: knee,
+      seconds: config.seconds,
+      kneeSeconds: config.kneeSeconds,
+      partitions: config.partitions,
+      processorEnv: config.env,
+      keptUpRule: 'consumer lag at the end of the step <= one second of records (min 500)',
+    },
     steps,
-    knee: kneeStep ? { searched: knee.length > 0, rate: kneeStep.rate, firstFailingRate: firstFailing?.rate, atLadderTop: !firstFailing && knee.length > 0 } : undefined,
+    knee: kneeStep
+      ? { searched: knee.length > 0, rate: kneeStep.rate, firstFailingRate: firstFailing?.rate, atLadderTop: !firstFailing && knee.length > 0 }
+      : undefined,
     check: { rowsScanned: rows, producedTotal: produced.size, unknownRows: unknown, negativeLatencies: negative },
     lagSeries,
     timeline,
@@ -338,7 +357,7 @@ export function latencyMarkdown(result, command) {
   return [
     '# End-to-end latency benchmark',
     '',
-    'Open-loop load at fixed rates: Kafka message timestamp = the scheduled send time; write time = `WRITETIME(email)` of the row (the stream-processor\'s driver timestamp); latency = write time − produce time, HDR histogram per rate (milliseconds).',
+    "Open-loop load at fixed rates: Kafka message timestamp = the scheduled send time; write time = `WRITETIME(email)` of the row (the stream-processor's driver timestamp); latency = write time − produce time, HDR histogram per rate (milliseconds).",
     '',
     mdTable(['rate', 'records', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'kept up', 'lag at step end', 'produced/s'], rows),
     '',

@@ -52,7 +52,8 @@ const run = promisify(execFile);
 /** The newest Spark 3.5 whose Kafka source is on Maven Central; PySpark is pinned to the same. */
 export const SPARK_VERSION = '3.5.7';
 const CACHE = join(process.env.BENCH_CACHE_DIR ?? join(REPO_ROOT, 'bench-results', '.cache'), 'peer');
-const JAVA_HOME = process.env.JAVA_HOME && existsSync(join(process.env.JAVA_HOME, 'bin', 'java')) ? process.env.JAVA_HOME : '/usr/lib/jvm/java-17-openjdk-amd64';
+const JAVA_HOME =
+  process.env.JAVA_HOME && existsSync(join(process.env.JAVA_HOME, 'bin', 'java')) ? process.env.JAVA_HOME : '/usr/lib/jvm/java-17-openjdk-amd64';
 const TABLE = 'users_created';
 
 /** PySpark in a venv and the connector jars, installed on first use. Returns `{ python, jars }`. */
@@ -76,9 +77,21 @@ export async function ensureSpark(log = console.log) {
   const listJars = () => (existsSync(jarDir) ? readdirSync(jarDir).filter((f) => f.endsWith('.jar')) : []);
   if (!listJars().some((f) => f.startsWith('spark-sql-kafka')) || !listJars().some((f) => f.startsWith('spark-cassandra-connector_'))) {
     log(`resolving the Kafka source and Cassandra connector jars with Maven into ${jarDir} ...`);
-    await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, 'tools', 'bench', 'peer', 'pom.xml'), 'dependency:copy-dependencies', `-Dspark.version=${SPARK_VERSION}`, `-DoutputDirectory=${jarDir}`], {
-      maxBuffer: 64 * 2 ** 20,
-    });
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        join(REPO_ROOT, 'tools', 'bench', 'peer', 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-Dspark.version=${SPARK_VERSION}`,
+        `-DoutputDirectory=${jarDir}`,
+      ],
+      {
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
   }
   return { python, jars: listJars().map((f) => join(jarDir, f)) };
 }
@@ -174,13 +187,20 @@ async function startPipeline(kind, { topic, keyspace, spark, log }) {
   rmSync(checkpoint, { recursive: true, force: true });
   const args = [
     join(REPO_ROOT, 'tools', 'bench', 'peer', 'spark_job.py'),
-    '--brokers', servers().brokers.join(','),
-    '--topic', topic,
-    '--cassandra', servers().contactPoints[0],
-    '--keyspace', keyspace,
-    '--table', TABLE,
-    '--checkpoint', checkpoint,
-    '--jars', spark.jars.join(','),
+    '--brokers',
+    servers().brokers.join(','),
+    '--topic',
+    topic,
+    '--cassandra',
+    servers().contactPoints[0],
+    '--keyspace',
+    keyspace,
+    '--table',
+    TABLE,
+    '--checkpoint',
+    checkpoint,
+    '--jars',
+    spark.jars.join(','),
   ];
   const output = [];
   const child = spawn(spark.python, args, {
@@ -199,9 +219,13 @@ async function startPipeline(kind, { topic, keyspace, spark, log }) {
   const committedRecords = () => {
     const commits = join(checkpoint, 'commits');
     if (!existsSync(commits)) return 0;
-    const ids = readdirSync(commits).filter((f) => /^\d+$/.test(f)).map(Number);
+    const ids = readdirSync(commits)
+      .filter((f) => /^\d+$/.test(f))
+      .map(Number);
     if (ids.length === 0) return 0;
-    const text = readFileSync(join(checkpoint, 'offsets', String(Math.max(...ids))), 'utf8').trim().split('\n');
+    const text = readFileSync(join(checkpoint, 'offsets', String(Math.max(...ids))), 'utf8')
+      .trim()
+      .split('\n');
     const offsets = JSON.parse(text.at(-1))[topic] ?? {};
     return Object.values(offsets).reduce((n, o) => n + Number(o), 0);
   };
@@ -371,12 +395,14 @@ export async function runPeer(config) {
     if (load.records !== config.records) throw new Error(`loaded ${load.records} of ${config.records} records`);
     log(`loaded in ${load.seconds.toFixed(1)} s`);
     for (let i = 0; i < config.repeat; i++) {
-      for (const kind of pipelines) drains.push({ round: i + 1, ...(await drainOnce(kind, { topic, records: config.records, spark, cql, stack, log, keep: config.keep })) });
+      for (const kind of pipelines)
+        drains.push({ round: i + 1, ...(await drainOnce(kind, { topic, records: config.records, spark, cql, stack, log, keep: config.keep })) });
     }
     if (config.latency) {
       const source = new RecordSource(log);
       try {
-        for (const kind of pipelines) latency.push(await latencyOnce(kind, { rate: config.rate, seconds: config.seconds, spark, cql, client, source, codec, log, keep: config.keep }));
+        for (const kind of pipelines)
+          latency.push(await latencyOnce(kind, { rate: config.rate, seconds: config.seconds, spark, cql, client, source, codec, log, keep: config.keep }));
       } finally {
         await source.close();
       }
@@ -395,7 +421,11 @@ export async function runPeer(config) {
             .filter((d) => d.pipeline === 'ours')
             .map((d) => {
               const s = drains.find((x) => x.pipeline === 'spark' && x.round === d.round);
-              return { round: d.round, drain: s ? round(d.rowsPerSecond / s.rowsPerSecond) : undefined, rowsPerCpuSecond: s ? round(d.rowsPerCpuSecond / s.rowsPerCpuSecond) : undefined };
+              return {
+                round: d.round,
+                drain: s ? round(d.rowsPerSecond / s.rowsPerSecond) : undefined,
+                rowsPerCpuSecond: s ? round(d.rowsPerCpuSecond / s.rowsPerCpuSecond) : undefined,
+              };
             }),
         }
       : undefined;
@@ -403,7 +433,14 @@ export async function runPeer(config) {
     benchmark: 'peer',
     date: new Date().toISOString(),
     machine,
-    params: { records: config.records, repeat: config.repeat, rate: config.rate, seconds: config.seconds, spark: `PySpark ${SPARK_VERSION}, local[2], spark-sql-kafka-0-10 ${SPARK_VERSION}, spark-cassandra-connector 3.5.1`, topic: 'JSON, 4 partitions, no headers' },
+    params: {
+      records: config.records,
+      repeat: config.repeat,
+      rate: config.rate,
+      seconds: config.seconds,
+      spark: `PySpark ${SPARK_VERSION}, local[2], spark-sql-kafka-0-10 ${SPARK_VERSION}, spark-cassandra-connector 3.5.1`,
+      topic: 'JSON, 4 partitions, no headers',
+    },
     drains,
     latency,
     ratios,
@@ -421,7 +458,15 @@ export function peerMarkdown(result, command) {
     `${d.rows.toLocaleString('en-US')}${d.rowsMatch ? '' : ' **(mismatch)**'}`,
     d.cassandraCores,
   ]);
-  const lat = result.latency.map((l) => [l.pipeline === 'ours' ? 'userstream stream-processor' : 'Spark Structured Streaming', `${l.rate.toLocaleString('en-US')}/s`, l.latencyMs.p50, l.latencyMs.p99, l.latencyMs.p999, l.latencyMs.max, l.rowsFound]);
+  const lat = result.latency.map((l) => [
+    l.pipeline === 'ours' ? 'userstream stream-processor' : 'Spark Structured Streaming',
+    `${l.rate.toLocaleString('en-US')}/s`,
+    l.latencyMs.p50,
+    l.latencyMs.p99,
+    l.latencyMs.p999,
+    l.latencyMs.max,
+    l.rowsFound,
+  ]);
   const r = result.ratios;
   return [
     '# Peer benchmark: userstream vs Spark Structured Streaming',
@@ -430,7 +475,9 @@ export function peerMarkdown(result, command) {
     '',
     mdTable(['round', 'pipeline', 'drain rows/s', 'first row after s', 'CPU-s', 'rows per CPU-s', 'rows', 'Cassandra cores'], rows),
     '',
-    r ? `**userstream / Spark: drain ${r.drain}×, rows per CPU-second ${r.rowsPerCpuSecond}×** (best of each; per round: ${r.perRound.map((p) => `${p.drain}× / ${p.rowsPerCpuSecond}×`).join(', ')}).` : '',
+    r
+      ? `**userstream / Spark: drain ${r.drain}×, rows per CPU-second ${r.rowsPerCpuSecond}×** (best of each; per round: ${r.perRound.map((p) => `${p.drain}× / ${p.rowsPerCpuSecond}×`).join(', ')}).`
+      : '',
     '',
     lat.length > 0 ? mdTable(['pipeline', 'rate', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'rows'], lat) : 'Latency not measured (--no-latency).',
     '',
@@ -445,8 +492,20 @@ export function peerChart(result) {
   const cats = result.drains.map((d) => `${names[d.pipeline]}\nround ${d.round}`);
   const colors = result.drains.map((d) => (d.pipeline === 'ours' ? '#2563eb' : '#d97706'));
   const panels = [
-    barChart({ title: 'Drain rate (rows/s, writetime span)', yLabel: 'rows/s', categories: cats, series: [{ name: 'rows/s', values: result.drains.map((d) => d.rowsPerSecond), colors }], height: 320 }),
-    barChart({ title: 'Rows per CPU-second of the pipeline process tree', yLabel: 'rows / CPU-s', categories: cats, series: [{ name: 'rows per CPU-s', values: result.drains.map((d) => d.rowsPerCpuSecond), colors }], height: 300 }),
+    barChart({
+      title: 'Drain rate (rows/s, writetime span)',
+      yLabel: 'rows/s',
+      categories: cats,
+      series: [{ name: 'rows/s', values: result.drains.map((d) => d.rowsPerSecond), colors }],
+      height: 320,
+    }),
+    barChart({
+      title: 'Rows per CPU-second of the pipeline process tree',
+      yLabel: 'rows / CPU-s',
+      categories: cats,
+      series: [{ name: 'rows per CPU-s', values: result.drains.map((d) => d.rowsPerCpuSecond), colors }],
+      height: 300,
+    }),
   ];
   if (result.latency.length > 0) {
     panels.push(

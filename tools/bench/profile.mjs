@@ -37,7 +37,10 @@ const STAGES = [
   ['cassandra-driver (encode, send, receive)', (f) => /node_modules\/cassandra-driver\//.test(f.url)],
   ['write runner + sink (cassandra-sink)', (f) => /cassandra-sink\/dist\/(write\.runner|cassandra\.sink)/.test(f.url)],
   ['kafkajs (fetch, decode batches, protocol)', (f) => /node_modules\/kafkajs\//.test(f.url)],
-  ['offset commit (kafkajs commitOffsets*)', (f) => /node_modules\/kafkajs\//.test(f.url) && /commitOffsets|sendOffsetCommit|offsetCommit/i.test(f.functionName)],
+  [
+    'offset commit (kafkajs commitOffsets*)',
+    (f) => /node_modules\/kafkajs\//.test(f.url) && /commitOffsets|sendOffsetCommit|offsetCommit/i.test(f.functionName),
+  ],
   ['consumer runner (@userstream/kafka)', (f) => /kafka\/dist\/(consumer\.|partition-progress)/.test(f.url)],
   ['processor handler (app)', (f) => /stream-processor\/dist\/processor\/stream-processor/.test(f.url)],
   ['metrics (prom-client)', (f) => /node_modules\/prom-client\//.test(f.url)],
@@ -95,8 +98,15 @@ export function analyzeProfile(profile, { top = 25 } = {}) {
     durationS: Number((totalUs / 1e6).toFixed(1)),
     busyS: Number((busyUs / 1e6).toFixed(1)),
     samples: samples.length,
-    groups: [...byGroup].sort((a, b) => b[1] - a[1]).map(([group, us]) => ({ group, seconds: Number((us / 1e6).toFixed(2)), percent: pct(us), percentOfBusy: group === '(idle)' ? undefined : pctBusy(us) })),
-    stages: [...stageUs].map(([stage, us]) => ({ stage, seconds: Number((us / 1e6).toFixed(2)), percent: pct(us), percentOfBusy: stage === 'idle' ? undefined : pctBusy(us) })),
+    groups: [...byGroup]
+      .sort((a, b) => b[1] - a[1])
+      .map(([group, us]) => ({ group, seconds: Number((us / 1e6).toFixed(2)), percent: pct(us), percentOfBusy: group === '(idle)' ? undefined : pctBusy(us) })),
+    stages: [...stageUs].map(([stage, us]) => ({
+      stage,
+      seconds: Number((us / 1e6).toFixed(2)),
+      percent: pct(us),
+      percentOfBusy: stage === 'idle' ? undefined : pctBusy(us),
+    })),
     topSelf: [...byFunction.values()]
       .filter((e) => e.function !== '(idle)')
       .sort((a, b) => b.us - a.us)
@@ -113,15 +123,24 @@ export function profileMarkdown(file, a) {
     '',
     '## Time under each stage of the hot path (inclusive; a sample counts for every stage on its stack)',
     '',
-    mdTable(['stage', 'CPU s', '% of busy'], a.stages.map((s) => [s.stage, s.seconds, s.percentOfBusy ?? '–'])),
+    mdTable(
+      ['stage', 'CPU s', '% of busy'],
+      a.stages.map((s) => [s.stage, s.seconds, s.percentOfBusy ?? '–']),
+    ),
     '',
     '## Self time by package',
     '',
-    mdTable(['package', 'self s', '% of busy'], a.groups.slice(0, 20).map((g) => [g.group, g.seconds, g.percentOfBusy ?? '–'])),
+    mdTable(
+      ['package', 'self s', '% of busy'],
+      a.groups.slice(0, 20).map((g) => [g.group, g.seconds, g.percentOfBusy ?? '–']),
+    ),
     '',
     '## Top self-time functions',
     '',
-    mdTable(['function', 'where', 'self s', '% of busy'], a.topSelf.map((e) => [`\`${e.function}\``, e.location, e.seconds, e.percentOfBusy])),
+    mdTable(
+      ['function', 'where', 'self s', '% of busy'],
+      a.topSelf.map((e) => [`\`${e.function}\``, e.location, e.seconds, e.percentOfBusy]),
+    ),
   ].join('\n');
 }
 

@@ -25,7 +25,6 @@ import { runDrain } from './drain.mjs';
 import { runIngest } from './ingest.mjs';
 import { sleep } from '@userstream/tools/testing/async';
 
-
 /** Starts `app` with `env`, waits until ready, samples it for `seconds`, stops it. */
 async function idleBaseline(app, env, seconds, log) {
   const proc = await startApp(app, { env });
@@ -36,7 +35,12 @@ async function idleBaseline(app, env, seconds, log) {
     await sleep(seconds * 1000);
     const s = sampler.stop();
     const now = readProcess(proc.pid);
-    const r = { rssMb: now ? Math.round(now.rssMb) : undefined, peakRssMb: now ? Math.round(now.hwmMb) : undefined, idleCores: s.processes[app]?.cores, cpuSSinceStart: round(now?.cpuS) };
+    const r = {
+      rssMb: now ? Math.round(now.rssMb) : undefined,
+      peakRssMb: now ? Math.round(now.hwmMb) : undefined,
+      idleCores: s.processes[app]?.cores,
+      cpuSSinceStart: round(now?.cpuS),
+    };
     log(`  ${app} idle: RSS ${r.rssMb} MiB (peak ${r.peakRssMb}), ${r.idleCores} cores`);
     return r;
   } finally {
@@ -69,7 +73,12 @@ export async function runResources(config) {
   const cql = await connectClient();
   const idle = {};
   try {
-    idle['stream-processor'] = await idleBaseline('stream-processor', { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `bench-idle-${suffix}`, CASSANDRA_KEYSPACE: `bench_idle_${suffix}` }, config.idleSeconds, log);
+    idle['stream-processor'] = await idleBaseline(
+      'stream-processor',
+      { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `bench-idle-${suffix}`, CASSANDRA_KEYSPACE: `bench_idle_${suffix}` },
+      config.idleSeconds,
+      log,
+    );
     idle.ingest = await idleBaseline('ingest', { KAFKA_TOPIC: topic, RANDOMUSER_BASE_URL: 'http://127.0.0.1:9/api/' }, config.idleSeconds, log);
     idle.orchestrator = await idleBaseline(
       'orchestrator',
@@ -117,13 +126,22 @@ export async function runResources(config) {
       recordsPerSecond: drain.drain.sustainedRecordsPerSecond,
       idle: idle['stream-processor'],
       extra: {
-        cassandraCpuSPer1kRecords: drain.resources.processes.cassandra ? round((drain.resources.processes.cassandra.cpuS / drain.params.records) * 1000) : undefined,
+        cassandraCpuSPer1kRecords: drain.resources.processes.cassandra
+          ? round((drain.resources.processes.cassandra.cpuS / drain.params.records) * 1000)
+          : undefined,
         kafkaCpuSPer1kRecords: drain.resources.processes.kafka ? round((drain.resources.processes.kafka.cpuS / drain.params.records) * 1000) : undefined,
       },
     },
     { app: 'orchestrator', load: 'idle only (it moves no records)', peakRssMb: idle.orchestrator.peakRssMb, idle: idle.orchestrator },
   ];
-  return { benchmark: 'resources', date: new Date().toISOString(), machine, params: { idleSeconds: config.idleSeconds }, apps, sources: { drain: drain.date, ingest: ingest.date } };
+  return {
+    benchmark: 'resources',
+    date: new Date().toISOString(),
+    machine,
+    params: { idleSeconds: config.idleSeconds },
+    apps,
+    sources: { drain: drain.date, ingest: ingest.date },
+  };
 }
 
 export function resourcesMarkdown(result, command) {

@@ -78,13 +78,24 @@ async function main() {
           firstRowS: result.startup.firstRowS,
           meanBatchMs: result.drain.meanBatchMs,
           commits: result.drain.commits,
-          cores: { processor: p.processor?.cores, cassandra: p.cassandra?.cores, kafka: p.kafka?.cores, bench: p.bench?.cores, machine: result.resources.machineBusyCores },
-          otherCores: Math.max(0, Number((result.resources.machineBusyCores - ['processor', 'cassandra', 'kafka', 'bench'].reduce((n, k) => n + (p[k]?.cores ?? 0), 0)).toFixed(2))),
+          cores: {
+            processor: p.processor?.cores,
+            cassandra: p.cassandra?.cores,
+            kafka: p.kafka?.cores,
+            bench: p.bench?.cores,
+            machine: result.resources.machineBusyCores,
+          },
+          otherCores: Math.max(
+            0,
+            Number((result.resources.machineBusyCores - ['processor', 'cassandra', 'kafka', 'bench'].reduce((n, k) => n + (p[k]?.cores ?? 0), 0)).toFixed(2)),
+          ),
           recordsPerPipelineCpuS: result.drain.recordsPerPipelineCpuSecond,
           processorCpuSPer1k: result.resources.processor.workCpuSPer1kRecords,
           rowsMatch: result.final.countMatches,
         };
-        console.log(`  ${run.recordsPerSecond} records/s; cores: processor ${run.cores.processor}, Cassandra ${run.cores.cassandra}, Kafka ${run.cores.kafka}, others ${run.otherCores}`);
+        console.log(
+          `  ${run.recordsPerSecond} records/s; cores: processor ${run.cores.processor}, Cassandra ${run.cores.cassandra}, Kafka ${run.cores.kafka}, others ${run.otherCores}`,
+        );
         runs.push(run);
       }
     }
@@ -110,7 +121,16 @@ async function main() {
   });
   const best = byLabel.reduce((a, b) => (b.medianRecordsPerSecond > a.medianRecordsPerSecond ? b : a));
   const ceiling = readResult('ceiling', opts);
-  const result = { benchmark: 'tune', date: new Date().toISOString(), machine, params: { records, repeat, topic, load: { recordsPerSecond: Math.round(load.recordsPerSecond) } }, configs: byLabel, runs, best: best.label, ceiling: ceiling?.best };
+  const result = {
+    benchmark: 'tune',
+    date: new Date().toISOString(),
+    machine,
+    params: { records, repeat, topic, load: { recordsPerSecond: Math.round(load.recordsPerSecond) } },
+    configs: byLabel,
+    runs,
+    best: best.label,
+    ceiling: ceiling?.best,
+  };
   const command = `node tools/bench/tune.mjs ${process.argv.slice(2).join(' ')}`.trim();
   const markdown = [
     '# Stream-processor settings',
@@ -118,7 +138,17 @@ async function main() {
     `Each row drains the same preloaded ${formatNumber(records)}-record topic with a fresh group and keyspace (defaults: WC=256 BATCH=2000 PC=4 WAIT=100 BR=32 FETCH=1048576). ${repeat > 1 ? `Median of ${repeat} interleaved runs.` : 'One run each: differences below ~10 % are noise on this shared machine.'}`,
     '',
     mdTable(
-      ['settings', 'records/s', 'runs', 'records per pipeline CPU-s', 'processor cores', 'Cassandra cores', 'other processes (cores)', 'processor CPU-s / 1k', 'mean batch ms'],
+      [
+        'settings',
+        'records/s',
+        'runs',
+        'records per pipeline CPU-s',
+        'processor cores',
+        'Cassandra cores',
+        'other processes (cores)',
+        'processor CPU-s / 1k',
+        'mean batch ms',
+      ],
       byLabel.map((c) => [
         c.label === best.label ? `**${c.label}**` : c.label,
         c.medianRecordsPerSecond.toLocaleString('en-US'),
@@ -134,7 +164,9 @@ async function main() {
     '',
     'Records per pipeline CPU-second = records/s divided by the cores the processor, Cassandra and Kafka used: on a CPU-bound machine shared with other work it compares settings better than the raw rate, which follows whatever CPU the other processes left.',
     '',
-    ceiling ? `Ceiling (minimal driver loop, ${ceiling.best.concurrency} in flight): ${ceiling.best.recordsPerSecond.toLocaleString('en-US')} records/s; best setting here = ${Math.round((best.medianRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} % of it.` : '',
+    ceiling
+      ? `Ceiling (minimal driver loop, ${ceiling.best.concurrency} in flight): ${ceiling.best.recordsPerSecond.toLocaleString('en-US')} records/s; best setting here = ${Math.round((best.medianRecordsPerSecond / ceiling.best.recordsPerSecond) * 100)} % of it.`
+      : '',
     '',
     mdMachine(machine, command),
   ].join('\n');
@@ -144,7 +176,13 @@ async function main() {
         title: `Drain rate by processor settings (${formatNumber(records)} records)`,
         yLabel: 'records/s',
         categories: byLabel.map((c) => c.label.replace(/ /g, '\n')),
-        series: [{ name: 'records/s', values: byLabel.map((c) => c.medianRecordsPerSecond), colors: byLabel.map((c) => (c.label === best.label ? '#16a34a' : '#2563eb')) }],
+        series: [
+          {
+            name: 'records/s',
+            values: byLabel.map((c) => c.medianRecordsPerSecond),
+            colors: byLabel.map((c) => (c.label === best.label ? '#16a34a' : '#2563eb')),
+          },
+        ],
         hlines: ceiling ? [{ y: ceiling.best.recordsPerSecond, label: `ceiling ${formatNumber(ceiling.best.recordsPerSecond)}/s`, color: '#dc2626' }] : [],
         height: 380,
       }),

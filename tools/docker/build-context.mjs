@@ -67,7 +67,8 @@ export function workspaceClosure(dependencies, libs) {
 // npm started from `npm run`, `npm test` or `npx` passes its own settings down
 // in npm_* variables (workspace selection, prefixes, the lifecycle event): none
 // may leak into the context's npm. Registry, cache and proxy settings stay.
-const KEPT_NPM_SETTINGS = /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|prefer_offline|offline|@.+:registry)$/i;
+const KEPT_NPM_SETTINGS =
+  /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|prefer_offline|offline|@.+:registry)$/i;
 function npmEnv() {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
@@ -80,7 +81,11 @@ function npm(args, cwd) {
   try {
     return execFileSync('npm', args, { cwd, env: npmEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const stderr = String(error.stderr ?? '').split('\n').filter((l) => l && !l.includes('Unknown user config')).slice(-10).join('\n');
+    const stderr = String(error.stderr ?? '')
+      .split('\n')
+      .filter((l) => l && !l.includes('Unknown user config'))
+      .slice(-10)
+      .join('\n');
     throw new Error(`npm ${args.join(' ')} (in ${relative(workspaceRoot, cwd) || '.'}) failed:\n${stderr}`);
   }
 }

@@ -25,7 +25,12 @@ const TOOL_SETTINGS = [
   { env: 'USERSTREAM_STACK_DIR', def: '`.stack`', usedBy: 'dev stack', description: 'jars, data, logs and pid files of the local Kafka and Cassandra' },
   { env: 'KAFKA_PORT / KAFKA_CONTROLLER_PORT', def: '9092 / 9093', usedBy: 'dev stack', description: 'Kafka broker and KRaft controller ports' },
   { env: 'CASSANDRA_PORT / CASSANDRA_STORAGE_PORT', def: '9042 / 7000', usedBy: 'dev stack', description: 'Cassandra CQL and storage ports' },
-  { env: 'STACK_START_TIMEOUT_MS / STACK_STOP_TIMEOUT_MS', def: '180000 / 30000', usedBy: 'dev stack', description: 'how long to wait for a server to answer / to stop before SIGKILL' },
+  {
+    env: 'STACK_START_TIMEOUT_MS / STACK_STOP_TIMEOUT_MS',
+    def: '180000 / 30000',
+    usedBy: 'dev stack',
+    description: 'how long to wait for a server to answer / to stop before SIGKILL',
+  },
   { env: 'USERSTREAM_KEEP_STACK', def: '(unset)', usedBy: 'npm test', description: '`1`: leave a stack the tests started running' },
 ];
 

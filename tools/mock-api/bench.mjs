@@ -117,9 +117,7 @@ async function main() {
   const pick = (results) => ({
     usersPerSecond: Math.round(median(results.map((r) => r.usersPerSecond))),
     ...(results[0].usersPerCpuSecond !== undefined ? { usersPerCpuSecond: Math.round(median(results.map((r) => r.usersPerCpuSecond))) } : {}),
-    ...(results[0].serverUsersPerCpuSecond !== undefined
-      ? { serverUsersPerCpuSecond: Math.round(median(results.map((r) => r.serverUsersPerCpuSecond))) }
-      : {}),
+    ...(results[0].serverUsersPerCpuSecond !== undefined ? { serverUsersPerCpuSecond: Math.round(median(results.map((r) => r.serverUsersPerCpuSecond))) } : {}),
     ...(results[0].megabytesPerSecond !== undefined ? { megabytesPerSecond: Number(median(results.map((r) => r.megabytesPerSecond)).toFixed(1)) } : {}),
     ...(results[0].bytes > 0 ? { bytesPerUser: Math.round(results[0].bytes / results[0].users) } : {}),
     runs: results.map((r) => Math.round(r.usersPerSecond)),

@@ -69,9 +69,49 @@ const TITLES_FEMALE = ['Ms', 'Mrs', 'Miss'];
 
 // Cyrillic -> Latin, for e-mail addresses of UA and RS users.
 const CYRILLIC = {
-  а: 'a', б: 'b', в: 'v', г: 'h', ґ: 'g', д: 'd', е: 'e', є: 'ye', ж: 'zh', з: 'z', и: 'y', і: 'i', ї: 'yi', й: 'y',
-  к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch',
-  ш: 'sh', щ: 'shch', ь: '', ю: 'yu', я: 'ya', ђ: 'dj', ј: 'j', љ: 'lj', њ: 'nj', ћ: 'c', џ: 'dz', ы: 'y', э: 'e', ъ: '', ё: 'yo',
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'h',
+  ґ: 'g',
+  д: 'd',
+  е: 'e',
+  є: 'ye',
+  ж: 'zh',
+  з: 'z',
+  и: 'y',
+  і: 'i',
+  ї: 'yi',
+  й: 'y',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'kh',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'shch',
+  ь: '',
+  ю: 'yu',
+  я: 'ya',
+  ђ: 'dj',
+  ј: 'j',
+  љ: 'lj',
+  њ: 'nj',
+  ћ: 'c',
+  џ: 'dz',
+  ы: 'y',
+  э: 'e',
+  ъ: '',
+  ё: 'yo',
 };
 const LATIN_SPECIAL = { ø: 'o', æ: 'ae', å: 'a', ß: 'ss', ı: 'i', ł: 'l', đ: 'd', œ: 'oe' };
 
@@ -111,7 +151,8 @@ const NAT_DATA = {
     last: 'Smith,Jones,Williams,Brown,Wilson,Taylor,Johnson,White,Martin,Anderson,Thompson,Nguyen,Thomas,Walker,Harris,Lee,Ryan,Robinson,Kelly,King',
     cities: 'Sydney,Melbourne,Brisbane,Perth,Adelaide,Hobart,Darwin,Canberra,Newcastle,Geelong,Wollongong,Cairns,Townsville,Ballarat,Bendigo,Toowoomba',
     states: 'New South Wales,Victoria,Queensland,Western Australia,South Australia,Tasmania,Northern Territory,Australian Capital Territory',
-    streets: 'George Street,Pitt Street,Oxford Street,Parramatta Road,Hunter Street,Queen Street,Collins Street,Swanston Street,Lygon Street,Bourke Street,Smith Street,Church Street,Victoria Road,Station Street',
+    streets:
+      'George Street,Pitt Street,Oxford Street,Parramatta Road,Hunter Street,Queen Street,Collins Street,Swanston Street,Lygon Street,Bourke Street,Smith Street,Church Street,Victoria Road,Station Street',
     postcode: (g) => g.int(200, 9999),
     phone: '0#-####-####',
     cell: '04##-###-###',
@@ -122,9 +163,11 @@ const NAT_DATA = {
     male: 'João,Pedro,Lucas,Gabriel,Matheus,Rafael,Gustavo,Felipe,Bruno,Thiago,Vinícius,Leonardo,Caio,Diego,Otávio,Luiz,Heitor,Benício',
     female: 'Ana,Maria,Júlia,Beatriz,Larissa,Camila,Letícia,Mariana,Fernanda,Gabriela,Isabela,Lívia,Manuela,Alícia,Yasmin,Rafaela,Luana,Cecília',
     last: 'Silva,Santos,Oliveira,Souza,Rodrigues,Ferreira,Alves,Pereira,Lima,Gomes,Costa,Ribeiro,Martins,Carvalho,Almeida,Lopes,Araújo,Barbosa,Moreira,Nascimento',
-    cities: 'São Paulo,Rio de Janeiro,Belo Horizonte,Salvador,Fortaleza,Curitiba,Recife,Porto Alegre,Manaus,Belém,Goiânia,Campinas,São Luís,Maceió,Natal,Florianópolis',
+    cities:
+      'São Paulo,Rio de Janeiro,Belo Horizonte,Salvador,Fortaleza,Curitiba,Recife,Porto Alegre,Manaus,Belém,Goiânia,Campinas,São Luís,Maceió,Natal,Florianópolis',
     states: 'São Paulo,Rio de Janeiro,Minas Gerais,Bahia,Ceará,Paraná,Pernambuco,Rio Grande do Sul,Amazonas,Pará,Goiás,Maranhão,Alagoas,Santa Catarina',
-    streets: 'Rua São Jorge,Rua da Paz,Rua Sete de Setembro,Avenida Paulista,Rua Doze,Rua Quinze de Novembro,Rua Tiradentes,Avenida Brasil,Rua das Flores,Rua Santa Luzia,Rua Rio de Janeiro,Rua Castro Alves',
+    streets:
+      'Rua São Jorge,Rua da Paz,Rua Sete de Setembro,Avenida Paulista,Rua Doze,Rua Quinze de Novembro,Rua Tiradentes,Avenida Brasil,Rua das Flores,Rua Santa Luzia,Rua Rio de Janeiro,Rua Castro Alves',
     postcode: (g) => g.int(10000, 99999),
     phone: '(##) ####-####',
     cell: '(##) %###-####',
@@ -136,8 +179,10 @@ const NAT_DATA = {
     female: 'Emma,Olivia,Charlotte,Alice,Léa,Florence,Amelia,Chloé,Zoé,Maya,Abigail,Rosalie,Juliette,Camille,Sophia,Clara,Béatrice,Ellie',
     last: 'Tremblay,Gagnon,Roy,Côté,Bouchard,Gauthier,Morin,Lavoie,Fortin,Gagné,Smith,Brown,Wilson,MacDonald,Taylor,Campbell,Anderson,Martin,Lee,Wong',
     cities: 'Toronto,Montreal,Vancouver,Calgary,Edmonton,Ottawa,Winnipeg,Québec,Hamilton,Kitchener,Halifax,Victoria,Saskatoon,Regina,Sherbrooke,Lévis',
-    states: 'Ontario,Québec,British Columbia,Alberta,Manitoba,Saskatchewan,Nova Scotia,New Brunswick,Newfoundland and Labrador,Prince Edward Island,Yukon,Nunavut,Northwest Territories',
-    streets: 'Maple Ave,King St,Queen St,Dundas Rd,Bay Ave,Yonge St,Rue Sainte-Catherine,Rue Principale,Lake St,Pine Rd,Concession Road 6,Victoria Ave,Argyle St,Parliament St',
+    states:
+      'Ontario,Québec,British Columbia,Alberta,Manitoba,Saskatchewan,Nova Scotia,New Brunswick,Newfoundland and Labrador,Prince Edward Island,Yukon,Nunavut,Northwest Territories',
+    streets:
+      'Maple Ave,King St,Queen St,Dundas Rd,Bay Ave,Yonge St,Rue Sainte-Catherine,Rue Principale,Lake St,Pine Rd,Concession Road 6,Victoria Ave,Argyle St,Parliament St',
     postcode: (g) => g.pattern('@#@ #@#'),
     phone: '%##-###-####',
     cell: '%##-###-####',
@@ -149,8 +194,10 @@ const NAT_DATA = {
     female: 'Mia,Emma,Lea,Lina,Mila,Sofia,Elena,Lara,Anna,Laura,Alina,Chiara,Léonie,Nina,Julia,Zoé,Elin,Noémie',
     last: 'Müller,Meier,Schmid,Keller,Weber,Huber,Schneider,Meyer,Steiner,Fischer,Gerber,Brunner,Baumann,Frei,Zimmermann,Moser,Rochat,Favre,Bernasconi,Fontana',
     cities: 'Zürich,Genève,Basel,Lausanne,Bern,Winterthur,Luzern,St. Gallen,Lugano,Biel/Bienne,Thun,Fribourg,Schaffhausen,Chur,Neuchâtel,Sion',
-    states: 'Zürich,Bern,Luzern,Uri,Schwyz,Zug,Fribourg,Solothurn,Basel-Stadt,Schaffhausen,St. Gallen,Graubünden,Aargau,Thurgau,Ticino,Vaud,Valais,Neuchâtel,Genève,Jura',
-    streets: 'Bahnhofstrasse,Rue de la Gare,Kirchweg,Dorfstrasse,Route de Genève,Rue du Marché,Hauptstrasse,Via Cantonale,Seestrasse,Rue des Alpes,Schulstrasse,Chemin des Vignes',
+    states:
+      'Zürich,Bern,Luzern,Uri,Schwyz,Zug,Fribourg,Solothurn,Basel-Stadt,Schaffhausen,St. Gallen,Graubünden,Aargau,Thurgau,Ticino,Vaud,Valais,Neuchâtel,Genève,Jura',
+    streets:
+      'Bahnhofstrasse,Rue de la Gare,Kirchweg,Dorfstrasse,Route de Genève,Rue du Marché,Hauptstrasse,Via Cantonale,Seestrasse,Rue des Alpes,Schulstrasse,Chemin des Vignes',
     postcode: (g) => g.int(1000, 9999),
     phone: '0## ### ## ##',
     cell: '07# ### ## ##',
@@ -162,8 +209,10 @@ const NAT_DATA = {
     female: 'Emma,Mia,Hannah,Sophia,Lena,Lea,Marie,Anna,Johanna,Greta,Ida,Jana,Jördis,Käthe,Annegret,Lieselotte,Ursula,Renate',
     last: 'Müller,Schmidt,Schneider,Fischer,Weber,Meyer,Wagner,Becker,Schulz,Hoffmann,Schäfer,Koch,Bauer,Richter,Klein,Wolf,Schröder,Neumann,Schwarz,Krüger',
     cities: 'Berlin,Hamburg,München,Köln,Frankfurt am Main,Stuttgart,Düsseldorf,Leipzig,Dortmund,Essen,Bremen,Dresden,Hannover,Nürnberg,Lübeck,Göttingen',
-    states: 'Bayern,Berlin,Brandenburg,Bremen,Hamburg,Hessen,Mecklenburg-Vorpommern,Niedersachsen,Nordrhein-Westfalen,Rheinland-Pfalz,Saarland,Sachsen,Sachsen-Anhalt,Schleswig-Holstein,Thüringen,Baden-Württemberg',
-    streets: 'Hauptstraße,Schulstraße,Gartenstraße,Bahnhofstraße,Dorfstraße,Bergstraße,Birkenweg,Lindenstraße,Kirchstraße,Waldstraße,Ringstraße,Mühlenweg,Schillerstraße,Goethestraße',
+    states:
+      'Bayern,Berlin,Brandenburg,Bremen,Hamburg,Hessen,Mecklenburg-Vorpommern,Niedersachsen,Nordrhein-Westfalen,Rheinland-Pfalz,Saarland,Sachsen,Sachsen-Anhalt,Schleswig-Holstein,Thüringen,Baden-Württemberg',
+    streets:
+      'Hauptstraße,Schulstraße,Gartenstraße,Bahnhofstraße,Dorfstraße,Bergstraße,Birkenweg,Lindenstraße,Kirchstraße,Waldstraße,Ringstraße,Mühlenweg,Schillerstraße,Goethestraße',
     postcode: (g) => g.int(10000, 99999),
     phone: '0###-#######',
     cell: '01##-#######',
@@ -187,9 +236,12 @@ const NAT_DATA = {
     male: 'Hugo,Martín,Lucas,Mateo,Leo,Daniel,Alejandro,Pablo,Manuel,Álvaro,Adrián,David,Mario,Enrique,Joaquín,Ramón,Íñigo,Jesús',
     female: 'Lucía,Sofía,Martina,María,Julia,Paula,Valeria,Emma,Daniela,Carla,Alba,Noa,Alma,Sara,Carmen,Inés,Begoña,Nuria',
     last: 'García,Rodríguez,González,Fernández,López,Martínez,Sánchez,Pérez,Gómez,Martín,Jiménez,Ruiz,Hernández,Díaz,Moreno,Muñoz,Álvarez,Romero,Alonso,Gutiérrez',
-    cities: 'Madrid,Barcelona,Valencia,Sevilla,Zaragoza,Málaga,Murcia,Palma de Mallorca,Las Palmas de Gran Canaria,Bilbao,Alicante,Córdoba,Valladolid,Vigo,Gijón,Logroño',
-    states: 'Andalucía,Aragón,Asturias,Islas Baleares,Canarias,Cantabria,Castilla y León,Castilla-La Mancha,Cataluña,Comunidad Valenciana,Extremadura,Galicia,Comunidad de Madrid,Región de Murcia,Navarra,País Vasco,La Rioja',
-    streets: 'Calle Mayor,Calle de Alcalá,Gran Vía,Avenida de América,Calle del Prado,Paseo de Extremadura,Calle de la Luna,Calle de Toledo,Avenida de Andalucía,Calle de Segovia,Ronda de Valencia,Calle Nueva',
+    cities:
+      'Madrid,Barcelona,Valencia,Sevilla,Zaragoza,Málaga,Murcia,Palma de Mallorca,Las Palmas de Gran Canaria,Bilbao,Alicante,Córdoba,Valladolid,Vigo,Gijón,Logroño',
+    states:
+      'Andalucía,Aragón,Asturias,Islas Baleares,Canarias,Cantabria,Castilla y León,Castilla-La Mancha,Cataluña,Comunidad Valenciana,Extremadura,Galicia,Comunidad de Madrid,Región de Murcia,Navarra,País Vasco,La Rioja',
+    streets:
+      'Calle Mayor,Calle de Alcalá,Gran Vía,Avenida de América,Calle del Prado,Paseo de Extremadura,Calle de la Luna,Calle de Toledo,Avenida de Andalucía,Calle de Segovia,Ronda de Valencia,Calle Nueva',
     postcode: (g) => g.int(10000, 99999),
     phone: '9##-###-###',
     cell: '6##-###-###',
@@ -201,8 +253,10 @@ const NAT_DATA = {
     female: 'Aino,Eevi,Helmi,Aada,Sofia,Venla,Ella,Lilja,Emma,Siiri,Kerttu,Pihla,Elli,Iida,Minea,Jenni,Sanna,Päivi',
     last: 'Korhonen,Virtanen,Mäkinen,Nieminen,Mäkelä,Hämäläinen,Laine,Heikkinen,Koskinen,Järvinen,Lehtonen,Lehtinen,Saarinen,Salminen,Heinonen,Niemi,Heikkilä,Kinnunen,Salonen,Turunen',
     cities: 'Helsinki,Espoo,Tampere,Vantaa,Oulu,Turku,Jyväskylä,Lahti,Kuopio,Pori,Joensuu,Lappeenranta,Hämeenlinna,Vaasa,Seinäjoki,Rovaniemi',
-    states: 'Uusimaa,Varsinais-Suomi,Satakunta,Kanta-Häme,Pirkanmaa,Päijät-Häme,Kymenlaakso,Etelä-Karjala,Etelä-Savo,Pohjois-Savo,Pohjois-Karjala,Keski-Suomi,Etelä-Pohjanmaa,Pohjanmaa,Pohjois-Pohjanmaa,Kainuu,Lappi,Ahvenanmaa',
-    streets: 'Hämeenkatu,Mannerheimintie,Aleksanterinkatu,Satakennankatu,Pyynikintie,Itsenäisyydenkatu,Rautatienkatu,Kauppakatu,Nordenskiöldinkatu,Tehtaankatu,Pispalan Valtatie,Esplanadi',
+    states:
+      'Uusimaa,Varsinais-Suomi,Satakunta,Kanta-Häme,Pirkanmaa,Päijät-Häme,Kymenlaakso,Etelä-Karjala,Etelä-Savo,Pohjois-Savo,Pohjois-Karjala,Keski-Suomi,Etelä-Pohjanmaa,Pohjanmaa,Pohjois-Pohjanmaa,Kainuu,Lappi,Ahvenanmaa',
+    streets:
+      'Hämeenkatu,Mannerheimintie,Aleksanterinkatu,Satakennankatu,Pyynikintie,Itsenäisyydenkatu,Rautatienkatu,Kauppakatu,Nordenskiöldinkatu,Tehtaankatu,Pispalan Valtatie,Esplanadi',
     postcode: (g) => g.int(10000, 99999),
     phone: '0#-###-###',
     cell: '04#-###-##-##',
@@ -214,8 +268,10 @@ const NAT_DATA = {
     female: 'Jade,Louise,Emma,Alice,Chloé,Léa,Manon,Inès,Lina,Mila,Zoé,Camille,Élise,Maëlle,Océane,Héloïse,Anaïs,Clémence',
     last: 'Martin,Bernard,Dubois,Thomas,Robert,Richard,Petit,Durand,Leroy,Moreau,Simon,Laurent,Lefebvre,Michel,Garcia,David,Bertrand,Roux,Vincent,Fournier',
     cities: 'Paris,Marseille,Lyon,Toulouse,Nice,Nantes,Strasbourg,Montpellier,Bordeaux,Lille,Rennes,Reims,Le Havre,Saint-Étienne,Toulon,Besançon',
-    states: 'Ain,Aisne,Allier,Ardèche,Aveyron,Bouches-du-Rhône,Calvados,Corrèze,Côte-d\'Or,Doubs,Drôme,Finistère,Gironde,Hérault,Isère,Loire-Atlantique,Lozère,Nièvre,Puy-de-Dôme,Rhône,Savoie,Vendée',
-    streets: 'Rue de la République,Rue Victor-Hugo,Place du 8 Février 1962,Rue des Écoles,Avenue Jean-Jaurès,Rue Paul-Bert,Rue de l\'Abbé-Grégoire,Rue du Château,Boulevard de la Croix-Rousse,Rue Dugas-Montbel,Place de l\'Église,Avenue du Fort-Caire',
+    states:
+      "Ain,Aisne,Allier,Ardèche,Aveyron,Bouches-du-Rhône,Calvados,Corrèze,Côte-d'Or,Doubs,Drôme,Finistère,Gironde,Hérault,Isère,Loire-Atlantique,Lozère,Nièvre,Puy-de-Dôme,Rhône,Savoie,Vendée",
+    streets:
+      "Rue de la République,Rue Victor-Hugo,Place du 8 Février 1962,Rue des Écoles,Avenue Jean-Jaurès,Rue Paul-Bert,Rue de l'Abbé-Grégoire,Rue du Château,Boulevard de la Croix-Rousse,Rue Dugas-Montbel,Place de l'Église,Avenue du Fort-Caire",
     postcode: (g) => g.int(10000, 99999),
     phone: '0#-##-##-##-##',
     cell: '06-##-##-##-##',
@@ -228,9 +284,12 @@ const NAT_DATA = {
     male: 'Oliver,George,Harry,Jack,Charlie,Thomas,Oscar,William,James,Henry,Alfie,Freddie,Archie,Leo,Arthur,Theo,Edward,Rhys',
     female: 'Olivia,Amelia,Isla,Ava,Emily,Sophie,Grace,Lily,Freya,Poppy,Evie,Ella,Daisy,Florence,Sienna,Harriet,Imogen,Megan',
     last: 'Smith,Jones,Taylor,Brown,Williams,Wilson,Johnson,Davies,Robinson,Wright,Thompson,Evans,Walker,White,Roberts,Green,Hall,Wood,Jackson,Clarke',
-    cities: 'London,Birmingham,Manchester,Leeds,Liverpool,Sheffield,Bristol,Newcastle upon Tyne,Nottingham,Leicester,Coventry,Cardiff,Edinburgh,Glasgow,Belfast,Brighton and Hove',
-    states: 'Greater London,West Midlands,Greater Manchester,West Yorkshire,Merseyside,South Yorkshire,Avon,Tyne and Wear,Nottinghamshire,Leicestershire,Kent,Essex,Surrey,Devon,Lancashire,Strathclyde,Lothian,Gwent',
-    streets: 'High Street,Station Road,Main Street,Park Road,Church Road,Church Street,London Road,Victoria Road,Green Lane,Manor Road,Church Lane,Park Avenue,The Avenue,Queensway,New Street,Kingsway',
+    cities:
+      'London,Birmingham,Manchester,Leeds,Liverpool,Sheffield,Bristol,Newcastle upon Tyne,Nottingham,Leicester,Coventry,Cardiff,Edinburgh,Glasgow,Belfast,Brighton and Hove',
+    states:
+      'Greater London,West Midlands,Greater Manchester,West Yorkshire,Merseyside,South Yorkshire,Avon,Tyne and Wear,Nottinghamshire,Leicestershire,Kent,Essex,Surrey,Devon,Lancashire,Strathclyde,Lothian,Gwent',
+    streets:
+      'High Street,Station Road,Main Street,Park Road,Church Road,Church Street,London Road,Victoria Road,Green Lane,Manor Road,Church Lane,Park Avenue,The Avenue,Queensway,New Street,Kingsway',
     postcode: (g) => g.pattern(g.pick(['@# #@@', '@## #@@', '@@# #@@', '@@## #@@', '@@#@ #@@'])),
     phone: '0##-####-####',
     cell: '07###-######',
@@ -240,10 +299,12 @@ const NAT_DATA = {
     country: 'Ireland',
     male: 'Jack,James,Noah,Conor,Seán,Daniel,Michael,Cian,Darragh,Oisín,Patrick,Liam,Fionn,Tadhg,Cillian,Ruairí,Colm,Dónal',
     female: 'Emily,Grace,Fiadh,Sophie,Lucy,Ava,Aoife,Saoirse,Siobhán,Niamh,Caoimhe,Róisín,Éabha,Clodagh,Sinéad,Orla,Áine,Ciara',
-    last: 'Murphy,Kelly,O\'Sullivan,Walsh,Smith,O\'Brien,Byrne,Ryan,O\'Connor,O\'Neill,Reilly,Doyle,McCarthy,Gallagher,Doherty,Kennedy,Lynch,Murray,Quinn,Moore',
+    last: "Murphy,Kelly,O'Sullivan,Walsh,Smith,O'Brien,Byrne,Ryan,O'Connor,O'Neill,Reilly,Doyle,McCarthy,Gallagher,Doherty,Kennedy,Lynch,Murray,Quinn,Moore",
     cities: 'Dublin,Cork,Limerick,Galway,Waterford,Drogheda,Dundalk,Swords,Bray,Navan,Kilkenny,Ennis,Carlow,Tralee,Newbridge,Athlone',
-    states: 'Dublin,Cork,Galway,Limerick,Waterford,Kerry,Clare,Mayo,Donegal,Sligo,Wexford,Wicklow,Kildare,Meath,Louth,Kilkenny,Tipperary,Offaly,Laois,Westmeath',
-    streets: 'Main Street,Church Street,Bridge Street,The Crescent,Mill Lane,Grafton Street,O\'Connell Street,Patrick Street,Shop Street,Parnell Road,Green Street,Castle Street',
+    states:
+      'Dublin,Cork,Galway,Limerick,Waterford,Kerry,Clare,Mayo,Donegal,Sligo,Wexford,Wicklow,Kildare,Meath,Louth,Kilkenny,Tipperary,Offaly,Laois,Westmeath',
+    streets:
+      "Main Street,Church Street,Bridge Street,The Crescent,Mill Lane,Grafton Street,O'Connell Street,Patrick Street,Shop Street,Parnell Road,Green Street,Castle Street",
     postcode: (g) => g.int(10000, 99999),
     phone: '0#1-###-####',
     cell: '08#-###-####',
@@ -261,7 +322,8 @@ const NAT_DATA = {
       'शर्मा|sharma,वर्मा|verma,गुप्ता|gupta,सिंह|singh,कुमार|kumar,पटेल|patel,शाह|shah,मेहता|mehta,जोशी|joshi,' +
       'अग्रवाल|agarwal,मिश्रा|mishra,पांडे|pandey,यादव|yadav,रेड्डी|reddy,नायर|nair,राव|rao,कोठारी|kothari,भट|bhat,देसाई|desai,चौधरी|chaudhary',
     cities: 'Mumbai,Delhi,Bengaluru,Hyderabad,Ahmedabad,Chennai,Kolkata,Surat,Pune,Jaipur,Lucknow,Kanpur,Nagpur,Indore,Bhopal,Visakhapatnam',
-    states: 'Maharashtra,Delhi,Karnataka,Telangana,Gujarat,Tamil Nadu,West Bengal,Rajasthan,Uttar Pradesh,Madhya Pradesh,Andhra Pradesh,Kerala,Punjab,Haryana,Bihar,Odisha',
+    states:
+      'Maharashtra,Delhi,Karnataka,Telangana,Gujarat,Tamil Nadu,West Bengal,Rajasthan,Uttar Pradesh,Madhya Pradesh,Andhra Pradesh,Kerala,Punjab,Haryana,Bihar,Odisha',
     streets: 'MG Road,Nehru Road,Gandhi Marg,Station Road,Mall Road,Park Street,Linking Road,Residency Road,Brigade Road,Anna Salai,Chandni Chowk,Ashram Road',
     postcode: (g) => g.int(10000, 99999),
     phoneFn: (g) => `${g.pick([7, 8, 9])}${g.pattern('#########')}`,
@@ -280,7 +342,8 @@ const NAT_DATA = {
       'رحیمی|rahimi,نجاتی|nejati,کاظمی|kazemi,قاسمی|ghasemi,یزدانی|yazdani,سلطانی|soltani,مرادی|moradi,اکبری|akbari',
     cities: 'تهران,مشهد,اصفهان,کرج,شیراز,تبریز,قم,اهواز,کرمانشاه,ارومیه,رشت,زاهدان,کرمان,همدان,یزد,اردبیل',
     states: 'تهران,خراسان رضوی,اصفهان,البرز,فارس,آذربایجان شرقی,قم,خوزستان,کرمانشاه,آذربایجان غربی,گیلان,سیستان و بلوچستان,کرمان,همدان,یزد,اردبیل',
-    streets: 'میدان آزادی,خیابان ولیعصر,خیابان انقلاب,میدان ونک,خیابان شریعتی,بلوار کشاورز,خیابان جمهوری,میدان تجریش,خیابان آزادی,پارک لاله,میدان امام حسین,خیابان فاطمی',
+    streets:
+      'میدان آزادی,خیابان ولیعصر,خیابان انقلاب,میدان ونک,خیابان شریعتی,بلوار کشاورز,خیابان جمهوری,میدان تجریش,خیابان آزادی,پارک لاله,میدان امام حسین,خیابان فاطمی',
     postcode: (g) => g.int(10000, 99999),
     phone: '0##-########',
     cell: '09##-###-####',
@@ -289,11 +352,15 @@ const NAT_DATA = {
   MX: {
     country: 'Mexico',
     male: 'Santiago,Mateo,Sebastián,Leonardo,Matías,Emiliano,Diego,Miguel Ángel,Daniel,Alejandro,José Luis,Juan Carlos,Ángel,Jesús,Iker,Rodrigo,Héctor,Raúl',
-    female: 'Sofía,Valentina,Regina,María José,Ximena,Camila,María Fernanda,Valeria,Renata,Victoria,Natalia,Daniela,Guadalupe,Mónica,Araceli,Rocío,Itzel,Citlali',
+    female:
+      'Sofía,Valentina,Regina,María José,Ximena,Camila,María Fernanda,Valeria,Renata,Victoria,Natalia,Daniela,Guadalupe,Mónica,Araceli,Rocío,Itzel,Citlali',
     last: 'Hernández,García,Martínez,López,González,Pérez,Rodríguez,Sánchez,Ramírez,Cruz,Flores,Gómez,Morales,Vázquez,Reyes,Jiménez,Torres,Díaz,Gutiérrez,Ruiz',
-    cities: 'Ciudad de México,Guadalajara,Monterrey,Puebla,Tijuana,León,Juárez,Zapopan,Mérida,Querétaro,San Luis Potosí,Aguascalientes,Chihuahua,Toluca,Morelia,Cancún',
-    states: 'Ciudad de México,Jalisco,Nuevo León,Puebla,Baja California,Guanajuato,Chihuahua,Yucatán,Querétaro,San Luis Potosí,Aguascalientes,Estado de México,Michoacán,Quintana Roo,Oaxaca,Veracruz',
-    streets: 'Avenida Juárez,Calle Hidalgo,Avenida Reforma,Calle Morelos,Avenida Insurgentes,Calle Zaragoza,Privada Guerrero,Callejón Allende,Circuito Independencia,Calle Madero,Cerrada Norte,Avenida Revolución',
+    cities:
+      'Ciudad de México,Guadalajara,Monterrey,Puebla,Tijuana,León,Juárez,Zapopan,Mérida,Querétaro,San Luis Potosí,Aguascalientes,Chihuahua,Toluca,Morelia,Cancún',
+    states:
+      'Ciudad de México,Jalisco,Nuevo León,Puebla,Baja California,Guanajuato,Chihuahua,Yucatán,Querétaro,San Luis Potosí,Aguascalientes,Estado de México,Michoacán,Quintana Roo,Oaxaca,Veracruz',
+    streets:
+      'Avenida Juárez,Calle Hidalgo,Avenida Reforma,Calle Morelos,Avenida Insurgentes,Calle Zaragoza,Privada Guerrero,Callejón Allende,Circuito Independencia,Calle Madero,Cerrada Norte,Avenida Revolución',
     postcode: (g) => g.int(10000, 99999),
     phone: '(###) ### ####',
     cell: '(###) ### ####',
@@ -304,9 +371,10 @@ const NAT_DATA = {
     male: 'Daan,Sem,Lucas,Levi,Finn,Milan,Bram,Luuk,Jesse,Thijs,Ruben,Sven,Joris,Gijs,Stijn,Teun,Wouter,Pieter',
     female: 'Emma,Julia,Tess,Sophie,Zoë,Mila,Sara,Anna,Eva,Noor,Lotte,Fenna,Isa,Femke,Sanne,Roos,Ilse,Marieke',
     last: 'de Jong,Jansen,de Vries,van den Berg,van Dijk,Bakker,Janssen,Visser,Smit,Meijer,de Boer,Mulder,de Groot,Bos,Vos,Peters,Hendriks,van Leeuwen,Dekker,Brouwer',
-    cities: 'Amsterdam,Rotterdam,Den Haag,Utrecht,Eindhoven,Groningen,Tilburg,Almere,Breda,Nijmegen,Apeldoorn,Haarlem,Enschede,Arnhem,Zaandam,\'s-Hertogenbosch',
+    cities: "Amsterdam,Rotterdam,Den Haag,Utrecht,Eindhoven,Groningen,Tilburg,Almere,Breda,Nijmegen,Apeldoorn,Haarlem,Enschede,Arnhem,Zaandam,'s-Hertogenbosch",
     states: 'Noord-Holland,Zuid-Holland,Utrecht,Noord-Brabant,Gelderland,Groningen,Friesland,Drenthe,Overijssel,Flevoland,Zeeland,Limburg',
-    streets: 'Kerkstraat,Dorpsstraat,Schoolstraat,Molenweg,Stationsweg,Julianastraat,Beatrixstraat,Nieuwstraat,Marktplein,Sint Janslaan,Lindenlaan,Prinsengracht,Oudegracht,IJsselkade',
+    streets:
+      'Kerkstraat,Dorpsstraat,Schoolstraat,Molenweg,Stationsweg,Julianastraat,Beatrixstraat,Nieuwstraat,Marktplein,Sint Janslaan,Lindenlaan,Prinsengracht,Oudegracht,IJsselkade',
     postcode: (g) => g.pattern('%### @@'),
     phone: '(0###) ######',
     cell: '(06) ########',
@@ -319,7 +387,8 @@ const NAT_DATA = {
     last: 'Hansen,Johansen,Olsen,Larsen,Andersen,Pedersen,Nilsen,Kristiansen,Jensen,Karlsen,Johnsen,Pettersen,Eriksen,Berg,Haugen,Hagen,Johannessen,Andreassen,Jacobsen,Dahl',
     cities: 'Oslo,Bergen,Trondheim,Stavanger,Drammen,Fredrikstad,Kristiansand,Sandnes,Tromsø,Sarpsborg,Skien,Ålesund,Sandefjord,Haugesund,Tønsberg,Moss',
     states: 'Oslo,Viken,Innlandet,Vestfold og Telemark,Agder,Rogaland,Vestland,Møre og Romsdal,Trøndelag,Nordland,Troms og Finnmark',
-    streets: 'Storgata,Kirkegata,Skolegata,Kongens gate,Dronningens gate,Bjørnstjerne Bjørnsons gate,Ringveien,Fjordveien,Sjøgata,Kirkeveien,Bakkeveien,Løkkeveien',
+    streets:
+      'Storgata,Kirkegata,Skolegata,Kongens gate,Dronningens gate,Bjørnstjerne Bjørnsons gate,Ringveien,Fjordveien,Sjøgata,Kirkeveien,Bakkeveien,Løkkeveien',
     postcode: (g) => g.int(1000, 9999),
     phone: '########',
     cell: '9#######',
@@ -330,9 +399,12 @@ const NAT_DATA = {
     male: 'Oliver,Jack,Noah,Leo,George,Charlie,Lucas,Hunter,Mason,Luca,Nikau,Ari,Tama,Wiremu,Rāwiri,Mikaere,Hēmi,Kauri',
     female: 'Isla,Charlotte,Amelia,Olivia,Willow,Ava,Mia,Harper,Lily,Ruby,Aroha,Maia,Anahera,Mere,Kaia,Hine,Ātaahua,Manaia',
     last: 'Smith,Wilson,Williams,Brown,Taylor,Jones,Thomas,Walker,Anderson,White,Martin,Harris,Clark,Ngata,Parata,Tipene,Davis,Roberts,Thompson',
-    cities: 'Auckland,Wellington,Christchurch,Hamilton,Tauranga,Napier,Dunedin,Palmerston North,Nelson,Rotorua,New Plymouth,Whangārei,Invercargill,Whanganui,Gisborne,Timaru',
-    states: 'Auckland,Wellington,Canterbury,Waikato,Bay of Plenty,Hawke\'s Bay,Otago,Manawatu-Wanganui,Nelson,Taranaki,Northland,Southland,Gisborne,Marlborough,West Coast,Tasman',
-    streets: 'Queen Street,Lambton Quay,Colombo Street,Cuba Street,Karangahape Road,Dominion Road,Ponsonby Road,Victoria Street,Taranaki Street,Riccarton Road,George Street,Devon Street',
+    cities:
+      'Auckland,Wellington,Christchurch,Hamilton,Tauranga,Napier,Dunedin,Palmerston North,Nelson,Rotorua,New Plymouth,Whangārei,Invercargill,Whanganui,Gisborne,Timaru',
+    states:
+      "Auckland,Wellington,Canterbury,Waikato,Bay of Plenty,Hawke's Bay,Otago,Manawatu-Wanganui,Nelson,Taranaki,Northland,Southland,Gisborne,Marlborough,West Coast,Tasman",
+    streets:
+      'Queen Street,Lambton Quay,Colombo Street,Cuba Street,Karangahape Road,Dominion Road,Ponsonby Road,Victoria Street,Taranaki Street,Riccarton Road,George Street,Devon Street',
     postcode: (g) => g.int(1000, 9999),
     phone: '(###)-###-####',
     cell: '(###)-###-####',
@@ -344,8 +416,10 @@ const NAT_DATA = {
     female: 'Милица,Јована,Анђела,Катарина,Марија,Сара,Теодора,Ана,Јелена,Ивана,Нина,Драгана,Мила,Тамара,Љиљана,Хана,Ђурђина,Софија',
     last: 'Јовановић,Петровић,Николић,Марковић,Ђорђевић,Стојановић,Илић,Станковић,Павловић,Милошевић,Поповић,Јанковић,Савић,Костић,Митровић,Лукић,Живковић,Обрадовић,Вуковић,Ђукић',
     cities: 'Београд,Нови Сад,Ниш,Крагујевац,Суботица,Зрењанин,Панчево,Чачак,Нови Пазар,Краљево,Смедерево,Лесковац,Ваљево,Крушевац,Врање,Шабац',
-    states: 'Град Београд,Јужнобачки,Нишавски,Шумадијски,Севернобачки,Средњобанатски,Јужнобанатски,Моравички,Рашки,Мачвански,Колубарски,Расински,Пчињски,Браничевски,Златиборски,Зајечарски',
-    streets: 'Кнеза Михаила,Булевар ослобођења,Немањина,Цара Душана,Краља Петра,Таковска,Војводе Степе,Његошева,Светог Саве,Јована Цвијића,Гаврила Принципа,Змај Јовина',
+    states:
+      'Град Београд,Јужнобачки,Нишавски,Шумадијски,Севернобачки,Средњобанатски,Јужнобанатски,Моравички,Рашки,Мачвански,Колубарски,Расински,Пчињски,Браничевски,Златиборски,Зајечарски',
+    streets:
+      'Кнеза Михаила,Булевар ослобођења,Немањина,Цара Душана,Краља Петра,Таковска,Војводе Степе,Његошева,Светог Саве,Јована Цвијића,Гаврила Принципа,Змај Јовина',
     postcode: (g) => g.int(10000, 99999),
     phone: '0%#-####-###',
     cell: '06#-####-###',
@@ -358,7 +432,8 @@ const NAT_DATA = {
     last: 'Yılmaz,Kaya,Demir,Şahin,Çelik,Yıldız,Yıldırım,Öztürk,Aydın,Özdemir,Arslan,Doğan,Kılıç,Aslan,Çetin,Kara,Koç,Kurt,Özkan,Şimşek',
     cities: 'İstanbul,Ankara,İzmir,Bursa,Antalya,Adana,Konya,Gaziantep,Şanlıurfa,Kocaeli,Mersin,Diyarbakır,Kayseri,Eskişehir,Samsun,Denizli',
     states: 'İstanbul,Ankara,İzmir,Bursa,Antalya,Adana,Konya,Gaziantep,Şanlıurfa,Kocaeli,Mersin,Diyarbakır,Kayseri,Eskişehir,Samsun,Denizli,Muğla,Çanakkale',
-    streets: 'Atatürk Sk,Cumhuriyet Cd,İstiklal Cd,Bağdat Cd,Fatih Sk,Kushimoto Sk,Necatibey Cd,Talak Göktepe Cd,Anafartalar Cd,Şehitler Cd,Menekşe Sk,Çiçek Sk',
+    streets:
+      'Atatürk Sk,Cumhuriyet Cd,İstiklal Cd,Bağdat Cd,Fatih Sk,Kushimoto Sk,Necatibey Cd,Talak Göktepe Cd,Anafartalar Cd,Şehitler Cd,Menekşe Sk,Çiçek Sk',
     postcode: (g) => g.int(10000, 99999),
     phone: '(###)-###-####',
     cell: '(###)-###-####',
@@ -370,7 +445,8 @@ const NAT_DATA = {
     female: 'Анастасія,Марія,Софія,Олена,Оксана,Ірина,Наталія,Юлія,Дарина,Катерина,Ганна,Зоряна,Соломія,Жадана,Людмила,Христина,Мирослава,Ївга',
     last: 'Шевченко,Бондаренко,Коваленко,Бойко,Ткаченко,Кравченко,Коваль,Олійник,Шевчук,Поліщук,Ковальчук,Мельник,Лисенко,Руденко,Савченко,Марченко,Петренко,Гончаренко,Ярошенко,Кравчук',
     cities: 'Київ,Харків,Одеса,Дніпро,Львів,Запоріжжя,Кривий Ріг,Миколаїв,Вінниця,Полтава,Чернігів,Черкаси,Житомир,Суми,Хмельницький,Рівне',
-    states: 'Київська,Харківська,Одеська,Дніпропетровська,Львівська,Запорізька,Миколаївська,Вінницька,Полтавська,Чернігівська,Черкаська,Житомирська,Сумська,Хмельницька,Рівненська,Волинська',
+    states:
+      'Київська,Харківська,Одеська,Дніпропетровська,Львівська,Запорізька,Миколаївська,Вінницька,Полтавська,Чернігівська,Черкаська,Житомирська,Сумська,Хмельницька,Рівненська,Волинська',
     streets: 'Хрещатик,Шевченка,Франка,Лесі Українки,Грушевського,Садова,Соборна,Лугова,Центральна,Польова,Шкільна,Миру',
     postcode: (g) => g.int(10000, 99999),
     phoneFn: (g) => `(0${g.pick(UA_OPERATORS)}) ${g.pattern('###-####')}`,
@@ -381,9 +457,12 @@ const NAT_DATA = {
     male: 'James,John,Robert,Michael,William,David,Richard,Joseph,Thomas,Charles,Daniel,Matthew,Anthony,Mark,Steven,Brandon,Tyler,Dylan',
     female: 'Mary,Patricia,Jennifer,Linda,Elizabeth,Barbara,Susan,Jessica,Sarah,Karen,Nancy,Lisa,Betty,Ashley,Emily,Madison,Brittany,Jennie',
     last: 'Smith,Johnson,Williams,Brown,Jones,Garcia,Miller,Davis,Rodriguez,Martinez,Hernandez,Lopez,Gonzalez,Wilson,Anderson,Thomas,Taylor,Moore,Jackson,Nichols',
-    cities: 'New York,Los Angeles,Chicago,Houston,Phoenix,Philadelphia,San Antonio,San Diego,Dallas,San Jose,Austin,Jacksonville,Billings,Fort Worth,Columbus,Charlotte',
-    states: 'Alabama,Alaska,Arizona,California,Colorado,Florida,Georgia,Illinois,Indiana,Michigan,Minnesota,Montana,Nevada,New York,North Carolina,Ohio,Oregon,Pennsylvania,Texas,Washington',
-    streets: 'Valwood Pkwy,Main St,Oak Lawn Ave,Pecan Acres Ln,Hickory Creek Dr,Washington Ave,Lakeview St,Mockingbird Ln,W Sherman Dr,Cherry St,Elgin St,Railroad St,Thornridge Cir,Spring St',
+    cities:
+      'New York,Los Angeles,Chicago,Houston,Phoenix,Philadelphia,San Antonio,San Diego,Dallas,San Jose,Austin,Jacksonville,Billings,Fort Worth,Columbus,Charlotte',
+    states:
+      'Alabama,Alaska,Arizona,California,Colorado,Florida,Georgia,Illinois,Indiana,Michigan,Minnesota,Montana,Nevada,New York,North Carolina,Ohio,Oregon,Pennsylvania,Texas,Washington',
+    streets:
+      'Valwood Pkwy,Main St,Oak Lawn Ave,Pecan Acres Ln,Hickory Creek Dr,Washington Ave,Lakeview St,Mockingbird Ln,W Sherman Dr,Cherry St,Elgin St,Railroad St,Thornridge Cir,Spring St',
     postcode: (g) => g.int(10000, 99999),
     phone: '(%##) %##-####',
     cell: '(%##) %##-####',

@@ -56,7 +56,8 @@ export function normalizeFaults(input = {}) {
   }
   out.slowMs = nonNegative(input.slowMs ?? 1000, 'slowMs');
   out.errorBodyStatus = input.errorBodyStatus ?? 200;
-  if (!Number.isInteger(out.errorBodyStatus) || out.errorBodyStatus < 200 || out.errorBodyStatus > 599) throw new TypeError('errorBodyStatus must be an HTTP status');
+  if (!Number.isInteger(out.errorBodyStatus) || out.errorBodyStatus < 200 || out.errorBodyStatus > 599)
+    throw new TypeError('errorBodyStatus must be an HTTP status');
   out.badRecordKinds = input.badRecordKinds ?? BAD_RECORD_KINDS;
   if (!Array.isArray(out.badRecordKinds) || out.badRecordKinds.length === 0 || !out.badRecordKinds.every((k) => BAD_RECORD_KINDS.includes(k))) {
     throw new TypeError(`badRecordKinds must list some of ${BAD_RECORD_KINDS.join(', ')}`);

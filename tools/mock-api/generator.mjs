@@ -178,9 +178,7 @@ function ageAt(iso) {
  */
 export function normalizeNat(nat) {
   if (nat === undefined || nat === null || nat === '') return null;
-  const parts = (Array.isArray(nat) ? nat : String(nat).split(','))
-    .map((s) => String(s).trim().toUpperCase())
-    .filter((s) => s.length > 0);
+  const parts = (Array.isArray(nat) ? nat : String(nat).split(',')).map((s) => String(s).trim().toUpperCase()).filter((s) => s.length > 0);
   if (parts.length === 0) return null;
   for (const p of parts) if (!NATS.includes(p)) return null;
   return parts;
@@ -192,10 +190,7 @@ export function normalizeNat(nat) {
  * Returns the included fields in output order.
  */
 export function resolveFields(inc, exc) {
-  const toList = (v) =>
-    (Array.isArray(v) ? v : String(v ?? '').split(','))
-      .map((s) => String(s).trim().toLowerCase())
-      .filter((s) => s.length > 0);
+  const toList = (v) => (Array.isArray(v) ? v : String(v ?? '').split(',')).map((s) => String(s).trim().toLowerCase()).filter((s) => s.length > 0);
   const incList = toList(inc);
   const excList = toList(exc);
   const wanted = incList.length === 0 ? FIELDS : incList;

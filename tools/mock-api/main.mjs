@@ -32,7 +32,9 @@ try {
 const active = Object.entries(faults).filter(([k, v]) => (k.startsWith('rate') || k === 'badRecords') && v > 0);
 console.log(`randomuser mock API listening on ${api.url}`);
 if (active.length > 0 || faults.sequence.length > 0) {
-  console.log(`faults: ${active.map(([k, v]) => `${k}=${v}`).join(' ')}${faults.faultSeed ? ` faultSeed=${faults.faultSeed}` : ''}${faults.sequence.length ? ` sequence=${faults.sequence.length}` : ''}`);
+  console.log(
+    `faults: ${active.map(([k, v]) => `${k}=${v}`).join(' ')}${faults.faultSeed ? ` faultSeed=${faults.faultSeed}` : ''}${faults.sequence.length ? ` sequence=${faults.sequence.length}` : ''}`,
+  );
 }
 
 let stopping = false;

@@ -195,7 +195,9 @@ export function startMockApi(options = {}) {
         return;
       case '429': {
         const retryAfter =
-          faults.retryAfterFormat === 'http-date' ? new Date(Date.now() + extra.retryAfterSeconds * 1000).toUTCString() : String(Math.ceil(extra.retryAfterSeconds));
+          faults.retryAfterFormat === 'http-date'
+            ? new Date(Date.now() + extra.retryAfterSeconds * 1000).toUTCString()
+            : String(Math.ceil(extra.retryAfterSeconds));
         sendJson(req, res, 429, { error: 'Too many requests. Please slow down.' }, { 'retry-after': retryAfter });
         return;
       }

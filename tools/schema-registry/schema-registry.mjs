@@ -11,7 +11,12 @@ import http from 'node:http';
 import avsc from 'avsc';
 
 const MEDIA_TYPE = 'application/vnd.schemaregistry.v1+json';
-const ACCEPTED_BODY_TYPES = new Set(['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/octet-stream']);
+const ACCEPTED_BODY_TYPES = new Set([
+  'application/vnd.schemaregistry.v1+json',
+  'application/vnd.schemaregistry+json',
+  'application/json',
+  'application/octet-stream',
+]);
 const MAX_BODY_BYTES = 1 << 20;
 const MAX_VERSION = 2 ** 31 - 1;
 
@@ -33,11 +38,16 @@ const schemaNotFound = (detail = 'Schema not found') => new RegistryError(404, 4
 const invalidVersion = (raw) =>
   new RegistryError(422, 42202, `The specified version '${raw}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`);
 const invalidCompatibility = () =>
-  new RegistryError(422, 42203, 'Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive');
+  new RegistryError(
+    422,
+    42203,
+    'Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive',
+  );
 
 /** Parses Avro schema text; throws 42201 (invalid schema) the way the registry reports it. */
 function parseAvro(text, schemaType) {
-  if (schemaType !== undefined && schemaType !== 'AVRO') throw new RegistryError(422, 42201, `Invalid schema: schema type ${JSON.stringify(schemaType)} is not supported by this registry (AVRO only)`);
+  if (schemaType !== undefined && schemaType !== 'AVRO')
+    throw new RegistryError(422, 42201, `Invalid schema: schema type ${JSON.stringify(schemaType)} is not supported by this registry (AVRO only)`);
   if (typeof text !== 'string' || text.trim() === '') throw new RegistryError(422, 42201, 'Invalid schema: empty schema');
   let json;
   try {
@@ -155,8 +165,10 @@ export function startSchemaRegistry(options = {}) {
   }
 
   function readSchemaBody(body) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RegistryError(422, 42201, 'Invalid schema: the request body must be a JSON object with a "schema" field');
-    if (Array.isArray(body.references) && body.references.length > 0) throw new RegistryError(422, 42201, 'Invalid schema: schema references are not supported by this registry');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new RegistryError(422, 42201, 'Invalid schema: the request body must be a JSON object with a "schema" field');
+    if (Array.isArray(body.references) && body.references.length > 0)
+      throw new RegistryError(422, 42201, 'Invalid schema: schema references are not supported by this registry');
     return parseAvro(body.schema, body.schemaType);
   }
 
@@ -170,7 +182,11 @@ export function startSchemaRegistry(options = {}) {
     }
     const messages = checkAgainst(subject, candidate.type, entry?.deleted ? [] : live);
     if (messages.length > 0) {
-      throw new RegistryError(409, 409, `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join(', ')}]`);
+      throw new RegistryError(
+        409,
+        409,
+        `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join(', ')}]`,
+      );
     }
     let id = schemas.findIndex((s) => s.text === candidate.text) + 1;
     if (id === 0) id = schemas.push({ id: schemas.length + 1, text: candidate.text, type: candidate.type });
@@ -186,7 +202,16 @@ export function startSchemaRegistry(options = {}) {
   const routes = [
     ['GET', /^\/$/, () => [200, {}]],
     ['GET', /^\/schemas\/types$/, () => [200, ['AVRO']]],
-    ['GET', /^\/subjects$/, (_m, _b, q) => [200, [...subjects.entries()].filter(([s, e]) => (q.get('deleted') === 'true' ? e.versions.length > 0 : !e.deleted && liveVersions(s).length > 0)).map(([s]) => s)]],
+    [
+      'GET',
+      /^\/subjects$/,
+      (_m, _b, q) => [
+        200,
+        [...subjects.entries()]
+          .filter(([s, e]) => (q.get('deleted') === 'true' ? e.versions.length > 0 : !e.deleted && liveVersions(s).length > 0))
+          .map(([s]) => s),
+      ],
+    ],
     [
       'GET',
       /^\/subjects\/([^/]+)\/versions$/,
@@ -195,7 +220,11 @@ export function startSchemaRegistry(options = {}) {
         return [200, entry.versions.filter((v) => q.get('deleted') === 'true' || !v.deleted).map((v) => v.version)];
       },
     ],
-    ['GET', /^\/subjects\/([^/]+)\/versions\/([^/]+)$/, ([subject, raw], _b, q) => [200, describeVersion(subject, findVersion(subject, raw, q.get('deleted') === 'true'))]],
+    [
+      'GET',
+      /^\/subjects\/([^/]+)\/versions\/([^/]+)$/,
+      ([subject, raw], _b, q) => [200, describeVersion(subject, findVersion(subject, raw, q.get('deleted') === 'true'))],
+    ],
     ['GET', /^\/subjects\/([^/]+)\/versions\/([^/]+)\/schema$/, ([subject, raw]) => [200, JSON.parse(schemaById(findVersion(subject, raw).id).text)]],
     ['POST', /^\/subjects\/([^/]+)\/versions$/, ([subject], body) => [200, register(subject, body)]],
     [
@@ -236,7 +265,8 @@ export function startSchemaRegistry(options = {}) {
         const found = findVersion(subject, raw, permanent);
         const entry = subjects.get(subject);
         if (permanent) {
-          if (!found.deleted) throw new RegistryError(404, 40407, `Subject '${subject}' Version ${found.version} was not deleted first before being permanently deleted`);
+          if (!found.deleted)
+            throw new RegistryError(404, 40407, `Subject '${subject}' Version ${found.version} was not deleted first before being permanently deleted`);
           entry.versions = entry.versions.filter((v) => v !== found);
         } else {
           found.deleted = true;
@@ -269,7 +299,9 @@ export function startSchemaRegistry(options = {}) {
       ([raw, what]) => {
         const id = /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
         if (!schemaById(id)) throw schemaNotFound(`Schema ${raw} not found`);
-        const uses = [...subjects.entries()].flatMap(([subject, e]) => e.versions.filter((v) => v.id === id && !v.deleted).map((v) => ({ subject, version: v.version })));
+        const uses = [...subjects.entries()].flatMap(([subject, e]) =>
+          e.versions.filter((v) => v.id === id && !v.deleted).map((v) => ({ subject, version: v.version })),
+        );
         return [200, what === 'versions' ? uses : [...new Set(uses.map((u) => u.subject))]];
       },
     ],
@@ -304,7 +336,11 @@ export function startSchemaRegistry(options = {}) {
         return [200, { compatibilityLevel: level }];
       },
     ],
-    ['POST', /^\/compatibility\/subjects\/([^/]+)\/versions\/([^/]+)$/, ([subject, raw], body, q) => compatibility(subject, [findVersion(subject, raw)], body, q)],
+    [
+      'POST',
+      /^\/compatibility\/subjects\/([^/]+)\/versions\/([^/]+)$/,
+      ([subject, raw], body, q) => compatibility(subject, [findVersion(subject, raw)], body, q),
+    ],
     ['POST', /^\/compatibility\/subjects\/([^/]+)\/versions$/, ([subject], body, q) => compatibility(subject, liveVersions(subject), body, q)],
   ];
 

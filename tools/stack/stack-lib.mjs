@@ -12,13 +12,24 @@ import path from 'node:path';
 import { loadConfig } from './internal/config.mjs';
 import { withStackLock } from './internal/lock.mjs';
 import {
-  findAnyStackJvms, findByMarker, isAlive, isOurs, isPortFree, kill, markerArgs, readPidFile,
-  removeFile, sleep, spawnDetached, tailFile, terminate, waitForPortsFree, writePidFile,
+  findAnyStackJvms,
+  findByMarker,
+  isAlive,
+  isOurs,
+  isPortFree,
+  kill,
+  markerArgs,
+  readPidFile,
+  removeFile,
+  sleep,
+  spawnDetached,
+  tailFile,
+  terminate,
+  waitForPortsFree,
+  writePidFile,
 } from './internal/processes.mjs';
 import { allShapes, buildShape, recordNodes, recordedNodes, recordedSecure } from './internal/shapes.mjs';
-import {
-  assertMavenInstalled, findJava17, jarsAreResolved, resolveJars, versionFromJars,
-} from './internal/toolchain.mjs';
+import { assertMavenInstalled, findJava17, jarsAreResolved, resolveJars, versionFromJars } from './internal/toolchain.mjs';
 
 export { COMMITLOG_MODES, ConfigError, NODE_COUNTS, REPO_ROOT } from './internal/config.mjs';
 
@@ -60,22 +71,24 @@ function load({ nodes, env = process.env } = {}) {
  */
 export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
-  return withStackLock(config.stackDir, async () => {
-    const startedAt = Date.now();
-    assertNoOtherShapeRunning(config, shape);
-    await preflight(config, shape.servers);
-    recordNodes(config.stackDir, shape.nodes, shape.secure);
-    const results = await startTracks(shape.tracks, { config, log, signal });
+  return withStackLock(
+    config.stackDir,
+    async () => {
+      const startedAt = Date.now();
+      assertNoOtherShapeRunning(config, shape);
+      await preflight(config, shape.servers);
+      recordNodes(config.stackDir, shape.nodes, shape.secure);
+      const results = await startTracks(shape.tracks, { config, log, signal });
 
-    const started = shape.servers.filter((server) => results.get(server.id)?.started).map((server) => server.id);
-    const servers = Object.fromEntries(shape.servers.map((server) => [server.id, results.get(server.id)]));
-    const elapsedMs = Date.now() - startedAt;
-    const summary = summarize(shape, servers);
-    log(started.length === 0
-      ? `The stack is already running: ${summary}.`
-      : `The stack is up after ${seconds(elapsedMs)}: ${summary}.`);
-    return { elapsedMs, started, servers, nodes: shape.nodes, env: shape.env };
-  }, log);
+      const started = shape.servers.filter((server) => results.get(server.id)?.started).map((server) => server.id);
+      const servers = Object.fromEntries(shape.servers.map((server) => [server.id, results.get(server.id)]));
+      const elapsedMs = Date.now() - startedAt;
+      const summary = summarize(shape, servers);
+      log(started.length === 0 ? `The stack is already running: ${summary}.` : `The stack is up after ${seconds(elapsedMs)}: ${summary}.`);
+      return { elapsedMs, started, servers, nodes: shape.nodes, env: shape.env };
+    },
+    log,
+  );
 }
 
 /**
@@ -84,18 +97,24 @@ export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
  */
 export async function stackDown({ log = console.log, servers: names, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
-  return withStackLock(config.stackDir, async () => {
-    let list = shape.servers;
-    if (names) {
-      list = selectServers(shape, names);
-    } else {
-      // Also whatever another shape left running in this dir.
-      const others = allShapes(config).filter((other) => other.name !== shape.name).flatMap((other) => other.servers);
-      list = [...list, ...others.filter((server) => runningPid(server, config))];
-    }
-    const stopped = await stopServers(list, config, log);
-    return { stopped };
-  }, log);
+  return withStackLock(
+    config.stackDir,
+    async () => {
+      let list = shape.servers;
+      if (names) {
+        list = selectServers(shape, names);
+      } else {
+        // Also whatever another shape left running in this dir.
+        const others = allShapes(config)
+          .filter((other) => other.name !== shape.name)
+          .flatMap((other) => other.servers);
+        list = [...list, ...others.filter((server) => runningPid(server, config))];
+      }
+      const stopped = await stopServers(list, config, log);
+      return { stopped };
+    },
+    log,
+  );
 }
 
 /** Each server's state: 'ready' (running and answering), 'not-ready' or 'stopped'. */
@@ -123,15 +142,22 @@ export const stopCassandra = (options) => stackDown({ ...options, servers: ['cas
  */
 export async function startServers(names, { log = console.log, signal, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
-  return withStackLock(config.stackDir, async () => {
-    const wanted = new Set(selectServers(shape, names).map((server) => server.id));
-    const tracks = shape.tracks
-      .map((track) => track.map((stage) => stage.filter((server) => wanted.has(server.id))).filter((stage) => stage.length > 0))
-      .filter((track) => track.length > 0);
-    await preflight(config, shape.servers.filter((server) => wanted.has(server.id)));
-    const results = await startTracks(tracks, { config, log, signal });
-    return Object.fromEntries(results);
-  }, log);
+  return withStackLock(
+    config.stackDir,
+    async () => {
+      const wanted = new Set(selectServers(shape, names).map((server) => server.id));
+      const tracks = shape.tracks
+        .map((track) => track.map((stage) => stage.filter((server) => wanted.has(server.id))).filter((stage) => stage.length > 0))
+        .filter((track) => track.length > 0);
+      await preflight(
+        config,
+        shape.servers.filter((server) => wanted.has(server.id)),
+      );
+      const results = await startTracks(tracks, { config, log, signal });
+      return Object.fromEntries(results);
+    },
+    log,
+  );
 }
 
 /**
@@ -141,22 +167,27 @@ export async function startServers(names, { log = console.log, signal, nodes, en
  */
 export async function killServer(name, { log = console.log, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
-  return withStackLock(config.stackDir, async () => {
-    const [server, ...more] = selectServers(shape, [name]);
-    if (more.length > 0) throw new StackError(`"${name}" names ${more.length + 1} servers; name one, e.g. ${server.id}.`);
-    const pid = runningPid(server, config);
-    if (!pid) throw new StackError(`${server.title} is not running, so it cannot be killed.`);
-    // Gone means gone: no process, and its ports free for a restart.
-    const gone = await kill(pid);
-    const busyPorts = await waitForPortsFree(portsOf(server), PORT_RELEASE_TIMEOUT_MS);
-    if (!gone || busyPorts.length > 0) {
-      throw new StackError(`${server.title} (pid ${pid}) got SIGKILL but ` +
-        `${gone ? `port ${busyPorts.join(', ')} is still in use` : 'has not exited after 60 s'}.`);
-    }
-    removeFile(server.pidFile);
-    log(`Killed ${server.title} (pid ${pid}) with SIGKILL.`);
-    return { pid };
-  }, log);
+  return withStackLock(
+    config.stackDir,
+    async () => {
+      const [server, ...more] = selectServers(shape, [name]);
+      if (more.length > 0) throw new StackError(`"${name}" names ${more.length + 1} servers; name one, e.g. ${server.id}.`);
+      const pid = runningPid(server, config);
+      if (!pid) throw new StackError(`${server.title} is not running, so it cannot be killed.`);
+      // Gone means gone: no process, and its ports free for a restart.
+      const gone = await kill(pid);
+      const busyPorts = await waitForPortsFree(portsOf(server), PORT_RELEASE_TIMEOUT_MS);
+      if (!gone || busyPorts.length > 0) {
+        throw new StackError(
+          `${server.title} (pid ${pid}) got SIGKILL but ` + `${gone ? `port ${busyPorts.join(', ')} is still in use` : 'has not exited after 60 s'}.`,
+        );
+      }
+      removeFile(server.pidFile);
+      log(`Killed ${server.title} (pid ${pid}) with SIGKILL.`);
+      return { pid };
+    },
+    log,
+  );
 }
 
 /** The pids of this stack dir's running servers, by id (e.g. to sample their CPU and memory). */
@@ -171,8 +202,10 @@ function selectServers(shape, names) {
   for (const name of names) {
     const matches = shape.servers.filter((server) => server.id === name || server.kind === name);
     if (matches.length === 0) {
-      throw new StackError(`There is no server called "${name}" in the ${shape.describe}; ` +
-        `name one of: ${[...new Set(shape.servers.flatMap((server) => [server.kind, server.id]))].join(', ')}.`);
+      throw new StackError(
+        `There is no server called "${name}" in the ${shape.describe}; ` +
+          `name one of: ${[...new Set(shape.servers.flatMap((server) => [server.kind, server.id]))].join(', ')}.`,
+      );
     }
     for (const server of matches) if (!selected.includes(server)) selected.push(server);
   }
@@ -185,9 +218,11 @@ function assertNoOtherShapeRunning(config, shape) {
     if (other.name === shape.name) continue;
     const running = other.servers.filter((server) => runningPid(server, config));
     if (running.length > 0) {
-      throw new StackError(`The stack in ${config.stackDir} is running as ${other.describe} ` +
-        `(${running.map((server) => server.title).join(', ')}), so ${shape.describe} cannot start there. ` +
-        'Stop it first (npm run stack:down), or use another USERSTREAM_STACK_DIR.');
+      throw new StackError(
+        `The stack in ${config.stackDir} is running as ${other.describe} ` +
+          `(${running.map((server) => server.title).join(', ')}), so ${shape.describe} cannot start there. ` +
+          'Stop it first (npm run stack:down), or use another USERSTREAM_STACK_DIR.',
+      );
     }
   }
 }
@@ -205,21 +240,27 @@ async function startTracks(tracks, { config, log, signal }) {
   const runTrack = async (track) => {
     for (const stage of track) {
       if (combined.aborted) throw new StartInterrupted('Start-up was interrupted.');
-      await Promise.all(stage.map(async (server) => {
-        try {
-          results.set(server.id, await startServer(server, context));
-        } catch (error) {
-          failFast.abort();
-          throw error;
-        }
-      }));
+      await Promise.all(
+        stage.map(async (server) => {
+          try {
+            results.set(server.id, await startServer(server, context));
+          } catch (error) {
+            failFast.abort();
+            throw error;
+          }
+        }),
+      );
     }
   };
   const outcomes = await Promise.allSettled(tracks.map(runTrack));
   const failures = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
   if (failures.length > 0) {
     const servers = tracks.flat(2);
-    await stopServers(servers.filter((server) => results.get(server.id)?.started), config, log);
+    await stopServers(
+      servers.filter((server) => results.get(server.id)?.started),
+      config,
+      log,
+    );
     throw pickMainFailure(failures);
   }
   return results;
@@ -248,13 +289,7 @@ async function startServer(server, context) {
   await resolveJars(server, java, log);
   await server.prepare(java, log);
 
-  const args = [
-    ...markerArgs(config.stackDir, server.id),
-    ...server.jvmArgs(),
-    '-cp', path.join(server.libDir, '*'),
-    server.mainClass,
-    ...server.mainArgs,
-  ];
+  const args = [...markerArgs(config.stackDir, server.id), ...server.jvmArgs(), '-cp', path.join(server.libDir, '*'), server.mainClass, ...server.mainArgs];
   // On failure we show only what this run logged, not an older run's lines.
   const logOffset = fileSize(server.logFile);
   const spawnedAt = Date.now();
@@ -296,9 +331,12 @@ async function waitUntilReady(server, pid, { since, logOffset }, { config, signa
     const info = await probeOnce(server, Math.max(1000, Math.min(5000, deadline - Date.now())));
     if (info) return info;
     if (Date.now() >= deadline) {
-      throw startFailure(server,
+      throw startFailure(
+        server,
         `${server.title} did not answer on ${server.address} within ${seconds(config.startTimeoutMs)} ` +
-        '(raise STACK_START_TIMEOUT_MS if the machine is just slow)', logOffset);
+          '(raise STACK_START_TIMEOUT_MS if the machine is just slow)',
+        logOffset,
+      );
     }
     await sleep(START_PROBE_INTERVAL_MS);
   }
@@ -362,9 +400,7 @@ async function stopServer(server, config, log) {
 
   if (pids.size === 0) {
     removeFile(server.pidFile);
-    log(pidFromFile
-      ? `${server.title} was not running; removed its stale pid file (pid ${pidFromFile}).`
-      : `${server.title} is not running.`);
+    log(pidFromFile ? `${server.title} was not running; removed its stale pid file (pid ${pidFromFile}).` : `${server.title} is not running.`);
     return false;
   }
 
@@ -372,8 +408,10 @@ async function stopServer(server, config, log) {
   log(`Stopping ${server.title} (pid ${[...pids].join(', ')})...`);
   const { killed, busyPorts } = await stopPids(server, [...pids], config);
   removeFile(server.pidFile);
-  log(`${server.title} stopped after ${seconds(Date.now() - stoppingAt)}` +
-    `${killed ? ` (killed: it had not exited ${seconds(config.stopTimeoutMs)} after SIGTERM)` : ''}.`);
+  log(
+    `${server.title} stopped after ${seconds(Date.now() - stoppingAt)}` +
+      `${killed ? ` (killed: it had not exited ${seconds(config.stopTimeoutMs)} after SIGTERM)` : ''}.`,
+  );
   if (busyPorts.length > 0) {
     log(`Warning: port ${busyPorts.join(', ')} is still in use after ${server.title} stopped; something else holds it.`);
   }
@@ -395,9 +433,7 @@ function portsOf(server) {
 function startFailure(server, headline, logOffset) {
   const sections = [`${headline}.`];
   const logTail = tailFile(server.logFile, LOG_TAIL_LINES, logOffset);
-  sections.push(logTail
-    ? `Last lines of ${server.logFile}:\n${indent(logTail)}`
-    : `${server.logFile} is empty or missing.`);
+  sections.push(logTail ? `Last lines of ${server.logFile}:\n${indent(logTail)}` : `${server.logFile} is empty or missing.`);
   const outTail = tailFile(server.outFile, LOG_TAIL_LINES);
   if (outTail) sections.push(`Last lines of ${server.outFile}:\n${indent(outTail)}`);
   return new StackError(sections.join('\n'));
@@ -414,11 +450,13 @@ function summarize(shape, servers) {
     return shape.servers.map((server) => `${server.title} ${servers[server.id].version} on ${server.address}`).join(', ');
   }
   const kinds = [...new Set(shape.servers.map((server) => server.kind))];
-  return kinds.map((kind) => {
-    const nodes = shape.servers.filter((server) => server.kind === kind);
-    const name = kind === 'kafka' ? 'Kafka' : 'Cassandra';
-    return `${nodes.length} ${name} ${servers[nodes[0].id].version} nodes on ${nodes.map((server) => server.address).join(' ')}`;
-  }).join(', ');
+  return kinds
+    .map((kind) => {
+      const nodes = shape.servers.filter((server) => server.kind === kind);
+      const name = kind === 'kafka' ? 'Kafka' : 'Cassandra';
+      return `${nodes.length} ${name} ${servers[nodes[0].id].version} nodes on ${nodes.map((server) => server.address).join(' ')}`;
+    })
+    .join(', ');
 }
 
 function fileSize(file) {
@@ -432,7 +470,10 @@ function fileSize(file) {
 /** Indented, with very long lines (Kafka logs whole records) cut short. */
 function indent(text) {
   const cut = (line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line);
-  return text.split('\n').map((line) => `    ${cut(line)}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `    ${cut(line)}`)
+    .join('\n');
 }
 
 function seconds(ms) {

@@ -3,9 +3,7 @@
 // See stack-lib.mjs for what the stack is; this file only parses the
 // command line, prints and sets the exit code.
 
-import {
-  ConfigError, StackError, killServer, stackDown, stackStatus, stackUp, startServers,
-} from './stack-lib.mjs';
+import { ConfigError, StackError, killServer, stackDown, stackStatus, stackUp, startServers } from './stack-lib.mjs';
 
 const USAGE = `Usage: node tools/stack/stack.mjs <up|down|status|kill> [server...] [--nodes 1|3] [--secure] [--json]
 

@@ -53,7 +53,9 @@ export function createProgress({ screen, access, job, ingestRunId, say, interval
 
   async function viaIngest() {
     const run = await getJson(access.ingest, `/runs/${ingestRunId}`);
-    const metrics = await fetch(`${access.processor.url}/metrics`, { headers: access.processor.headers, signal: AbortSignal.timeout(3000) }).then((r) => (r.ok ? r.text() : ''));
+    const metrics = await fetch(`${access.processor.url}/metrics`, { headers: access.processor.headers, signal: AbortSignal.timeout(3000) }).then((r) =>
+      r.ok ? r.text() : '',
+    );
     const produced = run.counts?.acknowledged ?? 0;
     const now = Date.now();
     const rate = previous && now > previous.at ? ((produced - previous.produced) * 1000) / (now - previous.at) : null;
@@ -92,7 +94,9 @@ export function createProgress({ screen, access, job, ingestRunId, say, interval
         followed = undefined;
         screen.clearStatus();
         const average = view.seconds > 0 && typeof view.produced === 'number' ? ` (${formatCount(view.produced / view.seconds)}/s on average)` : '';
-        say(`Run ${view.id.slice(0, 8)} ended: ${view.state} after ${view.seconds} s${average}; produced ${formatCount(view.produced)}, written ${formatCount(view.written)}, lag ${formatCount(view.lag)}, DLQ ${formatCount(view.dlq)}.`);
+        say(
+          `Run ${view.id.slice(0, 8)} ended: ${view.state} after ${view.seconds} s${average}; produced ${formatCount(view.produced)}, written ${formatCount(view.written)}, lag ${formatCount(view.lag)}, DLQ ${formatCount(view.dlq)}.`,
+        );
         draining = typeof view.lag === 'number' && view.lag > 0;
       } else if (draining) {
         // The run is over; the stream-processor is still writing what it produced.

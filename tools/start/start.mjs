@@ -87,7 +87,11 @@ let stopping = false;
 function build() {
   say('Building the apps and libraries (nx run-many -t build)...');
   const startedAt = Date.now();
-  const result = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=tag:type:app', '--outputStyle=static'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects=tag:type:app', '--outputStyle=static'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
     process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     throw new Error('the build failed; see the output above');
@@ -164,7 +168,14 @@ async function shutdown(code) {
   progress?.stop();
   screen.clearStatus();
   const running = children.filter(({ child }) => child.exitCode === null && child.signalCode === null);
-  say(`Stopping ${[...running].reverse().map(({ app }) => app.name).join(', ') || 'nothing that is running'}${stackStarted.length ? ` and the dev stack (${stackStarted.join(', ')})` : ''}...`);
+  say(
+    `Stopping ${
+      [...running]
+        .reverse()
+        .map(({ app }) => app.name)
+        .join(', ') || 'nothing that is running'
+    }${stackStarted.length ? ` and the dev stack (${stackStarted.join(', ')})` : ''}...`,
+  );
   for (const message of await Promise.all([...children].reverse().map(stopChild))) say(message);
   if (mock) await mock.close();
   if (stackStarted.length > 0) await stackDown({ servers: stackStarted, log: say });
@@ -219,7 +230,9 @@ async function main() {
   say('All apps are ready.');
 
   const access = {
-    orchestrator: withOrchestrator ? { url: url(APPS[2]), headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } } : undefined,
+    orchestrator: withOrchestrator
+      ? { url: url(APPS[2]), headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } }
+      : undefined,
     ingest: { url: url(APPS[0]), headers: { authorization: `Bearer ${serviceToken}` } },
     processor: { url: url(APPS[1]), headers: { authorization: `Bearer ${metricsToken}` } },
   };
@@ -234,10 +247,7 @@ function banner({ user, password, run }) {
     bold('userstream is running'),
     '',
     ...(withOrchestrator
-      ? [
-          `  Dashboard: ${url(APPS[2])}/`,
-          `  Login:     ${user} / ${process.env.ORCHESTRATOR_PASSWORD ? '<your ORCHESTRATOR_PASSWORD>' : password}`,
-        ]
+      ? [`  Dashboard: ${url(APPS[2])}/`, `  Login:     ${user} / ${process.env.ORCHESTRATOR_PASSWORD ? '<your ORCHESTRATOR_PASSWORD>' : password}`]
       : [`  ingest:    ${url(APPS[0])}/runs`]),
     `  Streaming: ${run.description}`,
     `  Apps:      ${APPS.map((app) => `${app.name} ${url(app)}`).join(', ')}`,

@@ -7,9 +7,7 @@
 // Exits with the tests' exit code.
 
 import { spawn } from 'node:child_process';
-import {
-  ConfigError, REPO_ROOT, StackError, stackConfig, stackDown, stackStatus, stackUp,
-} from '../stack/stack-lib.mjs';
+import { ConfigError, REPO_ROOT, StackError, stackConfig, stackDown, stackStatus, stackUp } from '../stack/stack-lib.mjs';
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
 

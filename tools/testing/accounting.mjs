@@ -33,8 +33,10 @@ export async function accounting(scenario, options) {
     .finally(() => dir && rmSync(dir, { recursive: true, force: true }));
   const result = JSON.parse(stdout);
   if (result.error) throw new Error(`accounting (${scenario}) failed: ${result.error}`);
-  const againstExpected = result.expectedIds === undefined ? '' :
-    `, expected ${result.expectedIds} (missing on the topic ${result.missingOnTopic}, unexpected ${result.extraOnTopic})`;
+  const againstExpected =
+    result.expectedIds === undefined
+      ? ''
+      : `, expected ${result.expectedIds} (missing on the topic ${result.missingOnTopic}, unexpected ${result.extraOnTopic})`;
   (options.log ?? console.log)(
     `[${scenario}] topic records ${result.topicRecords}, topic ids ${result.topicIds} ` +
       `(duplicates on the topic ${result.topicRecords - result.topicIds})${againstExpected}, rows ${result.rows}, ` +

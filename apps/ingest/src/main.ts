@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, createOpsHandler, handleShutdown, HealthChecks, installCrashPolicy, nestLoggerAdapter, redactConfig, resolveServiceAccess } from '@userstream/core';
+import {
+  createLogger,
+  createOpsHandler,
+  handleShutdown,
+  HealthChecks,
+  installCrashPolicy,
+  nestLoggerAdapter,
+  redactConfig,
+  resolveServiceAccess,
+} from '@userstream/core';
 import { AppModule } from './app.module';
 import { ingestConfigSpec, loadIngestConfig } from './app.config';
 import { IngestMetrics } from './metrics/ingest.metrics';
@@ -31,7 +40,14 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule.register(runs), { logger: nestLoggerAdapter(logger) });
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   // The front door: every route but /health/live needs the service token (or, for probes and metrics, the metrics token).
-  app.use(createOpsHandler({ health, metrics: registry, info: { app: 'ingest' }, access: { serviceToken: access.serviceToken, metricsToken: access.metricsToken, logger } }));
+  app.use(
+    createOpsHandler({
+      health,
+      metrics: registry,
+      info: { app: 'ingest' },
+      access: { serviceToken: access.serviceToken, metricsToken: access.metricsToken, logger },
+    }),
+  );
   const close = async () => {
     // Stop taking runs, cancel the active ones (each flushes what it sent), then let go of the clients.
     await runs.shutdown();

@@ -26,7 +26,8 @@ async function startFakeRegistry(): Promise<{ url: string; registered: Array<{ s
       };
       const url = req.url ?? '';
       const subject = decodeURIComponent(url.split('/')[2] ?? '');
-      if (req.method === 'GET' && url.startsWith('/config/')) return send(404, { error_code: 40408, message: 'Subject does not have subject-level compatibility configured' });
+      if (req.method === 'GET' && url.startsWith('/config/'))
+        return send(404, { error_code: 40408, message: 'Subject does not have subject-level compatibility configured' });
       if (req.method === 'PUT' && url.startsWith('/config/')) return send(200, { compatibility: 'BACKWARD' });
       if (req.method === 'POST' && url.startsWith('/subjects/') && url.endsWith('/versions')) {
         registered.push({ subject, schema: (JSON.parse(body) as { schema: string }).schema });
@@ -76,7 +77,10 @@ describe('ingest run API on Kafka with the mock API', () => {
     const id = posted.body['id'] as string;
 
     const status = await waitForEnd(app, id);
-    expect(status).toMatchObject({ state: 'succeeded', counts: { pagesFetched: 1, fetched: 5000, valid: 5000, invalid: 0, discarded: 0, produced: 5000, acknowledged: 5000 } });
+    expect(status).toMatchObject({
+      state: 'succeeded',
+      counts: { pagesFetched: 1, fetched: 5000, valid: 5000, invalid: 0, discarded: 0, produced: 5000, acknowledged: 5000 },
+    });
     expect(status.cursor).toEqual({ seed: 'integration', startPage: 1, nextPage: 2 });
     expect(status.errors).toEqual([]);
     expect(status.offsets?.topic).toBe(topic);
@@ -165,7 +169,13 @@ describe('ingest run API on Kafka with the mock API', () => {
 
     const messages = await readTopic(topic, 2400);
     const keysOf = (runId: string) => sorted(messages.filter((m) => m.headers['userstream-run-id'] === runId).map((m) => m.key));
-    const expected = sorted(ids('replay-me', [[3, 500], [4, 500], [5, 200]]));
+    const expected = sorted(
+      ids('replay-me', [
+        [3, 500],
+        [4, 500],
+        [5, 200],
+      ]),
+    );
     expect(keysOf(first.id)).toEqual(expected);
     expect(keysOf(second.id)).toEqual(expected);
     const value = JSON.parse(messages[0].value.toString('utf8')) as Record<string, unknown>;

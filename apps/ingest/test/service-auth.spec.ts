@@ -19,7 +19,11 @@ describe('ingest service authentication', () => {
   afterAll(() => app?.stop('SIGTERM'));
 
   it('answers POST /runs without a token with 401 (curl -XPOST :3001/runs)', async () => {
-    const res = await fetch(`${app.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: 10_000_000 }) });
+    const res = await fetch(`${app.url}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ records: 10_000_000 }),
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="userstream"');
     expect(await res.json()).toEqual({ error: 'unauthorized', message: 'send Authorization: Bearer <token>' });
@@ -74,7 +78,9 @@ describe('ingest tokens at start', () => {
   it('reads the token from SERVICE_TOKEN_FILE', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ingest-token-')), 'service_token');
     writeFileSync(file, 'token-from-a-secret-file-0001\n');
-    const app = await startAppProcess(entry, { env: { SERVICE_TOKEN: '', SERVICE_TOKEN_FILE: file, NODE_ENV: 'production', LOG_LEVEL: 'info', KAFKA_BROKERS: `127.0.0.1:${await freePort()}` } });
+    const app = await startAppProcess(entry, {
+      env: { SERVICE_TOKEN: '', SERVICE_TOKEN_FILE: file, NODE_ENV: 'production', LOG_LEVEL: 'info', KAFKA_BROKERS: `127.0.0.1:${await freePort()}` },
+    });
     try {
       expect((await fetch(`${app.url}/runs`, { headers: { authorization: 'Bearer token-from-a-secret-file-0001' } })).status).toBe(200);
       expect((await fetch(`${app.url}/runs`, { headers: SERVICE_AUTH })).status).toBe(401);

@@ -40,13 +40,18 @@
 
   function append(el, child) {
     if (child === undefined || child === null || child === false) return;
-    if (Array.isArray(child)) child.forEach(function (c) { append(el, c); });
+    if (Array.isArray(child))
+      child.forEach(function (c) {
+        append(el, c);
+      });
     else el.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 
   function svg(tag, attrs) {
     const el = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (key) { el.setAttribute(key, String(attrs[key])); });
+    Object.keys(attrs || {}).forEach(function (key) {
+      el.setAttribute(key, String(attrs[key]));
+    });
     return el;
   }
 
@@ -95,7 +100,9 @@
     el.className = bad ? 'bad' : '';
     el.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { el.hidden = true; }, 5000);
+    toast.timer = setTimeout(function () {
+      el.hidden = true;
+    }, 5000);
   }
 
   /** Calls the API; a lost session sends the browser back to the login page. */
@@ -135,7 +142,11 @@
     const processorDetail = m.recordsWritten !== undefined ? 'written ' + num(m.recordsWritten) + ' · dead-lettered ' + num(m.recordsDeadLettered) : 'ready';
     replaceChildren($('apps'), [
       healthCard('orchestrator', p.apps.orchestrator, 'ready · Cassandra reachable'),
-      healthCard('kafka', { ok: p.kafka.ok, error: p.kafka.error }, p.kafka.topic.exists ? 'topic ' + p.kafka.topic.name : 'topic ' + p.kafka.topic.name + ' not created yet'),
+      healthCard(
+        'kafka',
+        { ok: p.kafka.ok, error: p.kafka.error },
+        p.kafka.topic.exists ? 'topic ' + p.kafka.topic.name : 'topic ' + p.kafka.topic.name + ' not created yet',
+      ),
       healthCard('ingest', p.apps.ingest, p.apps.ingest.url),
       healthCard('stream-processor', processor, processorDetail),
     ]);
@@ -203,7 +214,12 @@
 
   /** Draws `series` ([{ key, cls }]) of the history over the chosen window into an SVG. */
   function drawChart(el, series, height) {
-    const W = 640, H = height, left = 52, right = 10, top = 10, bottom = 22;
+    const W = 640,
+      H = height,
+      left = 52,
+      right = 10,
+      top = 10,
+      bottom = 22;
     const now = Date.now();
     const spanMs = state.windowSeconds * 1000;
     const from = now - spanMs;
@@ -211,11 +227,18 @@
     let max = 0;
     h.t.forEach(function (t, i) {
       if (t < from) return;
-      series.forEach(function (s) { const v = h[s.key][i]; if (v !== null && v > max) max = v; });
+      series.forEach(function (s) {
+        const v = h[s.key][i];
+        if (v !== null && v > max) max = v;
+      });
     });
     const scale = niceScale(max);
-    const x = function (t) { return left + ((t - from) / spanMs) * (W - left - right); };
-    const y = function (v) { return top + (1 - v / scale.top) * (H - top - bottom); };
+    const x = function (t) {
+      return left + ((t - from) / spanMs) * (W - left - right);
+    };
+    const y = function (v) {
+      return top + (1 - v / scale.top) * (H - top - bottom);
+    };
     const nodes = [];
     // The runs in the window, shaded.
     state.runs.forEach(function (run) {
@@ -233,7 +256,10 @@
     }
     // Time ticks on round minutes or hours (local time), 3 to 6 of them, and "now" at the right edge.
     const withDate = state.windowSeconds > 6 * 3600;
-    const stepMin = [1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360].find(function (m) { return spanMs / (m * 60000) <= 6; }) || 720;
+    const stepMin =
+      [1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360].find(function (m) {
+        return spanMs / (m * 60000) <= 6;
+      }) || 720;
     const stepMs = stepMin * 60000;
     const offsetMs = new Date(now).getTimezoneOffset() * 60000;
     for (let t = Math.ceil((from - offsetMs) / stepMs) * stepMs + offsetMs; t < now - stepMs / 3; t += stepMs) {
@@ -266,10 +292,27 @@
   }
 
   function renderCharts() {
-    drawChart($('chart'), [{ key: 'inPerSec', cls: 'in' }, { key: 'outPerSec', cls: 'out' }], 200);
-    drawChart($('lag-chart'), [{ key: 'lag', cls: 'lag' }, { key: 'dlq', cls: 'dlq' }], 130);
+    drawChart(
+      $('chart'),
+      [
+        { key: 'inPerSec', cls: 'in' },
+        { key: 'outPerSec', cls: 'out' },
+      ],
+      200,
+    );
+    drawChart(
+      $('lag-chart'),
+      [
+        { key: 'lag', cls: 'lag' },
+        { key: 'dlq', cls: 'dlq' },
+      ],
+      130,
+    );
     const h = state.history;
-    $('history-note').textContent = h && h.t.length > 0 ? '· ' + num(h.t.length) + ' samples since ' + clockLabel(h.t[0], state.windowSeconds > 6 * 3600) + ', one every ' + span(state.historyMs) : '· no samples yet';
+    $('history-note').textContent =
+      h && h.t.length > 0
+        ? '· ' + num(h.t.length) + ' samples since ' + clockLabel(h.t[0], state.windowSeconds > 6 * 3600) + ', one every ' + span(state.historyMs)
+        : '· no samples yet';
     document.querySelectorAll('#window-buttons button').forEach(function (b) {
       b.classList.toggle('on', Number(b.getAttribute('data-window')) === state.windowSeconds);
     });
@@ -296,11 +339,15 @@
   function setWindow(seconds) {
     state.windowSeconds = seconds;
     sessionStorage.setItem('userstream.window', String(seconds));
-    loadHistory(false).catch(function (error) { toast(error.message, true); });
+    loadHistory(false).catch(function (error) {
+      toast(error.message, true);
+    });
   }
 
   document.querySelectorAll('#window-buttons button').forEach(function (b) {
-    b.addEventListener('click', function () { setWindow(Number(b.getAttribute('data-window'))); });
+    b.addEventListener('click', function () {
+      setWindow(Number(b.getAttribute('data-window')));
+    });
   });
 
   // --- jobs -------------------------------------------------------------------
@@ -326,7 +373,9 @@
       .then(function (result) {
         toast(action === 'trigger' ? 'Run ' + result.id.slice(0, 8) + ' queued for ' + job.name : job.name + (action === 'pause' ? ' paused' : ' unpaused'));
       })
-      .catch(function (error) { toast(error.message, true); })
+      .catch(function (error) {
+        toast(error.message, true);
+      })
       .then(function () {
         state.busy = false;
         return refresh();
@@ -347,13 +396,43 @@
           h('td', { class: 'mono' }, job.scheduleText),
           h('td', null, job.paused ? h('span', { class: 'muted' }, 'paused') : [time(job.nextRunAt), h('div', { class: 'muted' }, relative(job.nextRunAt))]),
           h('td', null, retries, h('div', { class: 'muted' }, 'timeout ' + span(p.executionTimeoutMs))),
-          h('td', null, active ? [h('span', { class: 'badge ' + active.state }, active.state), ' ', h('span', { class: 'mono' }, active.id.slice(0, 8))] : h('span', { class: 'muted' }, 'none')),
+          h(
+            'td',
+            null,
+            active
+              ? [h('span', { class: 'badge ' + active.state }, active.state), ' ', h('span', { class: 'mono' }, active.id.slice(0, 8))]
+              : h('span', { class: 'muted' }, 'none'),
+          ),
           h('td', null, h('span', { class: 'badge ' + (job.paused ? 'paused' : 'active') }, job.paused ? 'paused' : 'scheduled')),
           h(
             'td',
             { class: 'actions' },
-            h('button', { type: 'button', 'data-action': 'trigger', disabled: Boolean(active) || state.busy, title: active ? 'a run is active; runs never overlap' : 'start a run now', onclick: function () { jobAction(job, 'trigger'); } }, 'Trigger'),
-            h('button', { type: 'button', class: 'secondary', 'data-action': job.paused ? 'unpause' : 'pause', disabled: state.busy, onclick: function () { jobAction(job, job.paused ? 'unpause' : 'pause'); } }, job.paused ? 'Unpause' : 'Pause'),
+            h(
+              'button',
+              {
+                type: 'button',
+                'data-action': 'trigger',
+                disabled: Boolean(active) || state.busy,
+                title: active ? 'a run is active; runs never overlap' : 'start a run now',
+                onclick: function () {
+                  jobAction(job, 'trigger');
+                },
+              },
+              'Trigger',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-action': job.paused ? 'unpause' : 'pause',
+                disabled: state.busy,
+                onclick: function () {
+                  jobAction(job, job.paused ? 'unpause' : 'pause');
+                },
+              },
+              job.paused ? 'Unpause' : 'Pause',
+            ),
           ),
         );
       }),
@@ -365,7 +444,9 @@
   function offsetsText(offsets) {
     if (!offsets || offsets.partitions.length === 0) return '–';
     return offsets.partitions
-      .map(function (p) { return 'p' + p.partition + ' ' + p.first + '–' + p.last; })
+      .map(function (p) {
+        return 'p' + p.partition + ' ' + p.first + '–' + p.last;
+      })
       .join(', ');
   }
 
@@ -405,7 +486,19 @@
 
   function runDetails(run) {
     const tries = run.tries.map(function (t) {
-      return h('li', null, 'try ' + t.tryNumber + ': ' + t.state + ', ' + time(t.startedAt) + (t.endedAt ? ' → ' + time(t.endedAt) : '') + (t.ingestRunId ? ', ingest run ' + t.ingestRunId : '') + (t.error ? ' — ' + t.error : ''));
+      return h(
+        'li',
+        null,
+        'try ' +
+          t.tryNumber +
+          ': ' +
+          t.state +
+          ', ' +
+          time(t.startedAt) +
+          (t.endedAt ? ' → ' + time(t.endedAt) : '') +
+          (t.ingestRunId ? ', ingest run ' + t.ingestRunId : '') +
+          (t.error ? ' — ' + t.error : ''),
+      );
     });
     return h(
       'tr',
@@ -413,9 +506,25 @@
       h(
         'td',
         { colspan: 14 },
-        h('div', null, h('strong', null, 'Run '), h('span', { class: 'mono' }, run.id), ' · ', run.trigger, run.scheduledFor ? ' for ' + time(run.scheduledFor) : '', ' · queued ' + time(run.queuedAt)),
+        h(
+          'div',
+          null,
+          h('strong', null, 'Run '),
+          h('span', { class: 'mono' }, run.id),
+          ' · ',
+          run.trigger,
+          run.scheduledFor ? ' for ' + time(run.scheduledFor) : '',
+          ' · queued ' + time(run.queuedAt),
+        ),
         h('div', null, h('strong', null, 'Params '), h('span', { class: 'mono' }, JSON.stringify(run.params))),
-        run.cursor ? h('div', null, h('strong', null, 'Cursor '), h('span', { class: 'mono' }, 'seed ' + run.cursor.seed + ', pages ' + run.cursor.startPage + '–' + run.cursor.nextPage)) : null,
+        run.cursor
+          ? h(
+              'div',
+              null,
+              h('strong', null, 'Cursor '),
+              h('span', { class: 'mono' }, 'seed ' + run.cursor.seed + ', pages ' + run.cursor.startPage + '–' + run.cursor.nextPage),
+            )
+          : null,
         run.offsets ? h('div', null, h('strong', null, 'Offsets '), h('span', { class: 'mono' }, run.offsets.topic + ': ' + offsetsText(run.offsets))) : null,
         run.rowsWritten && run.rowsWritten.reason ? h('div', null, h('strong', null, 'Rows written '), run.rowsWritten.reason) : null,
         run.nextTryAt ? h('div', null, h('strong', null, 'Next try '), time(run.nextTryAt) + ' (' + relative(run.nextTryAt) + ')') : null,
@@ -437,14 +546,28 @@
     const hist = state.history;
     if (hist) {
       const points = [];
-      hist.t.forEach(function (t, i) { if (t >= start && t <= end + state.historyMs && hist.inPerSec[i] !== null) points.push([t, hist.inPerSec[i]]); });
+      hist.t.forEach(function (t, i) {
+        if (t >= start && t <= end + state.historyMs && hist.inPerSec[i] !== null) points.push([t, hist.inPerSec[i]]);
+      });
       if (points.length >= 2) {
-        const top = Math.max.apply(null, points.map(function (p) { return p[1]; })) || 1;
+        const top =
+          Math.max.apply(
+            null,
+            points.map(function (p) {
+              return p[1];
+            }),
+          ) || 1;
         const spark = svg('svg', { class: 'spark', viewBox: '0 0 90 22', 'aria-label': 'records/s during the run' });
-        spark.appendChild(svg('polyline', {
-          class: 'series in',
-          points: points.map(function (p) { return ((p[0] - start) / Math.max(1, end + state.historyMs - start) * 88 + 1).toFixed(1) + ',' + (21 - (p[1] / top) * 20).toFixed(1); }).join(' '),
-        }));
+        spark.appendChild(
+          svg('polyline', {
+            class: 'series in',
+            points: points
+              .map(function (p) {
+                return (((p[0] - start) / Math.max(1, end + state.historyMs - start)) * 88 + 1).toFixed(1) + ',' + (21 - (p[1] / top) * 20).toFixed(1);
+              })
+              .join(' '),
+          }),
+        );
         cell.appendChild(spark);
       }
     }
@@ -473,7 +596,12 @@
           },
           h('td', null, h('span', { class: 'mono' }, run.id.slice(0, 8)), h('div', { class: 'muted' }, run.trigger)),
           h('td', null, run.job),
-          h('td', null, h('span', { class: 'badge ' + run.state }, run.state), run.error ? h('div', { class: 'error' }, run.error.length > 80 ? run.error.slice(0, 80) + '…' : run.error) : null),
+          h(
+            'td',
+            null,
+            h('span', { class: 'badge ' + run.state }, run.state),
+            run.error ? h('div', { class: 'error' }, run.error.length > 80 ? run.error.slice(0, 80) + '…' : run.error) : null,
+          ),
           h('td', null, run.tryNumber + ' / ' + run.maxTries),
           h('td', null, time(run.startedAt || run.queuedAt)),
           h('td', null, duration(run)),
@@ -499,16 +627,45 @@
     const topics = [p.kafka.topic.name, p.kafka.dlq.name];
     const select = form.elements.topic;
     if (select.options.length !== 2 || select.options[0].value !== topics[0]) {
-      replaceChildren(select, topics.map(function (name, i) { return h('option', { value: name }, i === 0 ? name : name + ' (DLQ)'); }));
+      replaceChildren(
+        select,
+        topics.map(function (name, i) {
+          return h('option', { value: name }, i === 0 ? name : name + ' (DLQ)');
+        }),
+      );
     }
-    const parts = select.value === p.kafka.dlq.name ? p.kafka.dlq.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; }) : p.kafka.topic.partitions.map(function (q) { return { partition: q.partition, end: q.endOffset }; });
+    const parts =
+      select.value === p.kafka.dlq.name
+        ? p.kafka.dlq.partitions.map(function (q) {
+            return { partition: q.partition, end: q.endOffset };
+          })
+        : p.kafka.topic.partitions.map(function (q) {
+            return { partition: q.partition, end: q.endOffset };
+          });
     const partSelect = form.elements.partition;
     const chosen = partSelect.value;
-    const wanted = parts.map(function (q) { return q.partition + ':' + q.end; }).join(',');
+    const wanted = parts
+      .map(function (q) {
+        return q.partition + ':' + q.end;
+      })
+      .join(',');
     if (partSelect.getAttribute('data-parts') !== wanted) {
-      replaceChildren(partSelect, parts.length ? parts.map(function (q) { return h('option', { value: q.partition }, q.partition + ' (end ' + num(q.end) + ')'); }) : [h('option', { value: 0 }, '0')]);
+      replaceChildren(
+        partSelect,
+        parts.length
+          ? parts.map(function (q) {
+              return h('option', { value: q.partition }, q.partition + ' (end ' + num(q.end) + ')');
+            })
+          : [h('option', { value: 0 }, '0')],
+      );
       partSelect.setAttribute('data-parts', wanted);
-      if (chosen && parts.some(function (q) { return String(q.partition) === chosen; })) partSelect.value = chosen;
+      if (
+        chosen &&
+        parts.some(function (q) {
+          return String(q.partition) === chosen;
+        })
+      )
+        partSelect.value = chosen;
     }
   }
 
@@ -516,9 +673,23 @@
     if (!rec.value) return h('span', { class: 'muted' }, 'null (tombstone)');
     if (rec.value.decoded) {
       const r = rec.value.record;
-      return h('div', { class: 'value-summary' }, h('span', { class: 'label' }, rec.value.encoding + ' · ' + rec.value.schema), ' ', [r.first_name, r.last_name].filter(Boolean).join(' '), r.email ? ' <' + r.email + '>' : '', r.country ? ', ' + r.country : '');
+      return h(
+        'div',
+        { class: 'value-summary' },
+        h('span', { class: 'label' }, rec.value.encoding + ' · ' + rec.value.schema),
+        ' ',
+        [r.first_name, r.last_name].filter(Boolean).join(' '),
+        r.email ? ' <' + r.email + '>' : '',
+        r.country ? ', ' + r.country : '',
+      );
     }
-    return h('div', { class: 'value-summary' }, h('span', { class: 'label' }, 'not decoded: ' + rec.value.reason), ' ', h('span', { class: 'mono' }, rec.value.hex.slice(0, 48) + (rec.value.hex.length > 48 || rec.value.truncated ? '…' : '')));
+    return h(
+      'div',
+      { class: 'value-summary' },
+      h('span', { class: 'label' }, 'not decoded: ' + rec.value.reason),
+      ' ',
+      h('span', { class: 'mono' }, rec.value.hex.slice(0, 48) + (rec.value.hex.length > 48 || rec.value.truncated ? '…' : '')),
+    );
   }
 
   function recordDetails(rec) {
@@ -533,7 +704,22 @@
       h(
         'td',
         { colspan: 7 },
-        rec.deadLetter ? h('div', null, h('strong', null, 'Dead letter '), rec.deadLetter.stage + ' · ' + rec.deadLetter.reason + ' · ' + rec.deadLetter.message + (rec.deadLetter.original ? ' · from ' + rec.deadLetter.original.topic + ' p' + rec.deadLetter.original.partition + ' offset ' + rec.deadLetter.original.offset : '') + (rec.deadLetter.time ? ' at ' + time(rec.deadLetter.time) : '')) : null,
+        rec.deadLetter
+          ? h(
+              'div',
+              null,
+              h('strong', null, 'Dead letter '),
+              rec.deadLetter.stage +
+                ' · ' +
+                rec.deadLetter.reason +
+                ' · ' +
+                rec.deadLetter.message +
+                (rec.deadLetter.original
+                  ? ' · from ' + rec.deadLetter.original.topic + ' p' + rec.deadLetter.original.partition + ' offset ' + rec.deadLetter.original.offset
+                  : '') +
+                (rec.deadLetter.time ? ' at ' + time(rec.deadLetter.time) : ''),
+            )
+          : null,
         h('div', null, h('strong', null, 'Headers '), h('span', { class: 'mono' }, JSON.stringify(rec.headers))),
         h('pre', { class: 'mono' }, body),
       ),
@@ -562,23 +748,44 @@
               renderBrowse();
             },
           },
-          h('td', null, rec.deadLetter ? h('input', {
-            type: 'checkbox',
-            'aria-label': 'select offset ' + rec.offset,
-            'data-select': rec.offset,
-            checked: state.browse.selected.has(rec.offset),
-            onclick: function (event) {
-              event.stopPropagation();
-              if (event.target.checked) state.browse.selected.add(rec.offset);
-              else state.browse.selected.delete(rec.offset);
-              renderRedriveActions();
-            },
-          }) : null),
+          h(
+            'td',
+            null,
+            rec.deadLetter
+              ? h('input', {
+                  type: 'checkbox',
+                  'aria-label': 'select offset ' + rec.offset,
+                  'data-select': rec.offset,
+                  checked: state.browse.selected.has(rec.offset),
+                  onclick: function (event) {
+                    event.stopPropagation();
+                    if (event.target.checked) state.browse.selected.add(rec.offset);
+                    else state.browse.selected.delete(rec.offset);
+                    renderRedriveActions();
+                  },
+                })
+              : null,
+          ),
           h('td', { class: 'num mono' }, rec.offset),
           h('td', null, time(rec.timestamp)),
           h('td', { class: 'mono' }, rec.key === null ? '–' : rec.key.text !== undefined ? rec.key.text : '0x' + rec.key.hex),
           h('td', null, recordSummary(rec)),
-          h('td', null, rec.deadLetter ? [h('span', { class: 'badge failed', title: rec.deadLetter.message }, rec.deadLetter.reason), rec.headers['userstream-redrive-count'] ? h('div', { class: 'muted', 'data-redrives': rec.headers['userstream-redrive-count'] }, 're-driven ' + rec.headers['userstream-redrive-count'] + '×') : null] : ''),
+          h(
+            'td',
+            null,
+            rec.deadLetter
+              ? [
+                  h('span', { class: 'badge failed', title: rec.deadLetter.message }, rec.deadLetter.reason),
+                  rec.headers['userstream-redrive-count']
+                    ? h(
+                        'div',
+                        { class: 'muted', 'data-redrives': rec.headers['userstream-redrive-count'] },
+                        're-driven ' + rec.headers['userstream-redrive-count'] + '×',
+                      )
+                    : null,
+                ]
+              : '',
+          ),
           h('td', { class: 'mono muted' }, Object.keys(rec.headers).length + ' headers'),
         ),
       );
@@ -602,10 +809,22 @@
     return api('POST', '/api/dlq/redrive', body)
       .then(function (run) {
         const p = run.params;
-        toast('Re-drove ' + num(p.redriven) + ' records from ' + p.from + ' (audit run ' + run.id.slice(0, 8) + ')' + (p.refused ? '; refused ' + p.refused.length + ' re-driven too often' : ''), run.state !== 'success');
+        toast(
+          'Re-drove ' +
+            num(p.redriven) +
+            ' records from ' +
+            p.from +
+            ' (audit run ' +
+            run.id.slice(0, 8) +
+            ')' +
+            (p.refused ? '; refused ' + p.refused.length + ' re-driven too often' : ''),
+          run.state !== 'success',
+        );
         state.browse.selected = new Set();
       })
-      .catch(function (error) { toast(error.message, true); })
+      .catch(function (error) {
+        toast(error.message, true);
+      })
       .then(function () {
         state.busy = false;
         renderRedriveActions();
@@ -643,18 +862,51 @@
         if (read !== state.browse.reads) return;
         state.browse.records = result.records;
         // A record opened before this read stays open if it is still listed.
-        const listed = new Set(result.records.map(function (r) { return recordId(result.topic, r); }));
-        state.browse.open = new Set(Array.from(state.browse.open).filter(function (id) { return listed.has(id); }));
+        const listed = new Set(
+          result.records.map(function (r) {
+            return recordId(result.topic, r);
+          }),
+        );
+        state.browse.open = new Set(
+          Array.from(state.browse.open).filter(function (id) {
+            return listed.has(id);
+          }),
+        );
         state.browse.selected = new Set();
         state.browse.topic = result.topic;
         state.browse.partition = result.partition;
         state.browse.reason = form.elements.reason.value;
-        result.records.forEach(function (r) { if (r.deadLetter) state.browse.reasons.add(r.deadLetter.reason); });
+        result.records.forEach(function (r) {
+          if (r.deadLetter) state.browse.reasons.add(r.deadLetter.reason);
+        });
         const reasons = form.elements.reason;
         const chosen = reasons.value;
-        replaceChildren(reasons, [h('option', { value: '' }, 'any')].concat(Array.from(state.browse.reasons).sort().map(function (r) { return h('option', { value: r }, r); })));
+        replaceChildren(
+          reasons,
+          [h('option', { value: '' }, 'any')].concat(
+            Array.from(state.browse.reasons)
+              .sort()
+              .map(function (r) {
+                return h('option', { value: r }, r);
+              }),
+          ),
+        );
         reasons.value = chosen;
-        $('browse-status').textContent = num(result.records.length) + ' records of ' + result.topic + ' partition ' + result.partition + ' from offset ' + num(result.start) + ' (offsets ' + num(result.low) + '–' + num(Math.max(result.low, result.high - 1)) + ' retained) in ' + span(Date.now() - started) + (result.complete ? '' : '; the read timed out, showing what arrived');
+        $('browse-status').textContent =
+          num(result.records.length) +
+          ' records of ' +
+          result.topic +
+          ' partition ' +
+          result.partition +
+          ' from offset ' +
+          num(result.start) +
+          ' (offsets ' +
+          num(result.low) +
+          '–' +
+          num(Math.max(result.low, result.high - 1)) +
+          ' retained) in ' +
+          span(Date.now() - started) +
+          (result.complete ? '' : '; the read timed out, showing what arrived');
         renderBrowse();
         renderRedriveActions();
       })
@@ -694,16 +946,24 @@
         renderCharts();
       }),
       first
-        ? loadHistory(true).then(function (data) { if (!data.latest) return api('GET', '/api/pipeline').then(renderPipeline); })
+        ? loadHistory(true).then(function (data) {
+            if (!data.latest) return api('GET', '/api/pipeline').then(renderPipeline);
+          })
         : Promise.all([api('GET', '/api/pipeline').then(renderPipeline), Date.now() - state.historyAt >= state.historyMs ? loadHistory(false) : null]),
     ])
-      .then(function () { $('updated').textContent = 'updated ' + new Date().toLocaleTimeString(); })
-      .catch(function (error) { $('updated').textContent = 'update failed: ' + error.message; });
+      .then(function () {
+        $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+      })
+      .catch(function (error) {
+        $('updated').textContent = 'update failed: ' + error.message;
+      });
   }
 
   let polls = 0;
   function loop() {
-    const next = function () { setTimeout(loop, POLL_MS); };
+    const next = function () {
+      setTimeout(loop, POLL_MS);
+    };
     if (document.hidden) return next();
     refresh(polls++ === 0).then(next, next);
   }

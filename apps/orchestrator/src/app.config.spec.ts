@@ -24,14 +24,20 @@ describe('loadOrchestratorConfig', () => {
   it('names the variable of a bad schedule or a timeout shorter than the run', () => {
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_SCHEDULE: 'every hour' })).toThrow(/^ORCHESTRATOR_JOB_SCHEDULE: invalid cron expression/);
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_DURATION_SECONDS: '120', ORCHESTRATOR_JOB_TIMEOUT_MS: '60000' })).toThrow(ConfigError);
-    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_DURATION_SECONDS: '120', ORCHESTRATOR_JOB_TIMEOUT_MS: '60000' })).toThrow(/^ORCHESTRATOR_JOB_TIMEOUT_MS: /);
-    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_WEBHOOK_URL: 'not a url' })).toThrow(/ORCHESTRATOR_WEBHOOK_URL: must be an absolute URL \(got <secret>\)/);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_JOB_DURATION_SECONDS: '120', ORCHESTRATOR_JOB_TIMEOUT_MS: '60000' })).toThrow(
+      /^ORCHESTRATOR_JOB_TIMEOUT_MS: /,
+    );
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_WEBHOOK_URL: 'not a url' })).toThrow(
+      /ORCHESTRATOR_WEBHOOK_URL: must be an absolute URL \(got <secret>\)/,
+    );
   });
 
   it('samples the dashboard history every 10 s by default, at most every second, and names a bad interval', () => {
     expect(loadOrchestratorConfig({}).historyIntervalMs).toBe(10_000);
     expect(loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: '1000' }).historyIntervalMs).toBe(1000);
-    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: '999' })).toThrow(/ORCHESTRATOR_HISTORY_INTERVAL_MS: must be at least 1000 \(got "999"\)/);
+    expect(() => loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: '999' })).toThrow(
+      /ORCHESTRATOR_HISTORY_INTERVAL_MS: must be at least 1000 \(got "999"\)/,
+    );
     expect(() => loadOrchestratorConfig({ ORCHESTRATOR_HISTORY_INTERVAL_MS: 'often' })).toThrow(/ORCHESTRATOR_HISTORY_INTERVAL_MS: /);
   });
 
@@ -52,9 +58,20 @@ describe('loadOrchestratorConfig', () => {
   });
 
   it('gives the orchestrator the same Kafka and Cassandra security options as the other apps', () => {
-    const config = loadOrchestratorConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'orch', KAFKA_SASL_PASSWORD: 'kafka-secret', CASSANDRA_SSL: 'true' });
-    expect(config.kafkaSecurity).toEqual({ ssl: { rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'orch', password: 'kafka-secret' } });
+    const config = loadOrchestratorConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'orch',
+      KAFKA_SASL_PASSWORD: 'kafka-secret',
+      CASSANDRA_SSL: 'true',
+    });
+    expect(config.kafkaSecurity).toEqual({
+      ssl: { rejectUnauthorized: true },
+      sasl: { mechanism: 'scram-sha-512', username: 'orch', password: 'kafka-secret' },
+    });
     expect(config.cassandraTls).toEqual({ rejectUnauthorized: true });
-    expect(() => loadOrchestratorConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toThrow(/KAFKA_SASL_MECHANISM: plain without TLS/);
+    expect(() => loadOrchestratorConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toThrow(
+      /KAFKA_SASL_MECHANISM: plain without TLS/,
+    );
   });
 });

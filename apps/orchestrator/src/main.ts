@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, createOpsHandler, handleShutdown, HealthChecks, installCrashPolicy, nestLoggerAdapter, redactConfig, resolveServiceAccess } from '@userstream/core';
+import {
+  createLogger,
+  createOpsHandler,
+  handleShutdown,
+  HealthChecks,
+  installCrashPolicy,
+  nestLoggerAdapter,
+  redactConfig,
+  resolveServiceAccess,
+} from '@userstream/core';
 import { AppModule } from './app.module';
 import { loadOrchestratorConfig, orchestratorConfigSpec } from './app.config';
 import { buildOrchestratorParts } from './app/orchestrator.factory';
@@ -22,7 +31,8 @@ async function main(): Promise<void> {
   const opened = { close: (): Promise<unknown> => Promise.resolve() };
   // An error nothing caught: log it, close what is open, exit 1. Requests never get here (the auth layer and Nest catch theirs).
   installCrashPolicy({ logger, close: () => opened.close(), timeoutMs: config.shutdownTimeoutMs });
-  if (!access.serviceToken) logger.warn('SERVICE_TOKEN is not set: ingest and the stream-processor will refuse the orchestrator (set the same SERVICE_TOKEN on all three apps)');
+  if (!access.serviceToken)
+    logger.warn('SERVICE_TOKEN is not set: ingest and the stream-processor will refuse the orchestrator (set the same SERVICE_TOKEN on all three apps)');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -59,7 +69,9 @@ async function main(): Promise<void> {
     // Printed once, on stderr only, never into the (shipped, aggregated) JSON log: a development
     // convenience. Production refuses to start without ORCHESTRATOR_PASSWORD.
     logger.warn({ user: credentials.user }, 'ORCHESTRATOR_PASSWORD is not set: generated a password for this process (printed on stderr)');
-    process.stderr.write(`\norchestrator dashboard: ${url}/\n  user: ${credentials.user}\n  password: ${credentials.password} (generated; set ORCHESTRATOR_PASSWORD to choose one)\n\n`);
+    process.stderr.write(
+      `\norchestrator dashboard: ${url}/\n  user: ${credentials.user}\n  password: ${credentials.password} (generated; set ORCHESTRATOR_PASSWORD to choose one)\n\n`,
+    );
   } else {
     process.stderr.write(`orchestrator dashboard: ${url}/ (user ${credentials.user})\n`);
   }

@@ -45,7 +45,8 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     await admin.disconnect();
     await cassandra.execute(`CREATE KEYSPACE ${sinkKeyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
     await cassandra.execute(`CREATE TABLE ${sinkKeyspace}.users_created (id uuid PRIMARY KEY, first_name text)`);
-    for (let i = 0; i < 12; i++) await cassandra.execute(`INSERT INTO ${sinkKeyspace}.users_created (id, first_name) VALUES (uuid(), ?)`, [`user${i}`], { prepare: true });
+    for (let i = 0; i < 12; i++)
+      await cassandra.execute(`INSERT INTO ${sinkKeyspace}.users_created (id, first_name) VALUES (uuid(), ?)`, [`user${i}`], { prepare: true });
 
     await ingest.start();
     ingest.topic = topic;
@@ -68,7 +69,15 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1440, height: 1200 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     return browser.pages()[0] ?? (await browser.newPage());
   }
@@ -183,7 +192,11 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     expect(messages).toContain('1 info try 1 of 3 started');
     expect(messages.some((m) => /^1 warn try 1 failed: ingest run \S+ failed: randomuser API kept failing: HTTP 503; try 2 of 3 at /.test(m))).toBe(true);
     expect(messages).toContain('2 info try 2 of 3 started');
-    expect(messages.some((m) => /^2 info waited \d+\.\d s for Kafka \(since \S+: Connection error: connect ECONNREFUSED 127\.0\.0\.1:9092\); it answers again$/.test(m))).toBe(true);
+    expect(
+      messages.some((m) =>
+        /^2 info waited \d+\.\d s for Kafka \(since \S+: Connection error: connect ECONNREFUSED 127\.0\.0\.1:9092\); it answers again$/.test(m),
+      ),
+    ).toBe(true);
     expect(messages).toContain('2 warn ingest retried: API_UNAVAILABLE: HTTP 503 from randomuser.me (x2)');
     expect(messages).toContain('2 info 2 pages fetched: 81 records, 80 valid, 1 invalid, 80 acknowledged by Kafka');
     expect(messages.at(-1)).toBe('- info run succeeded: 80 records acknowledged by Kafka');
@@ -215,10 +228,13 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
       const { body: queued } = await api<RunRecord>(app, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 50 } });
       await waitFor(async () => (await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`)).body.state === 'success' || undefined, { timeoutMs: 15_000 });
     }
-    await waitFor(async () => {
-      const { body } = await api<HistoryView>(app, 'GET', '/api/pipeline/history?seconds=900');
-      return (body.latest !== null && body.samples.t.length >= 3) || undefined;
-    }, { timeoutMs: 15_000, description: 'a history of three samples' });
+    await waitFor(
+      async () => {
+        const { body } = await api<HistoryView>(app, 'GET', '/api/pipeline/history?seconds=900');
+        return (body.latest !== null && body.samples.t.length >= 3) || undefined;
+      },
+      { timeoutMs: 15_000, description: 'a history of three samples' },
+    );
 
     const page = await dashboardPage();
     if (!page.url().startsWith(`${app.url}/`) || page.url().includes('/login')) await logIn(page);

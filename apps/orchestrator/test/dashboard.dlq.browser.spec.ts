@@ -36,7 +36,11 @@ async function dlqDepth(stack: FullStack): Promise<number> {
 async function readDlq(page: Page, reason?: string): Promise<void> {
   await page.selectOption('#browse-form select[name="reason"]', reason ?? '');
   await page.click('#browse-read');
-  await waitFor(async () => /records of .*\.dlq partition 0/.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, { timeoutMs: 30_000, intervalMs: 200, description: 'a DLQ read' });
+  await waitFor(async () => /records of .*\.dlq partition 0/.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    description: 'a DLQ read',
+  });
 }
 
 describe('DLQ browse, filter and re-drive in a real browser on the real stack', () => {
@@ -77,13 +81,21 @@ describe('DLQ browse, filter and re-drive in a real browser on the real stack', 
     await producer.send({
       topic: names.topic,
       messages: [
-        ...users.map((u) => ({ key: u.id, value: codec.encode(u, { encoding: 'confluent', schemaId: registered.id }), headers: { 'userstream-run-id': 'dlq-test' } })),
+        ...users.map((u) => ({
+          key: u.id,
+          value: codec.encode(u, { encoding: 'confluent', schemaId: registered.id }),
+          headers: { 'userstream-run-id': 'dlq-test' },
+        })),
         { key: 'poison-1', value: Buffer.from('not a record') },
         { key: 'poison-2', value: Buffer.from('{"id": 1}') },
       ],
     });
     await producer.disconnect();
-    await waitFor(async () => (await dlqDepth(stack as FullStack)) >= GOOD + 2 || undefined, { timeoutMs: 60_000, intervalMs: 500, description: `${GOOD + 2} dead letters` });
+    await waitFor(async () => (await dlqDepth(stack as FullStack)) >= GOOD + 2 || undefined, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      description: `${GOOD + 2} dead letters`,
+    });
 
     // The fix: the stream-processor restarted, now with the Schema Registry.
     const port = stack.processor.port;
@@ -109,7 +121,15 @@ describe('DLQ browse, filter and re-drive in a real browser on the real stack', 
       headless: true,
       locale: 'en-US',
       viewport: { width: 1440, height: 1400 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
@@ -136,8 +156,15 @@ describe('DLQ browse, filter and re-drive in a real browser on the real stack', 
     await readDlq(page, fixable);
     expect(await page.locator('#browse-records tr.record').count()).toBe(GOOD);
     await page.click('#redrive-reason');
-    await page.locator('#toast').filter({ hasText: `Re-drove ${GOOD} records` }).waitFor({ timeout: 30_000 });
-    await waitFor(async () => ((await readIds(cassandra, names.sinkKeyspace)).length === GOOD ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, description: `${GOOD} rows in Cassandra` });
+    await page
+      .locator('#toast')
+      .filter({ hasText: `Re-drove ${GOOD} records` })
+      .waitFor({ timeout: 30_000 });
+    await waitFor(async () => ((await readIds(cassandra, names.sinkKeyspace)).length === GOOD ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      description: `${GOOD} rows in Cassandra`,
+    });
     expect((await readIds(cassandra, names.sinkKeyspace)).sort()).toEqual(users.map((u) => u.id).sort());
 
     // The poison records, selected by hand: they fail again and come back once, with their count.
@@ -147,9 +174,15 @@ describe('DLQ browse, filter and re-drive in a real browser on the real stack', 
     for (const row of await poisonRows.all()) await row.locator('input[type="checkbox"]').check();
     await page.click('#redrive-selected');
     await page.locator('#toast').filter({ hasText: 'Re-drove 2 records' }).waitFor({ timeout: 30_000 });
-    await waitFor(async () => ((await dlqDepth(stack as FullStack)) === GOOD + 4 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, description: 'the two poison records dead-lettered again' });
+    await waitFor(async () => ((await dlqDepth(stack as FullStack)) === GOOD + 4 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      description: 'the two poison records dead-lettered again',
+    });
     const { body: tail } = await api<BrowseResult>(app, 'GET', `/api/topics/${names.topic}.dlq/records?partition=0&last=2`);
-    expect(tail.records.map((r) => [r.key, r.headers['userstream-redrive-count'], r.headers['userstream-redriven-from']?.startsWith(`${names.topic}.dlq/0/`)])).toEqual([
+    expect(
+      tail.records.map((r) => [r.key, r.headers['userstream-redrive-count'], r.headers['userstream-redriven-from']?.startsWith(`${names.topic}.dlq/0/`)]),
+    ).toEqual([
       [{ text: 'poison-1' }, '1', true],
       [{ text: 'poison-2' }, '1', true],
     ]);

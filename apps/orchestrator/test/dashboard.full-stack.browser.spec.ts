@@ -54,7 +54,15 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
       headless: true,
       locale: 'en-US',
       viewport: { width: 1440, height: 1200 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
@@ -123,7 +131,11 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
     });
     expect(await processorCard.locator('.dot').getAttribute('class')).toBe('dot ok');
     for (const app of ['orchestrator', 'kafka', 'ingest']) expect(await page.locator(`.card[data-app="${app}"] .dot`).getAttribute('class')).toBe('dot ok');
-    await waitFor(async () => (await page.locator('#lag-total').textContent()) === '0' || undefined, { timeoutMs: 30_000, intervalMs: 500, description: 'total lag 0' });
+    await waitFor(async () => (await page.locator('#lag-total').textContent()) === '0' || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      description: 'total lag 0',
+    });
     await waitFor(async () => ((await page.locator('#rows').textContent()) ?? '').startsWith('3,000exact COUNT(*)') || undefined, {
       timeoutMs: 30_000,
       intervalMs: 500,

@@ -97,7 +97,15 @@ describe('dashboard history and topic browser in a real browser on the real stac
       headless: true,
       locale: 'en-US',
       viewport: { width: 1440, height: 1400 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = browser.pages()[0] ?? (await browser.newPage());
     const pageErrors: string[] = [];
@@ -132,7 +140,9 @@ describe('dashboard history and topic browser in a real browser on the real stac
     release = await holdFreshSnapshots(page);
     await page.reload();
     await page.locator('#chart polyline.series.in').first().waitFor({ timeout: 15_000 });
-    const points = (await page.locator('#chart polyline.series.in').evaluateAll((lines) => lines.map((l) => (l.getAttribute('points') ?? '').split(' ').length))).reduce((a, b) => a + b, 0);
+    const points = (
+      await page.locator('#chart polyline.series.in').evaluateAll((lines) => lines.map((l) => (l.getAttribute('points') ?? '').split(' ').length))
+    ).reduce((a, b) => a + b, 0);
     expect(points).toBeGreaterThanOrEqual(2);
     await page.locator(`tr.run[data-run="${run.id}"] td[data-field="rate"] svg.spark`).waitFor({ timeout: 15_000 });
     await page.click('#window-buttons button[data-window="3600"]');
@@ -164,14 +174,25 @@ describe('dashboard history and topic browser in a real browser on the real stac
     await page.selectOption('#browse-form select[name="topic"]', `${names.topic}.dlq`);
     await page.fill('#browse-form input[name="at"]', '20');
     await page.click('#browse-read');
-    await waitFor(async () => (await page.locator('#browse-records tr.record .badge').count()) >= 3 || undefined, { timeoutMs: 30_000, intervalMs: 250, description: 'three dead letters listed' });
+    await waitFor(async () => (await page.locator('#browse-records tr.record .badge').count()) >= 3 || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'three dead letters listed',
+    });
     const reasons = await page.locator('#browse-records tr.record .badge').allTextContents();
     const reason = reasons[0];
     await page.selectOption('#browse-form select[name="reason"]', reason);
-    const filtered = page.waitForResponse((r) => r.url().includes(`/api/topics/${encodeURIComponent(`${names.topic}.dlq`)}/records?`) && r.url().includes(`reason=${encodeURIComponent(reason)}`), { timeout: 30_000 });
+    const filtered = page.waitForResponse(
+      (r) => r.url().includes(`/api/topics/${encodeURIComponent(`${names.topic}.dlq`)}/records?`) && r.url().includes(`reason=${encodeURIComponent(reason)}`),
+      { timeout: 30_000 },
+    );
     await page.click('#browse-read');
     expect((await filtered).status()).toBe(200);
-    await waitFor(async () => dlqStatus.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, { timeoutMs: 30_000, intervalMs: 250, description: 'the filtered read shown' });
+    await waitFor(async () => dlqStatus.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the filtered read shown',
+    });
     const shown = await page.locator('#browse-records tr.record .badge').allTextContents();
     expect(shown).toEqual(reasons.filter((r) => r === reason));
     // A row opened stays open, also over a later read that still lists it (the dashboard used to collapse it).
@@ -181,7 +202,11 @@ describe('dashboard history and topic browser in a real browser on the real stac
     const reread = page.waitForResponse((r) => r.url().includes(`reason=${encodeURIComponent(reason)}`), { timeout: 30_000 });
     await page.click('#browse-read');
     await reread;
-    await waitFor(async () => dlqStatus.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, { timeoutMs: 30_000, intervalMs: 250, description: 'the second filtered read shown' });
+    await waitFor(async () => dlqStatus.test((await page.locator('#browse-status').textContent()) ?? '') || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the second filtered read shown',
+    });
     expect(await page.locator('#browse-records tr.details').count()).toBe(1);
     expect((await page.locator('#browse-records tr.details').textContent()) ?? '').toMatch(deadLetter);
     await shot(page, 'dlq-browser.png');

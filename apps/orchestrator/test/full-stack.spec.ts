@@ -2,7 +2,17 @@ import { SERVICE_AUTH, type AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
 import type { PipelineSnapshot } from '../src/pipeline/pipeline.service';
 import type { RunPage, RunRecord } from '../src/runs/run.model';
-import { kafkaClient, mockIds, readIds, restartOrchestrator, startFullStack, stackNames, stopFullStack, waitForRun, type FullStack } from './support/full-stack';
+import {
+  kafkaClient,
+  mockIds,
+  readIds,
+  restartOrchestrator,
+  startFullStack,
+  stackNames,
+  stopFullStack,
+  waitForRun,
+  type FullStack,
+} from './support/full-stack';
 import { accounting } from '@userstream/tools/testing/accounting';
 import { api, CASSANDRA_CONTACT_POINTS, cassandraClient, KAFKA_BROKERS } from './support/orchestrator.process';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -99,7 +109,8 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
       }
       // Partitions the run did not report hold nothing.
       const reported = new Set(partitions.map((p) => p.partition));
-      for (const e of ends) if (!reported.has(e.partition)) expect({ partition: e.partition, high: Number(e.high) }).toEqual({ partition: e.partition, high: 0 });
+      for (const e of ends)
+        if (!reported.has(e.partition)) expect({ partition: e.partition, high: Number(e.high) }).toEqual({ partition: e.partition, high: 0 });
     } finally {
       await admin.disconnect();
     }
@@ -177,7 +188,8 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
       // The retry started when it was due (timers may fire a millisecond early against the wall clock).
       expect(Date.parse(failed.tries[1].startedAt)).toBeGreaterThanOrEqual(nextTryAt - 5);
       expect(new Set(failed.tries.map((t) => t.ingestRunId)).size).toBe(2);
-      for (const t of failed.tries) expect(await ingestRun(current().ingest, t.ingestRunId ?? '')).toMatchObject({ state: 'failed', counts: { acknowledged: 0 } });
+      for (const t of failed.tries)
+        expect(await ingestRun(current().ingest, t.ingestRunId ?? '')).toMatchObject({ state: 'failed', counts: { acknowledged: 0 } });
 
       const call = await waitFor(() => webhook.calls.slice(before).find((c) => (c.body as { runId?: string }).runId === queued.id), {
         timeoutMs: 15_000,

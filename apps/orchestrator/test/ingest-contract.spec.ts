@@ -70,7 +70,11 @@ describe('the ingest run contract, through both apps', () => {
   let held: RunStatus;
 
   async function post(body: unknown): Promise<{ status: number; body: { message?: string } }> {
-    const res = await fetch(`${ingest.url}${INGEST_PATHS.runs}`, { method: 'POST', headers: { ...SERVICE_AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${ingest.url}${INGEST_PATHS.runs}`, {
+      method: 'POST',
+      headers: { ...SERVICE_AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { message?: string } };
   }
 
@@ -94,7 +98,14 @@ describe('the ingest run contract, through both apps', () => {
   beforeAll(async () => {
     mock = await startMockApi();
     ingest = await startAppProcess(INGEST_ENTRY, {
-      env: { LOG_LEVEL: 'warn', KAFKA_BROKERS, KAFKA_TOPIC: uniqueName('orch_contract'), RANDOMUSER_BASE_URL: mock.url, INGEST_MAX_ACTIVE_RUNS: '1', SERVICE_TOKEN: TEST_SERVICE_TOKEN },
+      env: {
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS,
+        KAFKA_TOPIC: uniqueName('orch_contract'),
+        RANDOMUSER_BASE_URL: mock.url,
+        INGEST_MAX_ACTIVE_RUNS: '1',
+        SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+      },
       timeoutMs: 60_000,
     });
     const res = await post({ durationSeconds: 86_400, rate: 0.001, seed: 'contract-hold' });

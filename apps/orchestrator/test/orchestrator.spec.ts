@@ -72,7 +72,11 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     const form = await fetch(`${a.url}/login`);
     expect(await form.text()).toContain('action="/login"');
 
-    const login = await fetch(`${a.url}/login`, { method: 'POST', body: new URLSearchParams({ username: USER, password: PASSWORD, next: '/' }), redirect: 'manual' });
+    const login = await fetch(`${a.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: USER, password: PASSWORD, next: '/' }),
+      redirect: 'manual',
+    });
     expect(login.status).toBe(303);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     const dashboard = await fetch(`${a.url}/`, { headers: { cookie } });
@@ -133,7 +137,9 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     expect(ingest.calls('POST').at(-1)?.body).toEqual({ durationSeconds: 60, records: 120, seed: 'it-seed' });
 
     // Straight from Cassandra: the history is really there.
-    const row = (await cassandra.execute(`SELECT state, try_number, counts, params FROM ${keyspace}.runs WHERE id = ?`, [first.body.id], { prepare: true })).first();
+    const row = (
+      await cassandra.execute(`SELECT state, try_number, counts, params FROM ${keyspace}.runs WHERE id = ?`, [first.body.id], { prepare: true })
+    ).first();
     expect(row['state']).toBe('success');
     expect(row['try_number']).toBe(1);
     expect(JSON.parse(row['counts'])).toMatchObject({ acknowledged: 120 });
@@ -189,7 +195,10 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
       },
       { timeoutMs: 10_000, description: 'the run to be running with its ingest run id saved' },
     );
-    await waitFor(() => ingest.calls('GET').some((c) => c.path === `/runs/${running.ingestRunId}`) || undefined, { timeoutMs: 10_000, description: 'the ingest run being polled' });
+    await waitFor(() => ingest.calls('GET').some((c) => c.path === `/runs/${running.ingestRunId}`) || undefined, {
+      timeoutMs: 10_000,
+      description: 'the ingest run being polled',
+    });
 
     const crashed = await app.stop('SIGKILL');
     expect(crashed.signal).toBe('SIGKILL');
@@ -201,7 +210,10 @@ describe('orchestrator on the real Cassandra, driving a fake ingest', () => {
     const before = webhook.calls.length;
     await start();
     // The ingest run the dead process was following is stopped.
-    await waitFor(() => ingest.runs.get(running.ingestRunId ?? '')?.status.state === 'cancelled' || undefined, { timeoutMs: 10_000, description: 'the orphaned ingest run to be cancelled' });
+    await waitFor(() => ingest.runs.get(running.ingestRunId ?? '')?.status.state === 'cancelled' || undefined, {
+      timeoutMs: 10_000,
+      description: 'the orphaned ingest run to be cancelled',
+    });
     // The killed try failed; the run was retried like after any failed try, and succeeded.
     const done = await waitForRun(queued.id, ['success', 'failed']);
     expect(done).toMatchObject({ state: 'success', tryNumber: 2 });

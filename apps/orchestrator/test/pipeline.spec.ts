@@ -17,7 +17,9 @@ async function fakeProcessor(): Promise<{ url: string; close: () => Promise<void
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ status: 'ok', checks: { kafka: { ok: true }, cassandra: { ok: true } } }));
     } else if (req.url === '/metrics') {
-      res.end('userstream_processor_records_written_total{table="users_created"} 7\nuserstream_processor_records_dead_lettered_total 3\nuserstream_processor_consumer_lag{partition="0"} 0\n');
+      res.end(
+        'userstream_processor_records_written_total{table="users_created"} 7\nuserstream_processor_records_dead_lettered_total 3\nuserstream_processor_consumer_lag{partition="0"} 0\n',
+      );
     } else {
       res.statusCode = 404;
       res.end();
@@ -55,16 +57,30 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
     admin = kafka.admin();
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }, { topic: dlq, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 2 },
+        { topic: dlq, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
     await produce(topic, 0, 5);
     await produce(topic, 1, 5);
     await produce(dlq, 0, 3);
     // The processor has handled all of partition 0 and two records of partition 1.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '2' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '5' },
+        { partition: 1, offset: '2' },
+      ],
+    });
 
     await cassandra.execute(`CREATE KEYSPACE ${sinkKeyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
     await cassandra.execute(`CREATE TABLE ${sinkKeyspace}.users_created (id uuid PRIMARY KEY, first_name text)`);
-    for (const name of ['Ada', 'Grace', 'Linus']) await cassandra.execute(`INSERT INTO ${sinkKeyspace}.users_created (id, first_name) VALUES (uuid(), ?)`, [name], { prepare: true });
+    for (const name of ['Ada', 'Grace', 'Linus'])
+      await cassandra.execute(`INSERT INTO ${sinkKeyspace}.users_created (id, first_name) VALUES (uuid(), ?)`, [name], { prepare: true });
 
     processor = await fakeProcessor();
     await ingest.start();
@@ -91,7 +107,7 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
     await cassandra.shutdown();
   });
 
-  it('shows end offsets and lag per partition, the DLQ depth, the row count and each app\'s health', async () => {
+  it("shows end offsets and lag per partition, the DLQ depth, the row count and each app's health", async () => {
     const p = await snapshot();
     expect(p.kafka).toEqual({
       ok: true,
@@ -118,7 +134,14 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
     await snapshot();
     await produce(topic, 0, 20);
     // kafkajs's setOffsets joins the group with a short-lived consumer: it takes a few seconds.
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '15' }, { partition: 1, offset: '2' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '15' },
+        { partition: 1, offset: '2' },
+      ],
+    });
     // Snapshots are cached for 1 s; wait past it with a deadline rather than a fixed sleep.
     const p = await waitFor(
       async () => {
@@ -132,14 +155,20 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
     expect(p.rates.outPerSec).toBeCloseTo(10 / seconds, 0);
   });
 
-  it('knows a run\'s rows written once the processor group has committed past its offsets', async () => {
+  it("knows a run's rows written once the processor group has committed past its offsets", async () => {
     // The run "produced" offsets 25..29 of partition 0 and 5..9 of partition 1.
     await produce(topic, 1, 5);
     ingest.plan = () => ({
       outcome: 'succeed',
       durationMs: 100,
       records: 10,
-      offsets: { topic, partitions: [{ partition: 0, first: 25, last: 29 }, { partition: 1, first: 5, last: 9 }] },
+      offsets: {
+        topic,
+        partitions: [
+          { partition: 0, first: 25, last: 29 },
+          { partition: 1, first: 5, last: 9 },
+        ],
+      },
     });
     await produce(topic, 0, 5);
     const { body: queued } = await api<RunRecord>(app, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 10 } });
@@ -152,7 +181,14 @@ describe('pipeline health and rows written, on the real Kafka and Cassandra', ()
     );
     expect(done.rowsWritten).toMatchObject({ state: 'pending', value: null });
 
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '30' }, { partition: 1, offset: '10' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '30' },
+        { partition: 1, offset: '10' },
+      ],
+    });
     const known = await waitFor(
       async () => {
         const { body } = await api<RunRecord>(app, 'GET', `/api/runs/${queued.id}`);

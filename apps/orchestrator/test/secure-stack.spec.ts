@@ -81,7 +81,9 @@ describe('the pipeline on the secured stack', () => {
     apps.push(orchestrator);
 
     const seed = 'secure-stack';
-    const { body: queued } = await api<RunRecord>(orchestrator, 'POST', '/api/jobs/user_data_kafka_stream/trigger', { params: { records: 600, seed, durationSeconds: null } });
+    const { body: queued } = await api<RunRecord>(orchestrator, 'POST', '/api/jobs/user_data_kafka_stream/trigger', {
+      params: { records: 600, seed, durationSeconds: null },
+    });
     const run = await waitForRun(() => orchestrator, queued.id, ['success', 'failed'], 120_000);
     expect(run).toMatchObject({ state: 'success', counts: { acknowledged: 600 } });
 
@@ -101,7 +103,11 @@ describe('the pipeline on the secured stack', () => {
         { timeoutMs: 60_000, intervalMs: 500, description: '600 rows written' },
       );
       expect(ids.size).toBe(600);
-      expect(mockIds(seed, 1, 1, 5000).slice(0, 600).every((id) => ids.has(id))).toBe(true);
+      expect(
+        mockIds(seed, 1, 1, 5000)
+          .slice(0, 600)
+          .every((id) => ids.has(id)),
+      ).toBe(true);
     } finally {
       await cassandra.shutdown();
     }
@@ -161,7 +167,9 @@ describe('the pipeline on the secured stack', () => {
       const sasl = { mechanism: 'scram-sha-512' as const, username: 'userstream' };
       expect(await kafkaPing({ brokers, ssl: { ca: [secrets.ca] }, sasl: { ...sasl, password: secrets.kafka } })).toBe('connected');
       expect(await kafkaPing({ brokers, ssl: { ca: [secrets.ca] } })).not.toBe('connected');
-      expect(await kafkaPing({ brokers, ssl: { ca: [secrets.ca] }, sasl: { ...sasl, password: 'not-the-password' } })).toMatch(/SASL SCRAM SHA512 authentication failed|authentication/i);
+      expect(await kafkaPing({ brokers, ssl: { ca: [secrets.ca] }, sasl: { ...sasl, password: 'not-the-password' } })).toMatch(
+        /SASL SCRAM SHA512 authentication failed|authentication/i,
+      );
       expect(await kafkaPing({ brokers, ssl: true, sasl: { ...sasl, password: secrets.kafka } })).toMatch(/certificate/i);
       expect(await kafkaPing({ brokers })).not.toBe('connected');
     });
@@ -169,8 +177,12 @@ describe('the pipeline on the secured stack', () => {
     it('on Cassandra: without credentials, with a wrong password, with the default superuser, and when the CA is not trusted', async () => {
       expect(await cassandraConnect({ username: 'userstream', password: secrets.cassandra, ca: secrets.ca })).toBe('connected');
       expect(await cassandraConnect({ ca: secrets.ca })).toMatch(/requires authentication/);
-      expect(await cassandraConnect({ username: 'userstream', password: 'not-the-password', ca: secrets.ca })).toMatch(/Provided username userstream and\/or password are incorrect/);
-      expect(await cassandraConnect({ username: 'cassandra', password: 'cassandra', ca: secrets.ca })).toMatch(/Provided username cassandra and\/or password are incorrect/);
+      expect(await cassandraConnect({ username: 'userstream', password: 'not-the-password', ca: secrets.ca })).toMatch(
+        /Provided username userstream and\/or password are incorrect/,
+      );
+      expect(await cassandraConnect({ username: 'cassandra', password: 'cassandra', ca: secrets.ca })).toMatch(
+        /Provided username cassandra and\/or password are incorrect/,
+      );
       expect(await cassandraConnect({ username: 'userstream', password: secrets.cassandra })).toMatch(/certificate/i);
     });
   });

@@ -21,7 +21,20 @@ describe('history, topic browser and re-drive API', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
     await admin.disconnect();
-    const record = { id: '0b8b3b9e-8b7a-4f57-9f0a-3c6a2f4b7d11', first_name: 'Ada', last_name: 'L', gender: 'female', address: 'a', postcode: '1', email: 'ada@example.com', username: 'ada', dob: 'd', registered_date: 'r', phone: 'p', picture: 'x' };
+    const record = {
+      id: '0b8b3b9e-8b7a-4f57-9f0a-3c6a2f4b7d11',
+      first_name: 'Ada',
+      last_name: 'L',
+      gender: 'female',
+      address: 'a',
+      postcode: '1',
+      email: 'ada@example.com',
+      username: 'ada',
+      dob: 'd',
+      registered_date: 'r',
+      phone: 'p',
+      picture: 'x',
+    };
     const producer = kafkaClient().producer();
     await producer.connect();
     await producer.send({
@@ -65,9 +78,18 @@ describe('history, topic browser and re-drive API', () => {
       offset: 0,
       key: { text: '0b8b3b9e-8b7a-4f57-9f0a-3c6a2f4b7d11' },
       headers: { 'userstream-run-id': 'r1' },
-      value: { decoded: true, encoding: 'avro', schema: expect.stringMatching(/^v1 \(fingerprint [0-9a-f]{16}\)$/), record: { email: 'ada@example.com', city: '' } },
+      value: {
+        decoded: true,
+        encoding: 'avro',
+        schema: expect.stringMatching(/^v1 \(fingerprint [0-9a-f]{16}\)$/),
+        record: { email: 'ada@example.com', city: '' },
+      },
     });
-    expect(body.records[1]).toMatchObject({ offset: 1, key: { hex: 'ff00' }, value: { decoded: false, reason: 'unknown-magic', hex: Buffer.from('junk').toString('hex') } });
+    expect(body.records[1]).toMatchObject({
+      offset: 1,
+      key: { hex: 'ff00' },
+      value: { decoded: false, reason: 'unknown-magic', hex: Buffer.from('junk').toString('hex') },
+    });
     expect(Date.parse(body.records[0].timestamp)).toBeGreaterThan(Date.now() - 600_000);
   });
 
@@ -97,7 +119,11 @@ describe('history, topic browser and re-drive API', () => {
     // Without a login nothing is answered.
     const anonymous = await fetch(`${app.url}/api/topics/${topic}/records`, { headers: { accept: 'application/json' } });
     expect(anonymous.status).toBe(401);
-    const redrive = await fetch(`${app.url}/api/dlq/redrive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"partition":0,"reason":"X"}' });
+    const redrive = await fetch(`${app.url}/api/dlq/redrive`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"partition":0,"reason":"X"}',
+    });
     expect(redrive.status).toBe(401);
   });
 });

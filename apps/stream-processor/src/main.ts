@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, createOpsHandler, handleShutdown, HealthChecks, installCrashPolicy, nestLoggerAdapter, redactConfig, resolveServiceAccess } from '@userstream/core';
+import {
+  createLogger,
+  createOpsHandler,
+  handleShutdown,
+  HealthChecks,
+  installCrashPolicy,
+  nestLoggerAdapter,
+  redactConfig,
+  resolveServiceAccess,
+} from '@userstream/core';
 import { AppModule } from './app.module';
 import { loadStreamProcessorConfig, streamProcessorConfigSpec } from './app.config';
 import { StreamProcessor } from './processor/stream-processor';
@@ -18,14 +27,19 @@ async function main(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerProcessorMetrics(registry, processor);
-  const health = new HealthChecks()
-    .register('kafka', () => processor.checkKafka())
-    .register('cassandra', () => processor.checkCassandra());
+  const health = new HealthChecks().register('kafka', () => processor.checkKafka()).register('cassandra', () => processor.checkCassandra());
 
   const app = await NestFactory.create(AppModule, { logger: nestLoggerAdapter(logger) });
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   // The front door: every route but /health/live needs the service token (or, for probes and metrics, the metrics token).
-  app.use(createOpsHandler({ health, metrics: registry, info: { app: 'stream-processor' }, access: { serviceToken: access.serviceToken, metricsToken: access.metricsToken, logger } }));
+  app.use(
+    createOpsHandler({
+      health,
+      metrics: registry,
+      info: { app: 'stream-processor' },
+      access: { serviceToken: access.serviceToken, metricsToken: access.metricsToken, logger },
+    }),
+  );
   const close = async () => {
     await processor.stop();
     await app.close();
@@ -37,7 +51,9 @@ async function main(): Promise<void> {
   if (access.generated) {
     // Printed once, on stderr only, never into the JSON log: a development convenience.
     logger.warn('SERVICE_TOKEN is not set: generated a token for this process (printed on stderr)');
-    process.stderr.write(`\nstream-processor: SERVICE_TOKEN is not set; this process requires the generated token\n  Authorization: Bearer ${access.serviceToken}\n\n`);
+    process.stderr.write(
+      `\nstream-processor: SERVICE_TOKEN is not set; this process requires the generated token\n  Authorization: Bearer ${access.serviceToken}\n\n`,
+    );
   }
 
   // Runs in the background: a dependency that is down is retried until it answers.

@@ -87,7 +87,10 @@ async function main() {
   try {
     cassandraVersion = await sink.ping();
     await sink.migrate();
-    await sink.writeBatch(Array.from({ length: 500 }, (_, n) => record(n)), { concurrency: 32 });
+    await sink.writeBatch(
+      Array.from({ length: 500 }, (_, n) => record(n)),
+      { concurrency: 32 },
+    );
 
     let latest;
     sink.events.on('sink.write_latency', (e) => (latest = e));
@@ -133,10 +136,22 @@ async function main() {
     const mine = runs.filter((r) => r.level === name);
     const rates = mine.map((r) => r.rowsPerSec).sort((a, b) => a - b);
     const cpu = (key) => Math.round(mine.reduce((n, r) => n + (r[key] ?? 0), 0) / mine.length);
-    return { level: name, batchRows, concurrency, runs: rates.length, medianRowsPerSec: rates[Math.floor(rates.length / 2)], minRowsPerSec: rates[0], maxRowsPerSec: rates[rates.length - 1], meanClientCpuMs: cpu('clientCpuMs'), meanCassandraCpuMs: cpu('cassandraCpuMs') };
+    return {
+      level: name,
+      batchRows,
+      concurrency,
+      runs: rates.length,
+      medianRowsPerSec: rates[Math.floor(rates.length / 2)],
+      minRowsPerSec: rates[0],
+      maxRowsPerSec: rates[rates.length - 1],
+      meanClientCpuMs: cpu('clientCpuMs'),
+      meanCassandraCpuMs: cpu('cassandraCpuMs'),
+    };
   });
   for (const s of summary) {
-    console.log(`${s.level.padStart(7)}: median ${s.medianRowsPerSec} rows/s over ${s.runs} runs (min ${s.minRowsPerSec}, max ${s.maxRowsPerSec}); CPU per run: client ${s.meanClientCpuMs} ms, Cassandra ${s.meanCassandraCpuMs} ms`);
+    console.log(
+      `${s.level.padStart(7)}: median ${s.medianRowsPerSec} rows/s over ${s.runs} runs (min ${s.minRowsPerSec}, max ${s.maxRowsPerSec}); CPU per run: client ${s.meanClientCpuMs} ms, Cassandra ${s.meanCassandraCpuMs} ms`,
+    );
   }
   const out = {
     probe: 'libs/cassandra-sink/bench/write-probe.js',

@@ -35,7 +35,12 @@ describe('planBatches', () => {
 
   it('counts a record with two tables as two rows', () => {
     const tasks = Array.from({ length: 4 }, (_, i) => task(i, uuid(i), undefined, ['users', 'reference']));
-    expect(shape(planBatches(tasks, { maxRows: 4, maxBytes: 1e6 }))).toEqual([[[0, 1], [2, 3]]]);
+    expect(shape(planBatches(tasks, { maxRows: 4, maxBytes: 1e6 }))).toEqual([
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ]);
   });
 
   it('cuts at maxBytes and sends a record bigger than the bound on its own', () => {

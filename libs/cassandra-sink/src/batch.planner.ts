@@ -104,7 +104,10 @@ function groupByReplicas(tasks: WriteTask[], replicasOf: ReplicaLookup | undefin
       // The driver returns one cached array per token range: name it once.
       key = keys.get(replicas) ?? '';
       if (key === '') {
-        key = replicas.map((host) => host.address).sort().join(',');
+        key = replicas
+          .map((host) => host.address)
+          .sort()
+          .join(',');
         keys.set(replicas, key);
       }
     }

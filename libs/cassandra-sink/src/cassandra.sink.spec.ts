@@ -135,7 +135,9 @@ describe('CassandraSink', () => {
     expect(reference?.query).toMatch(/^INSERT INTO "ks_test"."users_created" \(id, .*picture\) VALUES \((\?, ){11}\?\) USING TIMESTAMP \? AND TTL 60$/);
     expect(String(reference?.params[12])).toBe('1700000000000000');
 
-    expect(batches).toEqual([{ records: 5, rows: 2, failed: 3, retriableFailures: 0, durationMs: expect.any(Number), tables: ['users', 'users_created'], batches: 0, fallbacks: 0 }]);
+    expect(batches).toEqual([
+      { records: 5, rows: 2, failed: 3, retriableFailures: 0, durationMs: expect.any(Number), tables: ['users', 'users_created'], batches: 0, fallbacks: 0 },
+    ]);
     expect(failures.map((f) => [f.index, f.code])).toEqual([
       [1, SinkErrorCode.INVALID_RECORD],
       [3, SinkErrorCode.INVALID_QUERY],
@@ -166,7 +168,14 @@ describe('CassandraSink', () => {
     ]);
     expect(result.results.filter((r) => r.status === 'failed').map((r) => r.index)).toEqual([6]);
     expect(result).toMatchObject({ written: 9, failed: 1, batches: 5, fallbacks: 1 });
-    expect(fallbacks).toEqual([{ records: 2, indexes: [6, 7], code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/^writing a batch of 2 records \(6, \.\.\.\) to users, users_created: bad$/) }]);
+    expect(fallbacks).toEqual([
+      {
+        records: 2,
+        indexes: [6, 7],
+        code: SinkErrorCode.INVALID_QUERY,
+        message: expect.stringMatching(/^writing a batch of 2 records \(6, \.\.\.\) to users, users_created: bad$/),
+      },
+    ]);
     // Only the refused batch's two records were written again one by one, each to both tables.
     expect(fake.calls.map((c) => c.params[0]).sort()).toEqual([uuid(6), uuid(6), uuid(7), uuid(7)]);
     // Progress as each request is acknowledged: four batches of two, then record 7 on its own.
@@ -207,8 +216,18 @@ describe('CassandraSink', () => {
     const fake = fakeClient((query, params) => {
       if (query !== TABLE_COLUMNS_CQL) return { rows: [] };
       // `users` exists from an older version without `age`; the reference table is complete.
-      if (params[1] === 'users') return { rows: [{ column_name: 'id', type: 'uuid' }, { column_name: 'first_name', type: 'text' }] };
-      return { rows: ['id', 'first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture'].map((c) => ({ column_name: c, type: c === 'id' ? 'uuid' : 'text' })) };
+      if (params[1] === 'users')
+        return {
+          rows: [
+            { column_name: 'id', type: 'uuid' },
+            { column_name: 'first_name', type: 'text' },
+          ],
+        };
+      return {
+        rows: ['id', 'first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture'].map(
+          (c) => ({ column_name: c, type: c === 'id' ? 'uuid' : 'text' }),
+        ),
+      };
     });
     const sink = connectedSink(fake);
     const result = await sink.migrate({ tables: ['reference', 'users'] });
@@ -228,8 +247,12 @@ describe('CassandraSink', () => {
 
   it('wraps DDL failures with the statement and keeps the retriable decision', async () => {
     const fake = fakeClient(() => new errors.ResponseError(types.responseErrorCodes.unauthorized, 'User x has no CREATE permission'));
-    const error = (await connectedSink(fake).migrate().catch((e: unknown) => e)) as SinkError;
+    const error = (await connectedSink(fake)
+      .migrate()
+      .catch((e: unknown) => e)) as SinkError;
     expect(error).toMatchObject({ code: SinkErrorCode.MIGRATION_FAILED, retriable: false });
-    expect(error.message).toBe(`running "CREATE KEYSPACE IF NOT EXISTS "ks_test" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}": User x has no CREATE permission`);
+    expect(error.message).toBe(
+      `running "CREATE KEYSPACE IF NOT EXISTS "ks_test" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}": User x has no CREATE permission`,
+    );
   });
 });

@@ -132,7 +132,7 @@ export class CassandraSink {
           this.batchWarningLogged = true;
           this.log.info(
             { driver: className, serverWarning: message, batchBytes: this.options.write.batchBytes },
-            'Cassandra warns about the size of UNLOGGED batches; set batch_size_warn_threshold in cassandra.yaml above the sink\'s batchBytes to silence it (further warnings of this kind are not logged)',
+            "Cassandra warns about the size of UNLOGGED batches; set batch_size_warn_threshold in cassandra.yaml above the sink's batchBytes to silence it (further warnings of this kind are not logged)",
           );
         }
         return;
@@ -266,18 +266,40 @@ export class CassandraSink {
         executeBatch: (batch: WriteStatement[]) => client.batch(batch, { prepare: true, logged: false, isIdempotent: true }),
         onFallback: ({ tasks: refused, error }) => {
           fallbacks++;
-          this.log.debug({ records: refused.length, firstIndex: refused[0]?.index, code: error.code, err: error }, 'Cassandra refused a batch; writing its records one by one');
-          this.events.emitLazy('sink.batch_fallback', () => ({ records: refused.length, indexes: refused.map((t) => t.index), code: error.code, message: error.message }));
+          this.log.debug(
+            { records: refused.length, firstIndex: refused[0]?.index, code: error.code, err: error },
+            'Cassandra refused a batch; writing its records one by one',
+          );
+          this.events.emitLazy('sink.batch_fallback', () => ({
+            records: refused.length,
+            indexes: refused.map((t) => t.index),
+            code: error.code,
+            message: error.message,
+          }));
         },
       });
     }
     const outcomes: WriteRecordResult[] = await this.activeBatches.track(running);
     for (const outcome of outcomes) results[outcome.index] = outcome;
 
-    return this.summarize(results, statements.map((s) => s.table), started, latencies, batches, fallbacks);
+    return this.summarize(
+      results,
+      statements.map((s) => s.table),
+      started,
+      latencies,
+      batches,
+      fallbacks,
+    );
   }
 
-  private summarize(results: WriteRecordResult[], tables: string[], started: number, latencies: number[] | undefined, batches: number, fallbacks: number): WriteBatchResult {
+  private summarize(
+    results: WriteRecordResult[],
+    tables: string[],
+    started: number,
+    latencies: number[] | undefined,
+    batches: number,
+    fallbacks: number,
+  ): WriteBatchResult {
     let written = 0;
     let retriableFailures = 0;
     const codes: Record<string, number> = {};
@@ -306,7 +328,16 @@ export class CassandraSink {
         'Cassandra batch had failed records',
       );
     }
-    this.events.emitLazy('sink.batch_written', () => ({ records: results.length, rows: written, failed, retriableFailures, durationMs, tables, batches, fallbacks }));
+    this.events.emitLazy('sink.batch_written', () => ({
+      records: results.length,
+      rows: written,
+      failed,
+      retriableFailures,
+      durationMs,
+      tables,
+      batches,
+      fallbacks,
+    }));
     if (latencies && latencies.length > 0) {
       const sorted = Float64Array.from(latencies).sort();
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;

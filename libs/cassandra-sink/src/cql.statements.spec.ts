@@ -1,16 +1,8 @@
 import { ConfigError } from '@userstream/core';
-import {
-  addColumnCql,
-  countCql,
-  createKeyspaceCql,
-  createTableCql,
-  insertCql,
-  normalizeIdentifier,
-  REFERENCE_COLUMNS,
-  USERS_COLUMNS,
-} from './cql.statements';
+import { addColumnCql, countCql, createKeyspaceCql, createTableCql, insertCql, normalizeIdentifier, REFERENCE_COLUMNS, USERS_COLUMNS } from './cql.statements';
 
-const V1_TEXT = 'first_name text, last_name text, gender text, address text, postcode text, email text, username text, dob text, registered_date text, phone text, picture text';
+const V1_TEXT =
+  'first_name text, last_name text, gender text, address text, postcode text, email text, username text, dob text, registered_date text, phone text, picture text';
 const V1_NAMES = 'id, first_name, last_name, gender, address, postcode, email, username, dob, registered_date, phone, picture';
 
 describe('CQL statements', () => {

@@ -15,9 +15,10 @@ export type TableKind = 'reference' | 'users';
 /** The twelve v1 fields, in schema order. */
 const V1_COLUMNS: readonly ColumnSpec[] = [
   { name: 'id', type: 'uuid' },
-  ...['first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture'].map(
-    (name) => ({ name, type: 'text' as const }),
-  ),
+  ...['first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture'].map((name) => ({
+    name,
+    type: 'text' as const,
+  })),
 ];
 
 /**
@@ -60,9 +61,7 @@ const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
  */
 export function normalizeIdentifier(name: unknown, what: string): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-    throw new ConfigError(
-      `${what}: must start with a letter and contain only letters, digits and _ (at most 48 characters) (got ${JSON.stringify(name)})`,
-    );
+    throw new ConfigError(`${what}: must start with a letter and contain only letters, digits and _ (at most 48 characters) (got ${JSON.stringify(name)})`);
   }
   return name.toLowerCase();
 }
@@ -78,9 +77,7 @@ export function qualifiedName(keyspace: string, table: string): string {
 }
 
 /** Replication of a keyspace created by `migrate`. */
-export type Replication =
-  | { class: 'SimpleStrategy'; replicationFactor: number }
-  | { class: 'NetworkTopologyStrategy'; dataCenters: Record<string, number> };
+export type Replication = { class: 'SimpleStrategy'; replicationFactor: number } | { class: 'NetworkTopologyStrategy'; dataCenters: Record<string, number> };
 
 /** `SimpleStrategy` with replication factor 1: the reference pipeline's setting, right for one local node. */
 export const DEFAULT_REPLICATION: Replication = { class: 'SimpleStrategy', replicationFactor: 1 };

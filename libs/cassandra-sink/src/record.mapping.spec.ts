@@ -47,7 +47,21 @@ describe('bindRecord', () => {
     if (!bound.ok) throw bound.error;
     const users = bound.params.get('users') as unknown[];
     expect(users.slice(0, 12)).toEqual(V1_VALUES);
-    expect(users.slice(12, 25)).toEqual(['Ms', 'GB', '077-555', 'Leeds', 'West Yorkshire', 'United Kingdom', 53.8, -1.55, '+0:00', 'London', 34, v2.picture_medium, v2.picture_thumbnail]);
+    expect(users.slice(12, 25)).toEqual([
+      'Ms',
+      'GB',
+      '077-555',
+      'Leeds',
+      'West Yorkshire',
+      'United Kingdom',
+      53.8,
+      -1.55,
+      '+0:00',
+      'London',
+      34,
+      v2.picture_medium,
+      v2.picture_thumbnail,
+    ]);
     expect(users[25]).toEqual(new Date(1_700_000_000_123));
     expect(users).toHaveLength(26);
   });

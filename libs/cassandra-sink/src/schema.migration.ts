@@ -1,14 +1,6 @@
 import type { Client, Host } from 'cassandra-driver';
 import { waitFor, type Logger } from '@userstream/core';
-import {
-  addColumnCql,
-  columnsOf,
-  createKeyspaceCql,
-  createTableCql,
-  TABLE_COLUMNS_CQL,
-  type Replication,
-  type TableKind,
-} from './cql.statements';
+import { addColumnCql, columnsOf, createKeyspaceCql, createTableCql, TABLE_COLUMNS_CQL, type Replication, type TableKind } from './cql.statements';
 import { SinkError, SinkErrorCode, wrapDriverError } from './sink.errors';
 
 /** Options of `CassandraSink.migrate`. */
@@ -185,4 +177,3 @@ async function readColumns(client: MigrationClient, keyspace: string, table: str
     throw wrapDriverError(error, `reading the columns of ${keyspace}.${table}`, { code: SinkErrorCode.MIGRATION_FAILED });
   }
 }
-

@@ -153,8 +153,7 @@ export function classifyDriverError(error: unknown): ErrorClassification {
 }
 
 function classifyNoHostAvailable(error: InstanceType<typeof driverErrors.NoHostAvailableError>): ErrorClassification {
-  const inner: unknown[] =
-    error.innerErrors && typeof error.innerErrors === 'object' ? Object.values(error.innerErrors as Record<string, unknown>) : [];
+  const inner: unknown[] = error.innerErrors && typeof error.innerErrors === 'object' ? Object.values(error.innerErrors as Record<string, unknown>) : [];
   const decisions = inner.filter((e) => e !== null && e !== undefined).map((e) => classifyDriverError(e));
   // Every host refused us for a reason no retry can fix: bad credentials, or a
   // setting the cluster contradicts (e.g. an unknown localDataCenter, which the

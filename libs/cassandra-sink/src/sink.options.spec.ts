@@ -117,7 +117,10 @@ describe('resolveWriteOptions', () => {
 describe('resolveReplication', () => {
   it('defaults to SimpleStrategy RF 1 and validates both strategies', () => {
     expect(resolveReplication(undefined)).toEqual({ class: 'SimpleStrategy', replicationFactor: 1 });
-    expect(resolveReplication({ class: 'NetworkTopologyStrategy', dataCenters: { dc1: 3 } })).toEqual({ class: 'NetworkTopologyStrategy', dataCenters: { dc1: 3 } });
+    expect(resolveReplication({ class: 'NetworkTopologyStrategy', dataCenters: { dc1: 3 } })).toEqual({
+      class: 'NetworkTopologyStrategy',
+      dataCenters: { dc1: 3 },
+    });
     expect(() => resolveReplication({ class: 'SimpleStrategy', replicationFactor: 0 })).toThrow(ConfigError);
     expect(() => resolveReplication({ class: 'NetworkTopologyStrategy', dataCenters: {} })).toThrow(/at least one data center/);
     expect(() => resolveReplication({ class: 'Other' } as never)).toThrow(/replication.class/);

@@ -122,11 +122,22 @@ describe('runWrites', () => {
   });
 
   it('writes records that share an id one after the other, in batch order', async () => {
-    const same: WriteTask[] = [0, 1, 2].map((index) => ({ index, id: index === 1 ? uuid(9).toUpperCase() : uuid(9), statements: [{ table: 't', query: `Q${index}`, params: [uuid(9)] }] }));
+    const same: WriteTask[] = [0, 1, 2].map((index) => ({
+      index,
+      id: index === 1 ? uuid(9).toUpperCase() : uuid(9),
+      statements: [{ table: 't', query: `Q${index}`, params: [uuid(9)] }],
+    }));
     const fake = fakeExecutor(() => undefined, 3);
     const results = await runWrites(same, { ...fast, execute: fake.execute });
     expect(results.map((r) => r.status)).toEqual(['written', 'written', 'written']);
-    expect(fake.log).toEqual([`start ${uuid(9)} Q0`, `end ${uuid(9)} Q0`, `start ${uuid(9)} Q1`, `end ${uuid(9)} Q1`, `start ${uuid(9)} Q2`, `end ${uuid(9)} Q2`]);
+    expect(fake.log).toEqual([
+      `start ${uuid(9)} Q0`,
+      `end ${uuid(9)} Q0`,
+      `start ${uuid(9)} Q1`,
+      `end ${uuid(9)} Q1`,
+      `start ${uuid(9)} Q2`,
+      `end ${uuid(9)} Q2`,
+    ]);
   });
 
   it('reports records not started as retriable when the caller aborts', async () => {
@@ -219,13 +230,19 @@ describe('runBatchedWrites', () => {
 
   it('reports every record of a batch that ran out of retries as retriable, and starts nothing more', async () => {
     const batch = fakeBatch((ids) => (ids.includes(uuid(0)) ? writeTimeout() : undefined));
-    const results = await runBatchedWrites(unitsOf(tasks(12), 3), { ...fast, concurrency: 1, execute: fakeExecutor(() => undefined).execute, executeBatch: batch.executeBatch });
+    const results = await runBatchedWrites(unitsOf(tasks(12), 3), {
+      ...fast,
+      concurrency: 1,
+      execute: fakeExecutor(() => undefined).execute,
+      executeBatch: batch.executeBatch,
+    });
     expect(results).toHaveLength(12);
     const first = results.filter((r) => [0, 2, 4].includes(r.index));
     for (const r of first) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.TIMEOUT, retriable: true, attempts: 3 });
     if (first[1]?.status !== 'failed') throw new Error('expected failure');
     expect(first[1].error.message).toMatch(/^record 2: writing a batch of 3 records/);
-    for (const r of results.filter((r) => r.index > 4)) expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true, attempts: 0 });
+    for (const r of results.filter((r) => r.index > 4))
+      expect(r).toMatchObject({ status: 'failed', code: SinkErrorCode.NOT_ATTEMPTED, retriable: true, attempts: 0 });
     expect(batch.calls).toHaveLength(3);
   });
 

@@ -73,7 +73,11 @@ function notAttempted(task: WriteTask, reason: string): WriteRecordResult {
   return failedResult(
     task.index,
     task.id,
-    new SinkError(`record ${task.index} not attempted: ${reason}`, { code: SinkErrorCode.NOT_ATTEMPTED, retriable: true, details: { index: task.index, id: task.id } }),
+    new SinkError(`record ${task.index} not attempted: ${reason}`, {
+      code: SinkErrorCode.NOT_ATTEMPTED,
+      retriable: true,
+      details: { index: task.index, id: task.id },
+    }),
     0,
   );
 }
@@ -129,7 +133,10 @@ class WriteRun {
   }
 
   /** Retries `attempt` on retriable failures within the run's budget; resolves with the attempts made. */
-  private async withRetries(attempt: (n: number) => Promise<void>, onRetry: (info: { attempt: number; delayMs: number; error: SinkError }) => void): Promise<void> {
+  private async withRetries(
+    attempt: (n: number) => Promise<void>,
+    onRetry: (info: { attempt: number; delayMs: number; error: SinkError }) => void,
+  ): Promise<void> {
     const o = this.options;
     await retry(attempt, {
       maxAttempts: o.maxAttempts,
@@ -234,10 +241,15 @@ class WriteRun {
           try {
             await o.executeBatch(statements);
           } catch (error) {
-            lastError = wrapDriverError(error, `writing a batch of ${tasks.length} records (${first.index}, ...) to ${[...new Set(statements.map((s) => s.table))].join(', ')}`, undefined, {
-              records: tasks.length,
-              firstIndex: first.index,
-            });
+            lastError = wrapDriverError(
+              error,
+              `writing a batch of ${tasks.length} records (${first.index}, ...) to ${[...new Set(statements.map((s) => s.table))].join(', ')}`,
+              undefined,
+              {
+                records: tasks.length,
+                firstIndex: first.index,
+              },
+            );
             throw lastError;
           }
         },
@@ -265,7 +277,12 @@ class WriteRun {
         failedResult(
           task.index,
           task.id,
-          new SinkError(`record ${task.index}: ${cause.message}`, { code: cause.code, retriable: cause.retriable, cause, details: { index: task.index, id: task.id } }),
+          new SinkError(`record ${task.index}: ${cause.message}`, {
+            code: cause.code,
+            retriable: cause.retriable,
+            cause,
+            details: { index: task.index, id: task.id },
+          }),
           attempts,
         ),
       );

@@ -59,7 +59,11 @@ describe('batched writes while Cassandra is killed', () => {
     await promisify(execFile)(process.execPath, [STACK_CLI, ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
   };
   const connectReader = async () => {
-    const client = new Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1', queryOptions: { consistency: types.consistencies.localQuorum } });
+    const client = new Client({
+      contactPoints: [contactPoint],
+      localDataCenter: 'datacenter1',
+      queryOptions: { consistency: types.consistencies.localQuorum },
+    });
     await client.connect();
     return client;
   };

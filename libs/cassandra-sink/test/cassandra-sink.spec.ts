@@ -100,14 +100,16 @@ describe('CassandraSink against Cassandra', () => {
     await expect((reader.metadata as unknown as { checkSchemaAgreement(): Promise<boolean> }).checkSchemaAgreement()).resolves.toBe(true);
 
     const columns = async (table: string) => {
-      const rs = await reader.execute('SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, table], {
-        prepare: true,
-      });
+      const rs = await reader.execute(
+        'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+        [keyspace, table],
+        {
+          prepare: true,
+        },
+      );
       return Object.fromEntries(rs.rows.map((r) => [r['column_name'], `${r['type']}${r['kind'] === 'partition_key' ? ' PK' : ''}`]));
     };
-    expect(await columns('users_created')).toEqual(
-      Object.fromEntries(REFERENCE_COLUMNS.map((c) => [c.name, c.name === 'id' ? 'uuid PK' : 'text'])),
-    );
+    expect(await columns('users_created')).toEqual(Object.fromEntries(REFERENCE_COLUMNS.map((c) => [c.name, c.name === 'id' ? 'uuid PK' : 'text'])));
     expect(await columns('users')).toEqual(Object.fromEntries(USERS_COLUMNS.map((c) => [c.name, c.name === 'id' ? 'uuid PK' : c.type])));
     const ks = await reader.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], { prepare: true });
     expect(ks.first()?.['replication']).toEqual({ class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: '1' });
@@ -232,14 +234,20 @@ describe('CassandraSink against Cassandra', () => {
     // About 3.5 KiB each: 40 of them are 140 KiB, far over batch_size_fail_threshold (50 KiB).
     const big = (n: number) => makeRecord(n, { picture: `https://example.org/${'p'.repeat(3000)}` });
 
-    const bounded = await sink.writeBatch(Array.from({ length: 40 }, (_, n) => big(n)), { batchRows: 100 });
+    const bounded = await sink.writeBatch(
+      Array.from({ length: 40 }, (_, n) => big(n)),
+      { batchRows: 100 },
+    );
     expect(bounded).toMatchObject({ written: 40, failed: 0, fallbacks: 0 });
     // 40 KiB by default: about 11 of these records per batch.
     expect(bounded.batches).toBeGreaterThanOrEqual(4);
     expect(fallbacks).toEqual([]);
 
     // The same rows with the byte bound lifted: the server refuses the batch, the records are written one by one.
-    const unbounded = await sink.writeBatch(Array.from({ length: 40 }, (_, n) => big(100 + n)), { batchRows: 100, batchBytes: 16 * 1024 * 1024 });
+    const unbounded = await sink.writeBatch(
+      Array.from({ length: 40 }, (_, n) => big(100 + n)),
+      { batchRows: 100, batchBytes: 16 * 1024 * 1024 },
+    );
     expect(unbounded).toMatchObject({ written: 40, failed: 0, batches: 1, fallbacks: 1 });
     expect(fallbacks).toEqual([expect.objectContaining({ records: 40, code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/Batch too large/) })]);
     await expect(sink.countRows('users')).resolves.toBe(80);

@@ -42,7 +42,9 @@ describe('secrets from <NAME>_FILE', () => {
     const both = errorOf(() => loadConfig(spec, { DB_PASSWORD: 'in-the-env-value', DB_PASSWORD_FILE: file('pw2', 'in-the-file-value') }));
     expect(both.message).toContain('DB_PASSWORD: set either DB_PASSWORD or DB_PASSWORD_FILE, not both');
     expect(both.message).not.toMatch(/in-the-(env|file)-value/);
-    expect(errorOf(() => loadConfig(spec, { DB_PASSWORD_FILE: join(dir, 'missing') })).message).toContain(`DB_PASSWORD_FILE: cannot read "${join(dir, 'missing')}" (ENOENT)`);
+    expect(errorOf(() => loadConfig(spec, { DB_PASSWORD_FILE: join(dir, 'missing') })).message).toContain(
+      `DB_PASSWORD_FILE: cannot read "${join(dir, 'missing')}" (ENOENT)`,
+    );
     expect(errorOf(() => loadConfig(spec, { DB_PASSWORD_FILE: file('empty', '\n') })).message).toContain('DB_PASSWORD_FILE: ');
   });
 
@@ -93,13 +95,27 @@ describe('TLS settings', () => {
     const ca = file('db-ca.pem', 'CA');
     const cert = file('db-cert.pem', 'CERT');
     const key = file('db-key.pem', 'KEY');
-    const options = tlsOptionsFromConfig(loadConfig(tlsSpec, { DB_SSL_CA_FILE: ca, DB_SSL_CERT_FILE: cert, DB_SSL_KEY_FILE: key, DB_SSL_SERVERNAME: 'db.internal' }), 'db', 'DB');
-    expect(options).toEqual({ rejectUnauthorized: true, ca: [Buffer.from('CA')], cert: Buffer.from('CERT'), key: Buffer.from('KEY'), servername: 'db.internal' });
+    const options = tlsOptionsFromConfig(
+      loadConfig(tlsSpec, { DB_SSL_CA_FILE: ca, DB_SSL_CERT_FILE: cert, DB_SSL_KEY_FILE: key, DB_SSL_SERVERNAME: 'db.internal' }),
+      'db',
+      'DB',
+    );
+    expect(options).toEqual({
+      rejectUnauthorized: true,
+      ca: [Buffer.from('CA')],
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+      servername: 'db.internal',
+    });
   });
 
   it('refuse a certificate without its key, naming the missing variable', () => {
     const cert = file('lonely-cert.pem', 'CERT');
-    expect(errorOf(() => tlsOptionsFromFiles({ enabled: true, certFile: cert, envPrefix: 'DB' })).message).toBe('DB_SSL_KEY_FILE: required with DB_SSL_CERT_FILE (a client certificate needs its key)');
-    expect(errorOf(() => tlsOptionsFromFiles({ enabled: false, caFile: join(dir, 'gone.pem'), envPrefix: 'DB' })).message).toContain('DB_SSL_CA_FILE: cannot read');
+    expect(errorOf(() => tlsOptionsFromFiles({ enabled: true, certFile: cert, envPrefix: 'DB' })).message).toBe(
+      'DB_SSL_KEY_FILE: required with DB_SSL_CERT_FILE (a client certificate needs its key)',
+    );
+    expect(errorOf(() => tlsOptionsFromFiles({ enabled: false, caFile: join(dir, 'gone.pem'), envPrefix: 'DB' })).message).toContain(
+      'DB_SSL_CA_FILE: cannot read',
+    );
   });
 });

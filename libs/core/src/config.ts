@@ -98,7 +98,10 @@ function parseValue(f: ConfigField<unknown>, raw: string, checkFile: (path: stri
       throw bad('must be true or false');
     }
     case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
       if (items.length === 0) throw bad('must list at least one value');
       return items;
     }
@@ -175,7 +178,13 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: Record<string, st
 /** Renders a spec as Markdown table rows (variable, default, description) for READMEs. */
 export function describeConfig(spec: ConfigSpec): string {
   const rows = Object.values(spec).map((f) => {
-    const def = f.secret ? '(secret)' : f.default === undefined ? (f.optional ? '(unset)' : '(required)') : `\`${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}\``;
+    const def = f.secret
+      ? '(secret)'
+      : f.default === undefined
+        ? f.optional
+          ? '(unset)'
+          : '(required)'
+        : `\`${Array.isArray(f.default) ? f.default.join(',') : String(f.default)}\``;
     return `| \`${f.env}\` | ${def} | ${f.description} |`;
   });
   return ['| variable | default | description |', '| --- | --- | --- |', ...rows].join('\n');
@@ -236,11 +245,36 @@ export type TlsConfigFields<P extends string> = { [K in `${P}Ssl`]: ConfigField<
  */
 export function tlsConfigFields<P extends string>(key: P, env: string, peer: string): TlsConfigFields<P> {
   return {
-    [`${key}Ssl`]: field<boolean>({ env: `${env}_SSL`, kind: 'boolean', default: false, description: `TLS to ${peer} (certificates checked against the system CAs, or ${env}_SSL_CA_FILE)` }),
-    [`${key}SslCaFile`]: field<string>({ env: `${env}_SSL_CA_FILE`, kind: 'file', optional: true, description: `PEM file of the CA(s) that signed the certificates of ${peer}, instead of the system CAs; turns TLS on` }),
-    [`${key}SslCertFile`]: field<string>({ env: `${env}_SSL_CERT_FILE`, kind: 'file', optional: true, description: `PEM client certificate for ${peer} (mutual TLS; needs ${env}_SSL_KEY_FILE); turns TLS on` }),
-    [`${key}SslKeyFile`]: field<string>({ env: `${env}_SSL_KEY_FILE`, kind: 'file', optional: true, description: `PEM private key of ${env}_SSL_CERT_FILE; turns TLS on` }),
-    [`${key}SslServername`]: field<string>({ env: `${env}_SSL_SERVERNAME`, kind: 'string', optional: true, description: `server name (SNI) sent to ${peer} and checked against their certificates; turns TLS on` }),
+    [`${key}Ssl`]: field<boolean>({
+      env: `${env}_SSL`,
+      kind: 'boolean',
+      default: false,
+      description: `TLS to ${peer} (certificates checked against the system CAs, or ${env}_SSL_CA_FILE)`,
+    }),
+    [`${key}SslCaFile`]: field<string>({
+      env: `${env}_SSL_CA_FILE`,
+      kind: 'file',
+      optional: true,
+      description: `PEM file of the CA(s) that signed the certificates of ${peer}, instead of the system CAs; turns TLS on`,
+    }),
+    [`${key}SslCertFile`]: field<string>({
+      env: `${env}_SSL_CERT_FILE`,
+      kind: 'file',
+      optional: true,
+      description: `PEM client certificate for ${peer} (mutual TLS; needs ${env}_SSL_KEY_FILE); turns TLS on`,
+    }),
+    [`${key}SslKeyFile`]: field<string>({
+      env: `${env}_SSL_KEY_FILE`,
+      kind: 'file',
+      optional: true,
+      description: `PEM private key of ${env}_SSL_CERT_FILE; turns TLS on`,
+    }),
+    [`${key}SslServername`]: field<string>({
+      env: `${env}_SSL_SERVERNAME`,
+      kind: 'string',
+      optional: true,
+      description: `server name (SNI) sent to ${peer} and checked against their certificates; turns TLS on`,
+    }),
   } as TlsConfigFields<P>;
 }
 
@@ -268,16 +302,21 @@ export function tlsOptionsFromFiles(settings: TlsFileSettings): ConnectionOption
   if (!settings.enabled && !caFile && !certFile && !keyFile && !servername) return undefined;
   if (Boolean(certFile) !== Boolean(keyFile)) {
     const missing = certFile ? `${envPrefix}_SSL_KEY_FILE` : `${envPrefix}_SSL_CERT_FILE`;
-    throw new ConfigError(`${missing}: required with ${certFile ? `${envPrefix}_SSL_CERT_FILE` : `${envPrefix}_SSL_KEY_FILE`} (a client certificate needs its key)`, {
-      details: { variable: missing },
-    });
+    throw new ConfigError(
+      `${missing}: required with ${certFile ? `${envPrefix}_SSL_CERT_FILE` : `${envPrefix}_SSL_KEY_FILE`} (a client certificate needs its key)`,
+      {
+        details: { variable: missing },
+      },
+    );
   }
   const read = settings.readFile ?? ((path: string) => readFileSync(path));
   const load = (variable: string, path: string): Buffer => {
     try {
       return read(path);
     } catch (error) {
-      throw new ConfigError(`${envPrefix}_${variable}: cannot read ${JSON.stringify(path)} (${fsReason(error)})`, { details: { variable: `${envPrefix}_${variable}` } });
+      throw new ConfigError(`${envPrefix}_${variable}: cannot read ${JSON.stringify(path)} (${fsReason(error)})`, {
+        details: { variable: `${envPrefix}_${variable}` },
+      });
     }
   };
   return {

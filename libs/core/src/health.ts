@@ -37,9 +37,7 @@ export class HealthChecks {
   }
 
   async run(): Promise<HealthReport> {
-    const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]) => [name, await this.runOne(check)] as const),
-    );
+    const entries = await Promise.all([...this.checks].map(async ([name, check]) => [name, await this.runOne(check)] as const));
     const checks = Object.fromEntries(entries);
     return { status: entries.every(([, r]) => r.ok) ? 'ok' : 'error', checks };
   }

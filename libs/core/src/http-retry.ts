@@ -6,7 +6,9 @@ import { backoffDelay, type RetryOptions } from './retry';
  * 5xx answers except 501 (not implemented) and 505 (version not supported),
  * which the same request will always get again.
  */
-export const RETRIABLE_STATUS_CODES: readonly number[] = [408, 425, 429, 500, 502, 503, 504, 506, 507, 508, 509, 510, 511, 520, 521, 522, 523, 524, 525, 526, 527, 529, 598, 599];
+export const RETRIABLE_STATUS_CODES: readonly number[] = [
+  408, 425, 429, 500, 502, 503, 504, 506, 507, 508, 509, 510, 511, 520, 521, 522, 523, 524, 525, 526, 527, 529, 598, 599,
+];
 
 /** Whether an HTTP answer with `status` may succeed when sent again (see {@link RETRIABLE_STATUS_CODES}). */
 export function isRetriableStatus(status: number): boolean {

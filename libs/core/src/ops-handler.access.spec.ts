@@ -90,8 +90,14 @@ describe('tokens', () => {
 
   it('are required in production, naming SERVICE_TOKEN, and generated in development', () => {
     expect(() => resolveServiceAccess({ nodeEnv: 'production' }, { generate: true })).toThrow(ConfigError);
-    expect(() => resolveServiceAccess({ nodeEnv: 'production', metricsToken: METRICS }, { generate: false })).toThrow(/^SERVICE_TOKEN: required when NODE_ENV=production/);
-    expect(resolveServiceAccess({ nodeEnv: 'production', serviceToken: SERVICE, metricsToken: METRICS }, { generate: true })).toEqual({ serviceToken: SERVICE, metricsToken: METRICS, generated: false });
+    expect(() => resolveServiceAccess({ nodeEnv: 'production', metricsToken: METRICS }, { generate: false })).toThrow(
+      /^SERVICE_TOKEN: required when NODE_ENV=production/,
+    );
+    expect(resolveServiceAccess({ nodeEnv: 'production', serviceToken: SERVICE, metricsToken: METRICS }, { generate: true })).toEqual({
+      serviceToken: SERVICE,
+      metricsToken: METRICS,
+      generated: false,
+    });
     const a = resolveServiceAccess({ nodeEnv: 'development' }, { generate: true });
     const b = resolveServiceAccess({ nodeEnv: 'development' }, { generate: true });
     expect(a.generated).toBe(true);

@@ -98,7 +98,10 @@ export function createOpsHandler(options: OpsHandlerOptions) {
     if (!access) return true;
     const header = req.headers.authorization;
     if (tokenMatches(bearerToken(header), tokens)) return true;
-    logger.warn({ method: req.method, path: (req.url ?? '').split('?')[0].slice(0, 200), remote: req.socket?.remoteAddress, reason: refusalOf(header) }, 'request refused');
+    logger.warn(
+      { method: req.method, path: (req.url ?? '').split('?')[0].slice(0, 200), remote: req.socket?.remoteAddress, reason: refusalOf(header) },
+      'request refused',
+    );
     return false;
   };
   const refuse = (res: ServerResponse) => {

@@ -92,7 +92,14 @@ export class OptionsChecker {
     return undefined;
   }
 
-  private bounded(path: string, value: unknown, bounds: NumberBounds, fallback: number | undefined, kind: string, test: (n: number) => boolean): number | undefined {
+  private bounded(
+    path: string,
+    value: unknown,
+    bounds: NumberBounds,
+    fallback: number | undefined,
+    kind: string,
+    test: (n: number) => boolean,
+  ): number | undefined {
     if (value === undefined) return fallback;
     const { min = -Infinity, max = Infinity } = bounds;
     if (typeof value !== 'number' || !test(value) || value < min || value > max) {

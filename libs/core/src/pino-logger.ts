@@ -52,7 +52,8 @@ export function nestLoggerAdapter(logger: Logger) {
   const text = (message: unknown) => (typeof message === 'string' ? message : JSON.stringify(message));
   return {
     log: (message: unknown, ...optional: unknown[]) => logger.info(ctx(optional), text(message)),
-    error: (message: unknown, ...optional: unknown[]) => logger.error({ ...ctx(optional), trace: optional.length > 1 ? optional[0] : undefined }, text(message)),
+    error: (message: unknown, ...optional: unknown[]) =>
+      logger.error({ ...ctx(optional), trace: optional.length > 1 ? optional[0] : undefined }, text(message)),
     warn: (message: unknown, ...optional: unknown[]) => logger.warn(ctx(optional), text(message)),
     debug: (message: unknown, ...optional: unknown[]) => logger.debug(ctx(optional), text(message)),
     verbose: (message: unknown, ...optional: unknown[]) => logger.trace(ctx(optional), text(message)),

@@ -38,7 +38,8 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     const { perSecond, burst = 1 } = options;
-    if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond)) throw new ConfigError(`rate must be a positive number (got ${String(perSecond)})`);
+    if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond))
+      throw new ConfigError(`rate must be a positive number (got ${String(perSecond)})`);
     if (typeof burst !== 'number' || !(burst >= 1) || !Number.isFinite(burst)) throw new ConfigError(`burst must be at least 1 (got ${String(burst)})`);
     this.perSecond = perSecond;
     this.burst = burst;

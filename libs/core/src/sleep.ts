@@ -15,11 +15,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     // One Node timer holds at most 2^31 - 1 ms (a longer delay fires at once): wait in steps.
     const arm = (remaining: number) => {
-      timer = setTimeout(() => {
-        if (remaining > MAX_TIMER_MS) return arm(remaining - MAX_TIMER_MS);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.min(remaining, MAX_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          if (remaining > MAX_TIMER_MS) return arm(remaining - MAX_TIMER_MS);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(remaining, MAX_TIMER_MS),
+      );
     };
     arm(ms);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -50,10 +53,7 @@ export interface WaitForOptions {
  * const rows = await waitFor(async () => (await count()) === 10 || undefined, { description: '10 rows' });
  * ```
  */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  options: WaitForOptions = {},
-): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, options: WaitForOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;

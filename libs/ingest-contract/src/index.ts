@@ -6,14 +6,6 @@
  * @packageDocumentation
  */
 export { INGEST_ENCODINGS, type IngestEncoding, type RunParams, type RunRequest } from './run-params.types';
-export {
-  InvalidRunParamsError,
-  RUN_LIMITS,
-  RUN_PARAM_NAMES,
-  checkRunRequest,
-  randomSeed,
-  resolveRunParams,
-  type RunDeployment,
-} from './run-params.validator';
+export { InvalidRunParamsError, RUN_LIMITS, RUN_PARAM_NAMES, checkRunRequest, randomSeed, resolveRunParams, type RunDeployment } from './run-params.validator';
 export { isRunStatus, type RunCounts, type RunCursor, type RunErrorEntry, type RunOffsets, type RunState, type RunStatus } from './run-status.types';
 export { INGEST_PATHS } from './ingest.paths';

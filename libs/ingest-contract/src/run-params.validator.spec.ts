@@ -22,12 +22,18 @@ describe('resolveRunParams', () => {
 
   it('keeps every given parameter and normalises nat', () => {
     expect(
-      resolveRunParams({ records: 100, durationSeconds: 60, rate: 12.5, seed: 'abc', nat: ' gb, us,GB ', encoding: 'json', startPage: 7, pageSize: 50 }, deployment),
+      resolveRunParams(
+        { records: 100, durationSeconds: 60, rate: 12.5, seed: 'abc', nat: ' gb, us,GB ', encoding: 'json', startPage: 7, pageSize: 50 },
+        deployment,
+      ),
     ).toEqual({ records: 100, durationSeconds: 60, rate: 12.5, seed: 'abc', nat: 'GB,US', encoding: 'json', startPage: 7, pageSize: 50 });
   });
 
   it('accepts a duration alone and confluent with a registry', () => {
-    expect(resolveRunParams({ durationSeconds: 0.5, encoding: 'confluent' }, { ...deployment, schemaRegistry: true })).toMatchObject({ durationSeconds: 0.5, encoding: 'confluent' });
+    expect(resolveRunParams({ durationSeconds: 0.5, encoding: 'confluent' }, { ...deployment, schemaRegistry: true })).toMatchObject({
+      durationSeconds: 0.5,
+      encoding: 'confluent',
+    });
   });
 });
 
@@ -38,7 +44,13 @@ describe('checkRunRequest', () => {
 
   it('accepts the limits themselves', () => {
     expect(
-      checkRunRequest({ records: RUN_LIMITS.maxRecords, durationSeconds: RUN_LIMITS.maxDurationSeconds, rate: RUN_LIMITS.minRate, seed: 'a'.repeat(128), pageSize: 5000 }),
+      checkRunRequest({
+        records: RUN_LIMITS.maxRecords,
+        durationSeconds: RUN_LIMITS.maxDurationSeconds,
+        rate: RUN_LIMITS.minRate,
+        seed: 'a'.repeat(128),
+        pageSize: 5000,
+      }),
     ).toMatchObject({ rate: 0.001 });
     expect(checkRunRequest({ records: 1, rate: RUN_LIMITS.maxRate, seed: 'A-z_0.9', startPage: 10_000 })).toMatchObject({ rate: 1_000_000 });
   });
@@ -53,8 +65,16 @@ describe('checkRunRequest', () => {
   it.each([
     ['a non-object body', [1, 2], 'the body must be a JSON object (got an array)'],
     ['a null body', null, 'the body must be a JSON object (got null)'],
-    ['unknown fields', { records: 1, count: 2, foo: 1 }, 'unknown parameters "count", "foo" (allowed: records, durationSeconds, rate, seed, nat, encoding, startPage, pageSize)'],
-    ['an inherited name', JSON.parse('{"records":1,"__proto__":{"x":1}}'), 'unknown parameter "__proto__" (allowed: records, durationSeconds, rate, seed, nat, encoding, startPage, pageSize)'],
+    [
+      'unknown fields',
+      { records: 1, count: 2, foo: 1 },
+      'unknown parameters "count", "foo" (allowed: records, durationSeconds, rate, seed, nat, encoding, startPage, pageSize)',
+    ],
+    [
+      'an inherited name',
+      JSON.parse('{"records":1,"__proto__":{"x":1}}'),
+      'unknown parameter "__proto__" (allowed: records, durationSeconds, rate, seed, nat, encoding, startPage, pageSize)',
+    ],
     ['no bound', { rate: 5 }, 'records or durationSeconds is required: a run needs a bound (a record count, a duration, or both)'],
     ['records 0', { records: 0 }, 'records must be an integer from 1 to 10000000 (got 0)'],
     ['records too many', { records: 10_000_001 }, 'records must be an integer from 1 to 10000000 (got 10000001)'],
@@ -73,9 +93,17 @@ describe('checkRunRequest', () => {
     ['seed not a string', { records: 1, seed: 42 }, `seed must be 1 to 128 letters, digits, '_', '-' or '.' (got 42)`],
     ['nat not a string', { records: 1, nat: ['gb'] }, 'nat must be a comma-separated string of nationality codes (got an array)'],
     ['nat empty', { records: 1, nat: ' , ' }, 'nat must name at least one nationality'],
-    ['nat unknown', { records: 1, nat: 'gb,xx' }, 'nat: unknown nationality "XX" (known: AU, BR, CA, CH, DE, DK, ES, FI, FR, GB, IE, IN, IR, MX, NL, NO, NZ, RS, TR, UA, US)'],
+    [
+      'nat unknown',
+      { records: 1, nat: 'gb,xx' },
+      'nat: unknown nationality "XX" (known: AU, BR, CA, CH, DE, DK, ES, FI, FR, GB, IE, IN, IR, MX, NL, NO, NZ, RS, TR, UA, US)',
+    ],
     ['encoding unknown', { records: 1, encoding: 'xml' }, 'encoding must be one of avro, confluent, json (got "xml")'],
-    ['confluent without registry', { records: 1, encoding: 'confluent' }, 'encoding confluent needs a Schema Registry, and SCHEMA_REGISTRY_URL is not set (use avro or json)'],
+    [
+      'confluent without registry',
+      { records: 1, encoding: 'confluent' },
+      'encoding confluent needs a Schema Registry, and SCHEMA_REGISTRY_URL is not set (use avro or json)',
+    ],
     ['startPage 0', { records: 1, startPage: 0 }, 'startPage must be an integer from 1 to 10000 (got 0)'],
     ['pageSize too large', { records: 1, pageSize: 5001 }, 'pageSize must be an integer from 1 to 5000 (got 5001)'],
     [

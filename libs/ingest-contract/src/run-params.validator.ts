@@ -103,15 +103,29 @@ export function checkRunRequest(body: unknown, deployment?: RunDeployment): RunR
   const input = body as Record<string, unknown>;
   const unknown = Object.keys(input).filter((key) => !(RUN_PARAM_NAMES as readonly string[]).includes(key));
   if (unknown.length > 0) {
-    throw new InvalidRunParamsError(`unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${RUN_PARAM_NAMES.join(', ')})`);
+    throw new InvalidRunParamsError(
+      `unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${RUN_PARAM_NAMES.join(', ')})`,
+    );
   }
 
   const records = integer(input, 'records', 1, RUN_LIMITS.maxRecords);
-  const durationSeconds = number(input, 'durationSeconds', 0, RUN_LIMITS.maxDurationSeconds, `a number greater than 0 and at most ${RUN_LIMITS.maxDurationSeconds}`);
+  const durationSeconds = number(
+    input,
+    'durationSeconds',
+    0,
+    RUN_LIMITS.maxDurationSeconds,
+    `a number greater than 0 and at most ${RUN_LIMITS.maxDurationSeconds}`,
+  );
   if (records === undefined && durationSeconds === undefined) {
     throw new InvalidRunParamsError('records or durationSeconds is required: a run needs a bound (a record count, a duration, or both)');
   }
-  const rate = number(input, 'rate', RUN_LIMITS.minRate, RUN_LIMITS.maxRate, `a number of records per second from ${RUN_LIMITS.minRate} to ${RUN_LIMITS.maxRate}`);
+  const rate = number(
+    input,
+    'rate',
+    RUN_LIMITS.minRate,
+    RUN_LIMITS.maxRate,
+    `a number of records per second from ${RUN_LIMITS.minRate} to ${RUN_LIMITS.maxRate}`,
+  );
 
   let seed: string | undefined;
   if (input['seed'] !== undefined) {

@@ -13,7 +13,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { KafkaClient } = require('../dist');
 
-const BROKERS = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+const BROKERS = (process.env.KAFKA_BROKERS || '127.0.0.1:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const RECORDS = Number(process.env.RECORDS || 50000);
 const PARTITIONS = Number(process.env.PARTITIONS || 3);
 // Each configuration runs REPEATS times; the median is reported (the machine is shared).
@@ -98,7 +101,14 @@ async function main() {
       for (let repeat = 0; repeat < REPEATS; repeat++) samples.push(await measure(client, admin, run, messages));
       samples.sort((a, b) => a.recordsPerSecond - b.recordsPerSecond);
       const median = samples[Math.floor(samples.length / 2)];
-      const result = { ...run, maxInFlightSends: 4, records: RECORDS, repeats: REPEATS, ...median, allRecordsPerSecond: samples.map((x) => x.recordsPerSecond) };
+      const result = {
+        ...run,
+        maxInFlightSends: 4,
+        records: RECORDS,
+        repeats: REPEATS,
+        ...median,
+        allRecordsPerSecond: samples.map((x) => x.recordsPerSecond),
+      };
       results.push(result);
       console.log(
         `${run.idempotent ? 'idempotent' : 'plain     '} batch=${String(run.batchSize).padEnd(4)} compression=${run.compression.padEnd(6)} ` +

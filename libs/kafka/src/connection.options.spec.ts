@@ -39,9 +39,7 @@ describe('resolveConnectionOptions', () => {
   });
 
   it('checks SASL: mechanism, username and password', () => {
-    const message = problemsOf(() =>
-      resolveConnectionOptions({ brokers: ['k:1'], sasl: { mechanism: 'gssapi' as 'plain', username: '', password: '' } }),
-    );
+    const message = problemsOf(() => resolveConnectionOptions({ brokers: ['k:1'], sasl: { mechanism: 'gssapi' as 'plain', username: '', password: '' } }));
     expect(message).toContain('sasl.mechanism must be one of plain, scram-sha-256, scram-sha-512 (got "gssapi")');
     expect(message).toContain('sasl.username is required');
     expect(message).toContain('sasl.password is required');

@@ -157,7 +157,13 @@ export function resolveConnectionOptions(options: KafkaConnectionOptions): Resol
  */
 export const kafkaSecurityConfigSpec = {
   ...tlsConfigFields('kafka', 'KAFKA', 'the Kafka brokers'),
-  kafkaSaslMechanism: field<string>({ env: 'KAFKA_SASL_MECHANISM', kind: 'enum', values: MECHANISMS, optional: true, description: 'SASL mechanism; unset for no authentication' }),
+  kafkaSaslMechanism: field<string>({
+    env: 'KAFKA_SASL_MECHANISM',
+    kind: 'enum',
+    values: MECHANISMS,
+    optional: true,
+    description: 'SASL mechanism; unset for no authentication',
+  }),
   kafkaSaslUsername: field<string>({ env: 'KAFKA_SASL_USERNAME', kind: 'string', optional: true, description: 'SASL user name' }),
   kafkaSaslPassword: field<string>({ env: 'KAFKA_SASL_PASSWORD', kind: 'string', optional: true, secret: true, description: 'SASL password' }),
   kafkaSaslAllowPlaintext: field<boolean>({
@@ -187,7 +193,9 @@ export function kafkaSecurityOptions(config: KafkaSecurityConfig): Pick<KafkaCon
   const ssl = tlsOptionsFromConfig(config, 'kafka', 'KAFKA');
   if (!config.kafkaSaslMechanism) return ssl ? { ssl } : {};
   if (!config.kafkaSaslUsername || !config.kafkaSaslPassword) {
-    throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM', { details: { variables: ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] } });
+    throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM', {
+      details: { variables: ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] },
+    });
   }
   if (config.kafkaSaslMechanism === 'plain' && !ssl && !config.kafkaSaslAllowPlaintext) {
     throw new ConfigError(
@@ -208,8 +216,19 @@ export function kafkaSecurityOptions(config: KafkaSecurityConfig): Pick<KafkaCon
  * URL, which apps log, carries none. Resolve with {@link schemaRegistryAuth}.
  */
 export const schemaRegistryCredentialsSpec = {
-  schemaRegistryUsername: field<string>({ env: 'SCHEMA_REGISTRY_USERNAME', kind: 'string', optional: true, description: 'Schema Registry user (HTTP Basic; Confluent Cloud: the API key)' }),
-  schemaRegistryPassword: field<string>({ env: 'SCHEMA_REGISTRY_PASSWORD', kind: 'string', optional: true, secret: true, description: 'Schema Registry password (Confluent Cloud: the API secret)' }),
+  schemaRegistryUsername: field<string>({
+    env: 'SCHEMA_REGISTRY_USERNAME',
+    kind: 'string',
+    optional: true,
+    description: 'Schema Registry user (HTTP Basic; Confluent Cloud: the API key)',
+  }),
+  schemaRegistryPassword: field<string>({
+    env: 'SCHEMA_REGISTRY_PASSWORD',
+    kind: 'string',
+    optional: true,
+    secret: true,
+    description: 'Schema Registry password (Confluent Cloud: the API secret)',
+  }),
 };
 
 /** The `auth` option of `createSchemaRegistry`: both credentials or neither; throws ConfigError naming the missing one. */

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@userstream/core';
-import { kafkaSecurityConfigSpec, kafkaSecurityOptions, resolveConnectionOptions, schemaRegistryAuth, schemaRegistryCredentialsSpec } from './connection.options';
+import {
+  kafkaSecurityConfigSpec,
+  kafkaSecurityOptions,
+  resolveConnectionOptions,
+  schemaRegistryAuth,
+  schemaRegistryCredentialsSpec,
+} from './connection.options';
 
 const dir = mkdtempSync(join(tmpdir(), 'userstream-kafka-tls-'));
 const pem = (name: string, text: string) => {
@@ -63,7 +69,9 @@ describe('Kafka security settings', () => {
     const allowed = security({ ...plain, KAFKA_SASL_ALLOW_PLAINTEXT: 'true' });
     expect(allowed).toEqual({ sasl: { mechanism: 'plain', username: 'u', password: 'p-in-clear' }, allowPlaintextSasl: true });
     // The client options check the same rule, for users of the library.
-    expect(messageOf(() => resolveConnectionOptions({ brokers: ['k:1'], sasl: { mechanism: 'plain', username: 'u', password: 'p' } }))).toContain('sasl.mechanism plain without ssl');
+    expect(messageOf(() => resolveConnectionOptions({ brokers: ['k:1'], sasl: { mechanism: 'plain', username: 'u', password: 'p' } }))).toContain(
+      'sasl.mechanism plain without ssl',
+    );
     expect(resolveConnectionOptions({ brokers: ['k:1'], ...allowed }).sasl?.mechanism).toBe('plain');
     expect(resolveConnectionOptions({ brokers: ['k:1'], ssl: true, sasl: { mechanism: 'plain', username: 'u', password: 'p' } }).sasl?.mechanism).toBe('plain');
   });
@@ -74,7 +82,10 @@ describe('Schema Registry credentials', () => {
 
   it('come as a pair, the password also from a file', () => {
     expect(auth({})).toBeUndefined();
-    expect(auth({ SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD_FILE: pem('sr', 'api-secret\n') })).toEqual({ username: 'key', password: 'api-secret' });
+    expect(auth({ SCHEMA_REGISTRY_USERNAME: 'key', SCHEMA_REGISTRY_PASSWORD_FILE: pem('sr', 'api-secret\n') })).toEqual({
+      username: 'key',
+      password: 'api-secret',
+    });
     expect(messageOf(() => auth({ SCHEMA_REGISTRY_USERNAME: 'key' }))).toMatch(/^SCHEMA_REGISTRY_PASSWORD: /);
     expect(messageOf(() => auth({ SCHEMA_REGISTRY_PASSWORD: 'api-secret' }))).toMatch(/^SCHEMA_REGISTRY_USERNAME: /);
   });

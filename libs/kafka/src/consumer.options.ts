@@ -157,7 +157,8 @@ export function resolveRunnerOptions<T>(options: ConsumerRunnerOptions<T>): Reso
   };
   if (typeof options.groupId !== 'string' || options.groupId.trim() === '') problems.push('groupId is required');
   const topics = typeof options.topics === 'string' ? [options.topics] : options.topics;
-  if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || t === '')) problems.push('topics must name at least one topic');
+  if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || t === ''))
+    problems.push('topics must name at least one topic');
   if (typeof options.decode !== 'function') problems.push('decode must be a function');
   if (typeof options.handler !== 'function') problems.push('handler must be a function');
   const sessionTimeout = int('sessionTimeout', options.sessionTimeout, 30_000, 1);

@@ -2,7 +2,13 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { AbortError, backoffDelay, describeError, isRetriable, UserstreamError, withTimeout, type Logger } from '@userstream/core';
 import { registerSnappyCodec } from './compression';
 import { BatchProcessor } from './consumer.batch';
-import { resolveRunnerOptions, type ConsumerRunnerOptions, type ConsumerRunnerState, type ConsumerRunnerStats, type ResolvedRunnerOptions } from './consumer.options';
+import {
+  resolveRunnerOptions,
+  type ConsumerRunnerOptions,
+  type ConsumerRunnerState,
+  type ConsumerRunnerStats,
+  type ResolvedRunnerOptions,
+} from './consumer.options';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaAdmin } from './kafka.admin';
 import type { KafkaContext } from './kafka.context';
@@ -179,7 +185,9 @@ export class ConsumerRunner<T> {
       } catch (error) {
         throw wrapKafkaError(error, `starting consumer of group ${this.options.groupId} on ${this.options.topics.join(',')}`, 'KAFKA_CONSUMER_FAILED');
       }
-      await withTimeout(joined, this.options.startTimeoutMs, { message: `consumer group ${this.options.groupId} did not join within ${this.options.startTimeoutMs} ms` });
+      await withTimeout(joined, this.options.startTimeoutMs, {
+        message: `consumer group ${this.options.groupId} did not join within ${this.options.startTimeoutMs} ms`,
+      });
       notStopped();
       this.stateValue = 'running';
       this.logger.info({ topics: this.options.topics }, 'consumer runner started');
@@ -351,8 +359,7 @@ export class ConsumerRunner<T> {
     const attempt = state.progress.failed();
     const { retry } = this.options;
     const delayMs = Math.max(retry.minDelayMs, backoffDelay(attempt, retry));
-    const wrapped =
-      error instanceof Error ? error : new UserstreamError(`handler failed: ${describeError(error)}`, { code: 'HANDLER_FAILED', cause: error });
+    const wrapped = error instanceof Error ? error : new UserstreamError(`handler failed: ${describeError(error)}`, { code: 'HANDLER_FAILED', cause: error });
     const retriable = isRetriable(error);
     this.client.events.emit('kafka.handler_retry', { topic: state.topic, partition: state.partition, attempt, delayMs, error: wrapped, retriable });
     const fields = { topic: state.topic, partition: state.partition, attempt, delayMs, err: wrapped };

@@ -214,9 +214,7 @@ export class KafkaAdmin {
   /** Per partition, the first stored offset (`low`) and the end offset (`high`), sorted by partition. */
   async topicEndOffsets(topic: string): Promise<PartitionOffsets[]> {
     const offsets = await this.run(`reading offsets of topic ${topic}`, () => this.admin.fetchTopicOffsets(topic));
-    return offsets
-      .map((o) => ({ partition: o.partition, low: toOffset(o.low), high: toOffset(o.high) }))
-      .sort((a, b) => a.partition - b.partition);
+    return offsets.map((o) => ({ partition: o.partition, low: toOffset(o.low), high: toOffset(o.high) })).sort((a, b) => a.partition - b.partition);
   }
 
   /**

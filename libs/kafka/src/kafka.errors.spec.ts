@@ -57,7 +57,8 @@ describe('wrapKafkaError', () => {
 
 describe('isRebalanceError', () => {
   it('recognises the group errors that require a rejoin, also when wrapped', () => {
-    for (const type of ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']) expect(isRebalanceError(protocolError(type, true))).toBe(true);
+    for (const type of ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'])
+      expect(isRebalanceError(protocolError(type, true))).toBe(true);
     expect(isRebalanceError(new RetriesExceeded(protocolError('REBALANCE_IN_PROGRESS', true), { retryCount: 1, retryTime: 1 }))).toBe(true);
     expect(isRebalanceError(protocolError('LEADER_NOT_AVAILABLE', true))).toBe(false);
     expect(isRebalanceError(new Error('x'))).toBe(false);

@@ -129,7 +129,14 @@ export function wrapKafkaError(error: unknown, context: string, code: KafkaError
 }
 
 /** kafkajs error types that mean "the group is rebalancing: give the partitions back and rejoin". */
-const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'NOT_COORDINATOR', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+const REBALANCE_TYPES = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+]);
 
 /** True when a kafkajs error says the consumer must rejoin its group. */
 export function isRebalanceError(error: unknown): boolean {

@@ -8,7 +8,9 @@ function recordingLogger() {
   const at =
     (level: string) =>
     (obj: object | string, msg?: string): void => {
-      calls.push(typeof obj === 'string' ? { level, obj: { ...bindings }, msg: obj } : { level, obj: { ...bindings, ...obj }, ...(msg === undefined ? {} : { msg }) });
+      calls.push(
+        typeof obj === 'string' ? { level, obj: { ...bindings }, msg: obj } : { level, obj: { ...bindings, ...obj }, ...(msg === undefined ? {} : { msg }) },
+      );
     };
   const logger: Logger = {
     trace: at('trace'),
@@ -48,10 +50,23 @@ describe('kafkaLogCreator', () => {
   it('logs broker answers kafkajs retries by itself (a loading coordinator at start-up) at debug, other errors at error', () => {
     const { logger, calls } = recordingLogger();
     const log = kafkaLogCreator(logger)(logLevel.ERROR);
-    log(entry(logLevel.ERROR, 'Response FindCoordinator(key: 10, version: 2)', { error: "The coordinator is loading and hence can't process requests for this group" }));
-    log(entry(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', { error: 'There is no leader for this topic-partition as we are in the middle of a leadership election' }));
+    log(
+      entry(logLevel.ERROR, 'Response FindCoordinator(key: 10, version: 2)', {
+        error: "The coordinator is loading and hence can't process requests for this group",
+      }),
+    );
+    log(
+      entry(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', {
+        error: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      }),
+    );
     log(entry(logLevel.ERROR, 'Response SaslAuthenticate(key: 36, version: 1)', { error: 'Request is not valid given the current SASL state' }));
-    log({ ...entry(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { error: "The coordinator is loading and hence can't process requests for this group" }), namespace: 'Consumer' });
+    log({
+      ...entry(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', {
+        error: "The coordinator is loading and hence can't process requests for this group",
+      }),
+      namespace: 'Consumer',
+    });
     expect(calls.map((c) => c.level)).toEqual(['debug', 'debug', 'error', 'error']);
   });
 

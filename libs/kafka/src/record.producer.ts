@@ -109,10 +109,14 @@ export class RecordProducer<T> {
     ].sort((a, b) => a.from - b.from);
     const full: SendReport = { ...report, failed: report.failed + serializeFailures.length, failures };
     if (full.failed > 0) {
-      throw new ProduceError(`producing to ${this.topic}: ${full.failed} of ${records.length} records not acknowledged (first: ${failures[0].error.message})`, full, {
-        cause: failures[0].error,
-        retriable: failures.every((f) => f.error.retriable),
-      });
+      throw new ProduceError(
+        `producing to ${this.topic}: ${full.failed} of ${records.length} records not acknowledged (first: ${failures[0].error.message})`,
+        full,
+        {
+          cause: failures[0].error,
+          retriable: failures.every((f) => f.error.retriable),
+        },
+      );
     }
     return full;
   }

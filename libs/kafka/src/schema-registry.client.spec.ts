@@ -13,8 +13,22 @@ interface AvroRecordJson {
 }
 
 const v1: AvroRecordJson = { type: 'record', name: 'User', fields: [{ name: 'id', type: 'string' }] };
-const v2: AvroRecordJson = { type: 'record', name: 'User', fields: [{ name: 'id', type: 'string' }, { name: 'city', type: 'string', default: '' }] };
-const v3Breaking: AvroRecordJson = { type: 'record', name: 'User', fields: [{ name: 'id', type: 'string' }, { name: 'age', type: 'int' }] };
+const v2: AvroRecordJson = {
+  type: 'record',
+  name: 'User',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'city', type: 'string', default: '' },
+  ],
+};
+const v3Breaking: AvroRecordJson = {
+  type: 'record',
+  name: 'User',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'age', type: 'int' },
+  ],
+};
 
 describe('SchemaRegistryClient against the stand-in registry', () => {
   let fake: SchemaRegistryStandIn;
@@ -34,7 +48,11 @@ describe('SchemaRegistryClient against the stand-in registry', () => {
   it('registers a schema, sets BACKWARD on a new subject and returns the same id again', async () => {
     const id = await registry.register('users-value', v1);
     expect(id).toBe(1);
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /config/users-value', 'POST /subjects/users-value/versions', 'PUT /config/users-value']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /config/users-value',
+      'POST /subjects/users-value/versions',
+      'PUT /config/users-value',
+    ]);
     expect(fake.requests.every((r) => r.authorization === `Basic ${Buffer.from('key:secret').toString('base64')}`)).toBe(true);
     expect(await registry.register('users-value', JSON.stringify(v1))).toBe(1);
     expect(await registry.register('users-value', v2)).toBe(2);
@@ -60,7 +78,10 @@ describe('SchemaRegistryClient against the stand-in registry', () => {
       compatible: false,
       messages: expect.arrayContaining([expect.stringMatching(/READER_FIELD_MISSING_DEFAULT_VALUE.*age/), "{compatibility: 'BACKWARD'}"]),
     });
-    await expect(registry.checkCompatibility('other-value', v3Breaking)).resolves.toEqual({ compatible: true, messages: ['subject other-value has no versions yet'] });
+    await expect(registry.checkCompatibility('other-value', v3Breaking)).resolves.toEqual({
+      compatible: true,
+      messages: ['subject other-value has no versions yet'],
+    });
   });
 
   it('retries a 5xx, and reports an unknown id as a non-retriable SCHEMA_REGISTRY_FAILED', async () => {

@@ -166,7 +166,10 @@ export class SchemaRegistryClient {
       return { compatible: true, messages: [`subject ${subject} has no versions yet`] };
     }
     if (response.status >= 400) {
-      throw registryError(`checking compatibility of subject ${subject}`, Object.assign(new Error(body.message ?? `HTTP ${response.status}`), { status: response.status }));
+      throw registryError(
+        `checking compatibility of subject ${subject}`,
+        Object.assign(new Error(body.message ?? `HTTP ${response.status}`), { status: response.status }),
+      );
     }
     const messages = Array.isArray(body.messages) ? body.messages.map((m) => String(m)) : [];
     return { compatible: body.is_compatible === true, messages };

@@ -33,8 +33,7 @@ export class TopicPartitions {
     const groups = new Map<number, number[]>();
     const metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 }));
     messages.forEach((message, i) => {
-      const partition =
-        message.partition ?? this.partitioner({ topic, partitionMetadata: metadata as PartitionMetadata[], message: message as Message });
+      const partition = message.partition ?? this.partitioner({ topic, partitionMetadata: metadata as PartitionMetadata[], message: message as Message });
       const group = groups.get(partition);
       if (group) group.push(i);
       else groups.set(partition, [i]);

@@ -64,7 +64,8 @@ function headerText(headers: IHeaders | undefined): Record<string, string> {
 }
 
 function wholeNumber(value: number | undefined, name: string, min: number): void {
-  if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) throw new ConfigError(`${name} must be an integer of at least ${min} (got ${String(value)})`);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < min))
+    throw new ConfigError(`${name} must be an integer of at least ${min} (got ${String(value)})`);
 }
 
 /**
@@ -121,7 +122,12 @@ export class TopicReader {
       await admin.connect();
       const offsets = await admin.fetchTopicOffsets(topic);
       const here = offsets.find((o) => o.partition === partition);
-      if (!here) throw new KafkaError(`topic ${topic} has no partition ${partition}`, { code: 'KAFKA_CONSUMER_FAILED', retriable: false, details: { topic, partition } });
+      if (!here)
+        throw new KafkaError(`topic ${topic} has no partition ${partition}`, {
+          code: 'KAFKA_CONSUMER_FAILED',
+          retriable: false,
+          details: { topic, partition },
+        });
       const low = Number(here.low);
       const high = Number(here.high);
       let start: number;
@@ -147,7 +153,14 @@ export class TopicReader {
           if (p !== partition) return;
           const offset = Number(message.offset);
           if (offset >= start && offset < end) {
-            result.records.push({ partition, offset, timestamp: Number(message.timestamp), key: message.key, value: message.value, headers: headerText(message.headers) });
+            result.records.push({
+              partition,
+              offset,
+              timestamp: Number(message.timestamp),
+              key: message.key,
+              value: message.value,
+              headers: headerText(message.headers),
+            });
           }
           if (offset >= end - 1) finish();
         },

@@ -55,7 +55,8 @@ export function userSchemaHeader(encoding: WireEncoding, schemaVersion: SchemaVe
 export function userRecordSerializer(options: UserSerializerOptions): (record: UserRecord) => OutgoingMessage {
   const codec = options.codec ?? new UserCodec();
   if (options.encoding === 'confluent' && options.schemaId === undefined) throw new ConfigError('user serializer: the confluent encoding needs schemaId');
-  if (!(options.encoding in CONTENT_TYPES)) throw new ConfigError(`user serializer: encoding must be avro, confluent or json (got ${String(options.encoding)})`);
+  if (!(options.encoding in CONTENT_TYPES))
+    throw new ConfigError(`user serializer: encoding must be avro, confluent or json (got ${String(options.encoding)})`);
   const encodeOptions: EncodeOptions = {
     encoding: options.encoding,
     ...(options.schemaVersion === undefined ? {} : { schemaVersion: options.schemaVersion }),

@@ -6,7 +6,10 @@ import { BROKERS, memoryLogger, readAll, testClient, unique } from './helpers';
 
 /** Every record's key and partition, read with a plain kafkajs consumer. */
 async function readWithPartitions(topic: string, count: number): Promise<Array<{ key: string; partition: number }>> {
-  const consumer = new Kafka({ brokers: BROKERS, clientId: 'kafka-lib-test-partitions', logLevel: logLevel.NOTHING }).consumer({ groupId: unique('partitions'), maxWaitTimeInMs: 100 });
+  const consumer = new Kafka({ brokers: BROKERS, clientId: 'kafka-lib-test-partitions', logLevel: logLevel.NOTHING }).consumer({
+    groupId: unique('partitions'),
+    maxWaitTimeInMs: 100,
+  });
   const seen: Array<{ key: string; partition: number }> = [];
   await consumer.connect();
   try {

@@ -43,7 +43,9 @@ describe('ConsumerRunner against the real broker', () => {
     }
   }
 
-  function runner(options: Omit<ConsumerRunnerOptions<TestRecord>, 'decode'> & { decode?: ConsumerRunnerOptions<TestRecord>['decode'] }): ConsumerRunner<TestRecord> {
+  function runner(
+    options: Omit<ConsumerRunnerOptions<TestRecord>, 'decode'> & { decode?: ConsumerRunnerOptions<TestRecord>['decode'] },
+  ): ConsumerRunner<TestRecord> {
     const r = client.consumerRunner<TestRecord>({
       decode: decodeTestRecord,
       maxWaitTimeInMs: 50,
@@ -318,7 +320,11 @@ describe('ConsumerRunner against the real broker', () => {
   it('start() fails with a clear retriable error for a missing topic and creates no dead-letter topic', async () => {
     const topic = unique('missing');
     const r = runner({ groupId: unique('group'), topics: topic, handler: async () => undefined });
-    await expect(r.start()).rejects.toMatchObject({ code: 'KAFKA_CONSUMER_FAILED', retriable: true, message: expect.stringContaining(`topic ${topic} does not exist`) });
+    await expect(r.start()).rejects.toMatchObject({
+      code: 'KAFKA_CONSUMER_FAILED',
+      retriable: true,
+      message: expect.stringContaining(`topic ${topic} does not exist`),
+    });
     expect(r.state).toBe('stopped');
     expect(await admin.topicExists(`${topic}.dlq`)).toBe(false);
   });

@@ -25,7 +25,13 @@ describe('TopicReader', () => {
     await producer.send({
       topic,
       messages: [
-        ...Array.from({ length: 20 }, (_, i) => ({ partition: 0, key: `k${i}`, value: `v${i}`, timestamp: String(base + i * 1000), headers: { n: String(i), 'userstream-run-id': 'r1' } })),
+        ...Array.from({ length: 20 }, (_, i) => ({
+          partition: 0,
+          key: `k${i}`,
+          value: `v${i}`,
+          timestamp: String(base + i * 1000),
+          headers: { n: String(i), 'userstream-run-id': 'r1' },
+        })),
         ...Array.from({ length: 3 }, (_, i) => ({ partition: 1, key: null, value: Buffer.from([0xc3, 0x01, i]), timestamp: String(base) })),
       ],
     });
@@ -41,7 +47,14 @@ describe('TopicReader', () => {
     const result = await reader.read({ topic, partition: 0, last: 5 });
     expect(result).toMatchObject({ topic, partition: 0, low: 0, high: 20, start: 15, complete: true });
     expect(result.records.map((r) => r.offset)).toEqual([15, 16, 17, 18, 19]);
-    expect(result.records[0]).toEqual({ partition: 0, offset: 15, timestamp: base + 15_000, key: Buffer.from('k15'), value: Buffer.from('v15'), headers: { n: '15', 'userstream-run-id': 'r1' } });
+    expect(result.records[0]).toEqual({
+      partition: 0,
+      offset: 15,
+      timestamp: base + 15_000,
+      key: Buffer.from('k15'),
+      value: Buffer.from('v15'),
+      headers: { n: '15', 'userstream-run-id': 'r1' },
+    });
     const other = await reader.read({ topic, partition: 1, last: 50 });
     expect(other.records.map((r) => [r.offset, r.key, [...(r.value ?? [])]])).toEqual([0, 1, 2].map((i) => [i, null, [0xc3, 0x01, i]]));
   });
@@ -61,7 +74,10 @@ describe('TopicReader', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async () => undefined });
     try {
-      await waitFor(async () => (await admin.describeGroups([groupId])).groups[0].state === 'Stable' || undefined, { timeoutMs: 20_000, description: 'the watched group to be stable' });
+      await waitFor(async () => (await admin.describeGroups([groupId])).groups[0].state === 'Stable' || undefined, {
+        timeoutMs: 20_000,
+        description: 'the watched group to be stable',
+      });
       const before = await admin.describeGroups([groupId]);
       await reader.read({ topic, partition: 0, last: 3 });
       const after = await admin.describeGroups([groupId]);
@@ -75,10 +91,20 @@ describe('TopicReader', () => {
   });
 
   it('refuses bad requests and names a partition that does not exist', async () => {
-    for (const bad of [{ partition: 0 }, { partition: 0, last: 1, fromOffset: 1 }, { partition: -1, last: 1 }, { partition: 0, last: 0 }, { partition: 0, fromOffset: 1.5 }, { partition: 0, last: 5, limit: 0 }]) {
+    for (const bad of [
+      { partition: 0 },
+      { partition: 0, last: 1, fromOffset: 1 },
+      { partition: -1, last: 1 },
+      { partition: 0, last: 0 },
+      { partition: 0, fromOffset: 1.5 },
+      { partition: 0, last: 5, limit: 0 },
+    ]) {
       await expect(reader.read({ topic, ...bad })).rejects.toBeInstanceOf(ConfigError);
     }
-    await expect(reader.read({ topic, partition: 7, last: 1 })).rejects.toMatchObject({ code: 'KAFKA_CONSUMER_FAILED', message: expect.stringContaining('no partition 7') });
+    await expect(reader.read({ topic, partition: 7, last: 1 })).rejects.toMatchObject({
+      code: 'KAFKA_CONSUMER_FAILED',
+      message: expect.stringContaining('no partition 7'),
+    });
     await expect(reader.read({ topic: unique('no-such-topic'), partition: 0, last: 1 })).rejects.toBeInstanceOf(KafkaError);
   });
 });

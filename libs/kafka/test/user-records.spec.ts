@@ -26,7 +26,13 @@ describe('user records through Kafka in every encoding', () => {
     topics.push(topic, `${topic}.dlq`);
     await admin.ensureTopic(topic, { partitions: 2 });
     const users = Array.from({ length: 20 }, (_, i) => sampleUser(i));
-    const producer = createUserProducer(client, { topic, encoding, ...(encoding === 'confluent' ? { schemaId: 42 } : {}), runId: 'run-42', compression: 'gzip' });
+    const producer = createUserProducer(client, {
+      topic,
+      encoding,
+      ...(encoding === 'confluent' ? { schemaId: 42 } : {}),
+      runId: 'run-42',
+      compression: 'gzip',
+    });
     try {
       const report = await producer.send(users);
       expect(report.acknowledged).toBe(20);

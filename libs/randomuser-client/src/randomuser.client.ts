@@ -17,15 +17,7 @@ import {
 import got, { type Got } from 'got';
 import { parseEnvelope } from './envelope.validator';
 import { RandomUserError, RandomUserErrorCode } from './randomuser.errors';
-import {
-  MAX_PAGE,
-  MAX_RESULTS_PER_PAGE,
-  NATIONALITIES,
-  RESULT_FIELDS,
-  type Nationality,
-  type RandomUserPage,
-  type ResultField,
-} from './randomuser.types';
+import { MAX_PAGE, MAX_RESULTS_PER_PAGE, NATIONALITIES, RESULT_FIELDS, type Nationality, type RandomUserPage, type ResultField } from './randomuser.types';
 
 /** How {@link RandomUserClient} retries a failed request. */
 export interface RandomUserRetryOptions {
@@ -187,14 +179,19 @@ export class RandomUserClient {
     this.timeoutMs = check.custom('timeoutMs', options.timeoutMs, positive) ?? 10_000;
     const r = options.retry ?? {};
     this.retryOptions = {
-      maxAttempts: check.custom('retry.maxAttempts', r.maxAttempts, (n) => (n === Infinity || (Number.isInteger(n) && n >= 1) ? undefined : `must be an integer of at least 1 or Infinity (got ${n})`)) ?? 5,
+      maxAttempts:
+        check.custom('retry.maxAttempts', r.maxAttempts, (n) =>
+          n === Infinity || (Number.isInteger(n) && n >= 1) ? undefined : `must be an integer of at least 1 or Infinity (got ${n})`,
+        ) ?? 5,
       initialDelayMs: check.number('retry.initialDelayMs', r.initialDelayMs, { min: 0 }, 250),
       maxDelayMs: check.number('retry.maxDelayMs', r.maxDelayMs, { min: 0 }, 30_000),
       deadlineMs: check.custom('retry.deadlineMs', r.deadlineMs, positive),
     };
     if (r.maxAttempts === Infinity && r.deadlineMs === undefined) check.add('retry.maxAttempts', 'Infinity needs a retry.deadlineMs');
     if (options.rateLimit) {
-      check.custom('rateLimit.requestsPerSecond', options.rateLimit.requestsPerSecond, (n) => (n > 0 && Number.isFinite(n) ? undefined : `must be a positive number (got ${n})`));
+      check.custom('rateLimit.requestsPerSecond', options.rateLimit.requestsPerSecond, (n) =>
+        n > 0 && Number.isFinite(n) ? undefined : `must be a positive number (got ${n})`,
+      );
       check.int('rateLimit.burst', options.rateLimit.burst, { min: 1 });
     }
     check.done();
@@ -253,7 +250,10 @@ export class RandomUserClient {
               return 0;
             }
             state.lastReported = true;
-            this.log.warn({ code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(e) }, 'randomuser request failed, retrying');
+            this.log.warn(
+              { code: e.code, status: e.status, attempt, delayMs, page: request.page, err: describeError(e) },
+              'randomuser request failed, retrying',
+            );
             this.events.emitLazy('client.request_failed', () => ({
               code: e.code,
               status: e.status,
@@ -306,7 +306,10 @@ export class RandomUserClient {
     const okStatus = answer.status;
     const durationMs = state.durationMs ?? 0;
     const attempt = state.requests;
-    this.log.debug({ status: okStatus, durationMs: Math.round(durationMs), results: result.results.length, page: request.page, attempt }, 'randomuser page fetched');
+    this.log.debug(
+      { status: okStatus, durationMs: Math.round(durationMs), results: result.results.length, page: request.page, attempt },
+      'randomuser page fetched',
+    );
     this.events.emitLazy('client.request_succeeded', () => ({
       durationMs,
       status: okStatus,
@@ -355,7 +358,8 @@ export class RandomUserClient {
     const check = new OptionsChecker('invalid fetchPage parameters');
     check.int('results', results, { min: 1, max: MAX_RESULTS_PER_PAGE });
     check.int('page', page, { min: 1, max: MAX_PAGE });
-    if (params.seed !== undefined && (typeof params.seed !== 'string' || params.seed === '')) check.add('seed', `must be a non-empty string (got ${JSON.stringify(params.seed)})`);
+    if (params.seed !== undefined && (typeof params.seed !== 'string' || params.seed === ''))
+      check.add('seed', `must be a non-empty string (got ${JSON.stringify(params.seed)})`);
     check.done();
     const nats = toList(params.nat).map((n) => n.toUpperCase());
     const unknownNat = nats.find((n) => !(NATIONALITIES as readonly string[]).includes(n));

@@ -65,7 +65,13 @@ const codec = new UserCodec();
 codec.registerSchemaId(1, getUserSchema(1).json);
 codec.registerSchemaId(2, getUserSchema(2).json);
 const v1Type = getUserSchema(1).type;
-const v1Records = records.map((r) => Object.fromEntries(Object.keys(r).slice(0, 12).map((k) => [k, r[k]])));
+const v1Records = records.map((r) =>
+  Object.fromEntries(
+    Object.keys(r)
+      .slice(0, 12)
+      .map((k) => [k, r[k]]),
+  ),
+);
 
 let sink = 0;
 const mask = records.length - 1;

@@ -317,7 +317,20 @@ describe('fromRandomUser invalid results', () => {
 describe('toV1 / toV2 / isUuid', () => {
   it('toV1 keeps exactly the twelve fields in schema order', () => {
     const v1 = toV1(fromRandomUser(usResult()));
-    expect(Object.keys(v1)).toEqual(['id', 'first_name', 'last_name', 'gender', 'address', 'postcode', 'email', 'username', 'dob', 'registered_date', 'phone', 'picture']);
+    expect(Object.keys(v1)).toEqual([
+      'id',
+      'first_name',
+      'last_name',
+      'gender',
+      'address',
+      'postcode',
+      'email',
+      'username',
+      'dob',
+      'registered_date',
+      'phone',
+      'picture',
+    ]);
   });
 
   it('toV2 fills defaults for a v1 record and keeps a v2 record', () => {

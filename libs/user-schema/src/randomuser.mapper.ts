@@ -77,7 +77,9 @@ function check(value: unknown, kind: Kind): string | undefined {
     case 'string':
       return typeof value === 'string' ? undefined : `expected a string, got ${kindOf(value)}`;
     case 'string-or-number':
-      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? undefined : `expected a string or number, got ${kindOf(value)}`;
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+        ? undefined
+        : `expected a string or number, got ${kindOf(value)}`;
   }
 }
 

@@ -44,9 +44,7 @@ describe('round trips: every encoding x writer version x reader version', () => 
   const rnd = seededRandom(20241125);
   const records = Array.from({ length: 200 }, () => randomRecord(rnd));
   const encodings: WireEncoding[] = ['avro', 'confluent', 'json'];
-  const cases = encodings.flatMap((encoding) =>
-    ([1, 2] as const).flatMap((writer) => ([1, 2] as const).map((reader) => [encoding, writer, reader] as const)),
-  );
+  const cases = encodings.flatMap((encoding) => ([1, 2] as const).flatMap((writer) => ([1, 2] as const).map((reader) => [encoding, writer, reader] as const)));
 
   it('generates varied records (nulls, empty strings, astral characters)', () => {
     expect(records.some((r) => r.latitude === null)).toBe(true);
@@ -209,7 +207,17 @@ describe('decode errors', () => {
     ['a Confluent header cut short', confluent.subarray(0, 3), 'truncated', /5-byte header/],
     ['a Confluent body cut short', confluent.subarray(0, 20), 'truncated', /ends inside the record/],
     ['trailing bytes after the record', Buffer.concat([avro, Buffer.from([0, 0])]), 'trailing-bytes', /2 trailing bytes/],
-    ['a bad union index', Buffer.concat([Buffer.from([0xc3, 0x01]), getUserSchema(2).fingerprintBytes, getUserSchema(1).type.toBuffer(sample), Buffer.from([0, 0, 0, 0, 0, 0, 0x0a])]), 'invalid-avro', /union index/],
+    [
+      'a bad union index',
+      Buffer.concat([
+        Buffer.from([0xc3, 0x01]),
+        getUserSchema(2).fingerprintBytes,
+        getUserSchema(1).type.toBuffer(sample),
+        Buffer.from([0, 0, 0, 0, 0, 0, 0x0a]),
+      ]),
+      'invalid-avro',
+      /union index/,
+    ],
     ['an Avro id that is not a UUID', withBadId, 'invalid-fields', /id \(not a UUID/],
     ['invalid JSON', Buffer.from('{"id": "7a0eed16-'), 'invalid-json', /invalid JSON/],
   ])('rejects %s', (_what, bytes, reason, message) => {
@@ -288,7 +296,8 @@ describe('confluent schema ids', () => {
 
     const all = await Promise.all([codec.decodeAsync(bytes), codec.decodeAsync(bytes), codec.decodeAsync(bytes)]);
     expect(resolveSchemaId).toHaveBeenCalledTimes(1);
-    for (const d of all) expect(d).toEqual({ record: sample, encoding: 'confluent', writerVersion: 2, schemaId: 7, fingerprint: getUserSchema(2).fingerprintHex });
+    for (const d of all)
+      expect(d).toEqual({ record: sample, encoding: 'confluent', writerVersion: 2, schemaId: 7, fingerprint: getUserSchema(2).fingerprintHex });
     expect(codec.hasSchemaId(7)).toBe(true);
     expect(codec.decode(bytes).record).toEqual(sample);
     await codec.decodeAsync(bytes);

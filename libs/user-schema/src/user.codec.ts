@@ -254,13 +254,15 @@ export class UserCodec<V extends SchemaVersion = 2> {
    */
   decode(value: Buffer | Uint8Array | null | undefined): DecodedUser<RecordForVersion<V>> {
     // Kafka tombstones arrive as null values.
-    if (value === null || value === undefined || value.length === 0) throw new DecodeError('empty', `cannot decode an ${value ? 'empty' : String(value)} value`);
+    if (value === null || value === undefined || value.length === 0)
+      throw new DecodeError('empty', `cannot decode an ${value ? 'empty' : String(value)} value`);
     const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const length = bytes.length;
     const first = bytes[0];
     if (first === 0xc3) {
       if (length < 2) throw new DecodeError('truncated', 'avro single-object: value ends inside the 10-byte header (1 byte)');
-      if (bytes[1] !== 0x01) throw new DecodeError('unknown-magic', `unknown magic bytes 0xc3 0x${bytes[1].toString(16).padStart(2, '0')} (single-object encoding is 0xc3 0x01)`);
+      if (bytes[1] !== 0x01)
+        throw new DecodeError('unknown-magic', `unknown magic bytes 0xc3 0x${bytes[1].toString(16).padStart(2, '0')} (single-object encoding is 0xc3 0x01)`);
       if (length < SINGLE_OBJECT_HEADER) throw new DecodeError('truncated', `avro single-object: value ends inside the 10-byte header (${length} bytes)`);
       const lo = bytes.readUInt32LE(2);
       const hi = bytes.readUInt32LE(6);
@@ -270,9 +272,13 @@ export class UserCodec<V extends SchemaVersion = 2> {
         if (entry.lo === lo && entry.hi === hi) return this.readAvro(bytes, SINGLE_OBJECT_HEADER, entry, 'avro', undefined);
       }
       const hex = fingerprintToHex(bytes.readBigUInt64LE(2));
-      throw new DecodeError('unknown-fingerprint', `avro single-object: unknown schema fingerprint ${hex} (bundled: ${bundled.map((e) => e.fingerprintHex).join(', ')})`, {
-        details: { fingerprint: hex },
-      });
+      throw new DecodeError(
+        'unknown-fingerprint',
+        `avro single-object: unknown schema fingerprint ${hex} (bundled: ${bundled.map((e) => e.fingerprintHex).join(', ')})`,
+        {
+          details: { fingerprint: hex },
+        },
+      );
     }
     if (first === 0x00) {
       if (length < CONFLUENT_HEADER) throw new DecodeError('truncated', `confluent: value ends inside the 5-byte header (${length} bytes)`);
@@ -294,7 +300,9 @@ export class UserCodec<V extends SchemaVersion = 2> {
     if (i < length && bytes[i] === 0x7b) return this.decodeJson(bytes);
     throw new DecodeError(
       'unknown-magic',
-      i < length ? `unknown magic byte 0x${bytes[i].toString(16).padStart(2, '0')} at offset ${i} (expected 0xc3 0x01, 0x00 or '{')` : 'value is only whitespace',
+      i < length
+        ? `unknown magic byte 0x${bytes[i].toString(16).padStart(2, '0')} at offset ${i} (expected 0xc3 0x01, 0x00 or '{')`
+        : 'value is only whitespace',
     );
   }
 

@@ -40,7 +40,10 @@ async function spawnApp(entry, nodeArgs, env, timeoutMs) {
     output.push(d.toString());
     if (output.length > 400) output.splice(0, output.length - 300);
   };
-  const child = spawn(process.execPath, [...nodeArgs, entry], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -95,7 +95,10 @@ export class Options {
   counts(name, fallback) {
     const v = this.flags[name];
     if (v === undefined) return fallback;
-    return v.split(',').filter(Boolean).map((part) => parseCount(part, name));
+    return v
+      .split(',')
+      .filter(Boolean)
+      .map((part) => parseCount(part, name));
   }
 
   /** The flags back as an argv (for running another benchmark with the same settings). */

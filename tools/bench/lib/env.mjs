@@ -18,8 +18,14 @@ export const APP_ENTRIES = {
 /** Servers, from the same variables the apps and tests read. */
 export function servers() {
   return {
-    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean),
-    contactPoints: (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(',').map((s) => s.trim()).filter(Boolean),
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    contactPoints: (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1',
   };
 }
@@ -99,7 +105,9 @@ function gitRevision() {
   if (process.env.BENCH_REVISION) return process.env.BENCH_REVISION;
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !==
+      '';
     return `${rev}${dirty ? '+dirty' : ''}`;
   } catch {
     return undefined;

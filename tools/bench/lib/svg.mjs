@@ -98,7 +98,20 @@ function legend(names, colors, x, y) {
  * A line chart panel. `series`: `[{ name, points: [[x, y], ...], color? }]`;
  * `hlines`: horizontal reference lines `[{ y, label, color? }]`.
  */
-export function lineChart({ title, xLabel, yLabel, series, hlines = [], width = 820, height = 340, yLog = false, yFormat, xFormat = formatNumber, xMin, xMax: xMaxOption }) {
+export function lineChart({
+  title,
+  xLabel,
+  yLabel,
+  series,
+  hlines = [],
+  width = 820,
+  height = 340,
+  yLog = false,
+  yFormat,
+  xFormat = formatNumber,
+  xMin,
+  xMax: xMaxOption,
+}) {
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
@@ -132,7 +145,15 @@ export function lineChart({ title, xLabel, yLabel, series, hlines = [], width = 
       for (const p of pts) parts.push(`<circle cx="${xMap(p[0]).toFixed(1)}" cy="${(MARGIN.top + map(p[1], plotH)).toFixed(1)}" r="2.5" fill="${colors[i]}"/>`);
     }
   });
-  if (series.length > 1) parts.push(...legend(series.map((s) => s.name), colors, MARGIN.left + 10, MARGIN.top + 12));
+  if (series.length > 1)
+    parts.push(
+      ...legend(
+        series.map((s) => s.name),
+        colors,
+        MARGIN.left + 10,
+        MARGIN.top + 12,
+      ),
+    );
   return { width, height, body: parts.join('\n') };
 }
 
@@ -140,7 +161,19 @@ export function lineChart({ title, xLabel, yLabel, series, hlines = [], width = 
  * A grouped bar chart panel. `categories`: x labels; `series`:
  * `[{ name, values: [per category], color? }]`. Values are printed on the bars.
  */
-export function barChart({ title, yLabel, xLabel, categories, series, width = 820, height = 340, yLog = false, yFormat, valueFormat = formatNumber, hlines = [] }) {
+export function barChart({
+  title,
+  yLabel,
+  xLabel,
+  categories,
+  series,
+  width = 820,
+  height = 340,
+  yLog = false,
+  yFormat,
+  valueFormat = formatNumber,
+  hlines = [],
+}) {
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const values = [...series.flatMap((s) => s.values), ...hlines.map((h) => h.y)];
@@ -158,7 +191,9 @@ export function barChart({ title, yLabel, xLabel, categories, series, width = 82
       const y = MARGIN.top + map(v, plotH);
       const x = groupX + i * barW;
       const color = s.colors?.[c] ?? colors[i];
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.max(0, base - y).toFixed(1)}" fill="${color}"/>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.max(0, base - y).toFixed(1)}" fill="${color}"/>`,
+      );
       parts.push(
         `<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle" font-size="10.5" fill="#111827" ${FONT}>${esc(valueFormat(v))}</text>`,
       );
@@ -174,9 +209,19 @@ export function barChart({ title, yLabel, xLabel, categories, series, width = 82
     const y = MARGIN.top + map(h.y, plotH);
     const color = h.color ?? '#6b7280';
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${color}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${MARGIN.left + plotW - 4}" y="${(y - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${color}" ${FONT}>${esc(h.label)}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left + plotW - 4}" y="${(y - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="${color}" ${FONT}>${esc(h.label)}</text>`,
+    );
   }
-  if (series.length > 1) parts.push(...legend(series.map((s) => s.name), colors, MARGIN.left + 10, MARGIN.top + 12));
+  if (series.length > 1)
+    parts.push(
+      ...legend(
+        series.map((s) => s.name),
+        colors,
+        MARGIN.left + 10,
+        MARGIN.top + 12,
+      ),
+    );
   return { width, height, body: parts.join('\n') };
 }
 

@@ -13,7 +13,11 @@ const REPO_ROOT = join(__dirname, '..', '..', '..');
 function runSuite(outDir: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     // --no-build: Nx built the libraries and apps before this target (implicit dependencies).
-    const child = spawn(process.execPath, [ALL, '--smoke', '--no-build', `--out=${outDir}`], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ALL, '--smoke', '--no-build', `--out=${outDir}`], {
+      cwd: REPO_ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: string[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d.toString()));
     child.stderr.on('data', (d: Buffer) => chunks.push(d.toString()));

@@ -41,7 +41,11 @@ function python(args: string[]): Promise<unknown> {
 beforeAll(() => {
   const probe = spawnSync(PYTHON, ['-c', 'import confluent_kafka.schema_registry.avro, fastavro, requests'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    throw new Error(`this test needs python3-confluent-kafka, python3-requests and fastavro for ${PYTHON}:\n` + '  apt-get install -y python3-confluent-kafka python3-requests && /usr/bin/python3 -m pip install --break-system-packages fastavro\n' + probe.stderr);
+    throw new Error(
+      `this test needs python3-confluent-kafka, python3-requests and fastavro for ${PYTHON}:\n` +
+        '  apt-get install -y python3-confluent-kafka python3-requests && /usr/bin/python3 -m pip install --break-system-packages fastavro\n' +
+        probe.stderr,
+    );
   }
 });
 
@@ -78,7 +82,10 @@ describe("Confluent's Python client against the Schema Registry stand-in", () =>
 
   it("answers SchemaRegistryClient's calls as the registry documents, error codes included", async () => {
     registry.reset();
-    const steps = (await python(['client', registry.url, V2_AVSC])) as Record<string, { ok?: unknown; error?: { http_status_code: number; error_code: number } }>;
+    const steps = (await python(['client', registry.url, V2_AVSC])) as Record<
+      string,
+      { ok?: unknown; error?: { http_status_code: number; error_code: number } }
+    >;
     const error = (name: string) => steps[name]?.error && { status: steps[name].error?.http_status_code, code: steps[name].error?.error_code };
     expect(steps['subjects_empty']).toEqual({ ok: [] });
     expect(error('lookup_unknown_subject')).toEqual({ status: 404, code: 40401 });
@@ -145,16 +152,22 @@ describe("Confluent's Python client against the Schema Registry stand-in", () =>
     expect(JSON.parse(run.stdout)).toMatchObject({ state: 'succeeded', counts: { acknowledged: 120 } });
 
     const registered = (await fetch(`${registry.url}/subjects/${topic}-value/versions/latest`).then((r) => r.json())) as { id: number; schema: string };
-    const consumed = (await python(['consume', registry.url, brokers.join(','), topic, '120'])) as Array<{ key: string; schema_id: number; value: Record<string, unknown> }>;
+    const consumed = (await python(['consume', registry.url, brokers.join(','), topic, '120'])) as Array<{
+      key: string;
+      schema_id: number;
+      value: Record<string, unknown>;
+    }>;
     expect(consumed).toHaveLength(120);
     expect(new Set(consumed.map((c) => c.schema_id))).toEqual(new Set([registered.id]));
 
     // Expected: the mock's users through the mapping; ingested_at is the fetch time, checked for plausibility.
     const users = [1, 2].flatMap((page) => generatePage({ seed, page, results: 60 }).results);
-    const expected = new Map(users.map((u) => {
-      const record = fromRandomUser(u, { ingestedAt: 0 });
-      return [record.id, record];
-    }));
+    const expected = new Map(
+      users.map((u) => {
+        const record = fromRandomUser(u, { ingestedAt: 0 });
+        return [record.id, record];
+      }),
+    );
     for (const { key, value } of consumed) {
       expect(value['id']).toBe(key);
       const want = expected.get(key) as UserRecordV2;
@@ -182,7 +195,10 @@ function runNode(args: string[], env: Record<string, string | undefined>): Promi
 
 /** Every value of a fresh topic, read with a plain kafkajs consumer of its own group. */
 async function readValues(topic: string, count: number): Promise<Array<{ key: string; value: Buffer }>> {
-  const consumer = new Kafka({ brokers, clientId: 'sr-interop', logLevel: logLevel.NOTHING }).consumer({ groupId: `sr-interop-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const consumer = new Kafka({ brokers, clientId: 'sr-interop', logLevel: logLevel.NOTHING }).consumer({
+    groupId: `sr-interop-${randomBytes(4).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+  });
   const out: Array<{ key: string; value: Buffer }> = [];
   await consumer.connect();
   try {

@@ -62,7 +62,9 @@ function healthcheckTest(service: ComposeService): string[] {
 
 /** `service:port` references in a value (host:port lists and URLs). */
 function references(value: string): Array<{ service: string; port: string }> {
-  const names = Object.keys(services).map((s) => s.replace(/[-]/g, '\\-')).join('|');
+  const names = Object.keys(services)
+    .map((s) => s.replace(/[-]/g, '\\-'))
+    .join('|');
   return [...value.matchAll(new RegExp(`(?:^|[/,\\s])(${names}):(\\d+)`, 'g'))].map((m) => ({ service: m[1], port: m[2] }));
 }
 
@@ -71,7 +73,9 @@ function listenPorts(name: string): string[] {
   const service = services[name];
   const own = serviceEnv(service);
   if (name === 'kafka') {
-    return own.KAFKA_ADVERTISED_LISTENERS.split(',').map((l) => /^INTERNAL:\/\/kafka:(\d+)$/.exec(l)?.[1]).filter((p): p is string => !!p);
+    return own.KAFKA_ADVERTISED_LISTENERS.split(',')
+      .map((l) => /^INTERNAL:\/\/kafka:(\d+)$/.exec(l)?.[1])
+      .filter((p): p is string => !!p);
   }
   if (name === 'schema-registry') return [new URL(own.SCHEMA_REGISTRY_LISTENERS).port];
   if (name === 'cassandra') return ['9042'];
@@ -99,7 +103,10 @@ describe('docker/compose.yaml', () => {
     expect(tag('kafka')).toBe(pomVersion('kafka/pom.xml', 'kafka.version'));
     expect(tag('cassandra')).toBe(pomVersion('cassandra/pom.xml', 'cassandra.version').split('.').slice(0, 2).join('.'));
     // The mock runs on the same Node major as the app images.
-    const nodeMajor = must(dockerfile.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR=')), 'ARG NODE_MAJOR').args.split('=')[1];
+    const nodeMajor = must(
+      dockerfile.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR=')),
+      'ARG NODE_MAJOR',
+    ).args.split('=')[1];
     expect(tag('randomuser-mock')).toBe(nodeMajor);
   });
 
@@ -117,7 +124,10 @@ describe('docker/compose.yaml', () => {
     expect(serviceEnv(service).PORT).toBe(port);
     expect(service.ports?.map(portMapping)).toEqual([{ hostIp: '127.0.0.1', published: port, target: port }]);
 
-    const imageCheck = must(dockerfile.find((i) => i.keyword === 'HEALTHCHECK'), 'HEALTHCHECK');
+    const imageCheck = must(
+      dockerfile.find((i) => i.keyword === 'HEALTHCHECK'),
+      'HEALTHCHECK',
+    );
     expect(healthcheckTest(service)).toEqual(['CMD', ...execForm(imageCheck.args)]);
     // More than the apps' graceful shutdown bound (SHUTDOWN_TIMEOUT_MS) before docker kills them.
     const shutdown = appConfigFields(app).find((f) => f.env === 'SHUTDOWN_TIMEOUT_MS');
@@ -169,7 +179,11 @@ describe('docker/compose.yaml', () => {
       }
     }
     const envOf = (app: string) => serviceEnv(services[app]);
-    expect(envOf('stream-processor')).toMatchObject({ KAFKA_BROKERS: 'kafka:19092', CASSANDRA_CONTACT_POINTS: 'cassandra:9042', CASSANDRA_LOCAL_DC: 'datacenter1' });
+    expect(envOf('stream-processor')).toMatchObject({
+      KAFKA_BROKERS: 'kafka:19092',
+      CASSANDRA_CONTACT_POINTS: 'cassandra:9042',
+      CASSANDRA_LOCAL_DC: 'datacenter1',
+    });
     expect(envOf('ingest').RANDOMUSER_BASE_URL).toBe('https://randomuser.me/api/');
     expect(envOf('orchestrator')).toMatchObject({ ORCHESTRATOR_INGEST_URL: 'http://ingest:3001', ORCHESTRATOR_PROCESSOR_URL: 'http://stream-processor:3002' });
     expect(checked).toBeGreaterThanOrEqual(8);
@@ -184,7 +198,9 @@ describe('docker/compose.yaml', () => {
     expect(orchestrator.KAFKA_GROUP_ID).toBe(processor.KAFKA_GROUP_ID);
     expect(orchestrator.CASSANDRA_KEYSPACE).toBe(processor.CASSANDRA_KEYSPACE);
     // The orchestrator counts rows of a table the processor writes.
-    const written = processor.CASSANDRA_TABLES.split(',').map((t) => (t.trim() === 'reference' ? (processor.CASSANDRA_REFERENCE_TABLE ?? 'users_created') : (processor.CASSANDRA_USERS_TABLE ?? 'users')));
+    const written = processor.CASSANDRA_TABLES.split(',').map((t) =>
+      t.trim() === 'reference' ? (processor.CASSANDRA_REFERENCE_TABLE ?? 'users_created') : (processor.CASSANDRA_USERS_TABLE ?? 'users'),
+    );
     expect(written).toContain(orchestrator.CASSANDRA_USERS_TABLE);
   });
 
@@ -195,7 +211,9 @@ describe('docker/compose.yaml', () => {
     const raw = loadCompose();
     const withMock = interpolate(String(serviceEnv(raw.services.ingest).RANDOMUSER_BASE_URL), { RANDOMUSER_BASE_URL: 'http://randomuser-mock:3100/api/' });
     expect(references(withMock)).toEqual([{ service: 'randomuser-mock', port: listenPorts('randomuser-mock')[0] }]);
-    expect(readFileSync(composeFile, 'utf8')).toContain('RANDOMUSER_BASE_URL=http://randomuser-mock:3100/api/ docker compose -f docker/compose.yaml --profile mock up');
+    expect(readFileSync(composeFile, 'utf8')).toContain(
+      'RANDOMUSER_BASE_URL=http://randomuser-mock:3100/api/ docker compose -f docker/compose.yaml --profile mock up',
+    );
   });
 
   it('runs the randomuser mock from tools/mock-api, mounted read-only, only in the mock profile', () => {
@@ -225,7 +243,9 @@ describe('docker/compose.yaml', () => {
 
   it.each(apps)('hands %s its secrets as files, never as environment variables', (app) => {
     const service = services[app];
-    const secretFields = appConfigFields(app).filter((f) => f.secret).map((f) => f.env);
+    const secretFields = appConfigFields(app)
+      .filter((f) => f.secret)
+      .map((f) => f.env);
     const given = serviceEnv(service);
     expect(Object.keys(given).filter((variable) => secretFields.includes(variable))).toEqual([]);
     const mounted = (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
@@ -256,7 +276,11 @@ describe('docker/compose.yaml', () => {
     }
     // Cassandra's entrypoint changes owners and drops to its user: exactly that, nothing more.
     expect(services.cassandra.cap_add).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']);
-    expect(Object.entries(services).filter(([, s]) => s.cap_add !== undefined).map(([n]) => n)).toEqual(['cassandra']);
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.cap_add !== undefined)
+        .map(([n]) => n),
+    ).toEqual(['cassandra']);
   });
 
   it('publishes every port on 127.0.0.1 by default, and says which must never go further', () => {
@@ -269,7 +293,10 @@ describe('docker/compose.yaml', () => {
   });
 
   it('leaves the session cookie Secure in the image (NODE_ENV=production) and does not turn it off', () => {
-    const envLine = must(dockerfile.find((i) => i.keyword === 'ENV'), 'ENV').args;
+    const envLine = must(
+      dockerfile.find((i) => i.keyword === 'ENV'),
+      'ENV',
+    ).args;
     expect(envLine).toMatch(/NODE_ENV=production/);
     for (const app of apps) expect(serviceEnv(services[app]).NODE_ENV).toBeUndefined();
     expect(serviceEnv(services.orchestrator).ORCHESTRATOR_COOKIE_SECURE).toBeUndefined();
@@ -288,7 +315,11 @@ describe('docker/compose.yaml', () => {
 
     beforeAll(() => {
       if (spawnSync('go', ['version']).status !== 0) throw new Error('Go is needed to load compose.yaml with compose-go: install golang-go (.ci/run does)');
-      const build = spawnSync('go', ['build', '-o', binary, '.'], { cwd: join(workspaceRoot, 'tools', 'docker', 'compose-check'), encoding: 'utf8', timeout: 540_000 });
+      const build = spawnSync('go', ['build', '-o', binary, '.'], {
+        cwd: join(workspaceRoot, 'tools', 'docker', 'compose-check'),
+        encoding: 'utf8',
+        timeout: 540_000,
+      });
       if (build.status !== 0) throw new Error(`building tools/docker/compose-check failed:\n${build.stderr}`);
     }, 600_000);
 
@@ -296,7 +327,10 @@ describe('docker/compose.yaml', () => {
       const result = load({ ORCHESTRATOR_PASSWORD: 'test-password', SERVICE_TOKEN: 'test-service-token-0001', BIND_ADDRESS: undefined });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      const loaded = JSON.parse(result.stdout) as Record<string, { image: string; build?: string; dockerfile?: string; dependsOn: Record<string, string>; healthCheck: boolean; ports: string[] }>;
+      const loaded = JSON.parse(result.stdout) as Record<
+        string,
+        { image: string; build?: string; dockerfile?: string; dependsOn: Record<string, string>; healthCheck: boolean; ports: string[] }
+      >;
       expect(Object.keys(loaded).sort()).toEqual(Object.keys(services).sort());
       for (const [name, service] of Object.entries(loaded)) {
         expect({ name, image: service.image }).toEqual({ name, image: services[name].image });

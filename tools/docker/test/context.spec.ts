@@ -11,7 +11,19 @@ import { Client as CassandraClient } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '@userstream/tools/testing';
 import { contextDir, shippedFiles, workspaceClosure, workspaceLibraries } from '../build-context.mjs';
-import { dockerApps, dockerfileNodeMajor, emulateDockerBuild, folderSize, loadCompose, nodeOfMajor, parseDockerfile, readJson, serviceEnv, startWithNode, workspaceRoot } from './shipping.helpers';
+import {
+  dockerApps,
+  dockerfileNodeMajor,
+  emulateDockerBuild,
+  folderSize,
+  loadCompose,
+  nodeOfMajor,
+  parseDockerfile,
+  readJson,
+  serviceEnv,
+  startWithNode,
+  workspaceRoot,
+} from './shipping.helpers';
 
 const apps = dockerApps();
 const libs = workspaceLibraries();
@@ -101,7 +113,9 @@ describe.each(apps)('build context of %s', (app) => {
     const pkg = readJson(join(dir, 'package.json'));
     const lock = readJson(join(dir, 'package-lock.json'));
     expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
-    const entries = Object.entries(lock.packages as Record<string, { version: string; resolved?: string; link?: boolean; dev?: boolean }>).filter(([path]) => path !== '');
+    const entries = Object.entries(lock.packages as Record<string, { version: string; resolved?: string; link?: boolean; dev?: boolean }>).filter(
+      ([path]) => path !== '',
+    );
     expect(entries.length).toBeGreaterThan(0);
     for (const [path, entry] of entries) {
       expect({ path, link: entry.link ?? false, dev: entry.dev ?? false }).toEqual({ path, link: false, dev: false });
@@ -145,7 +159,9 @@ describe.each(apps)('build context of %s', (app) => {
     const compose = loadCompose(secrets);
     const names = Object.keys(compose.services).join('|');
     const translate = (value: string) =>
-      value.replace(new RegExp(`\\b(${names}):\\d+`, 'g'), (ref) => (ref.startsWith('kafka:') ? kafkaBrokers : ref.startsWith('cassandra:') ? cassandraContactPoints : closed));
+      value.replace(new RegExp(`\\b(${names}):\\d+`, 'g'), (ref) =>
+        ref.startsWith('kafka:') ? kafkaBrokers : ref.startsWith('cassandra:') ? cassandraContactPoints : closed,
+      );
     const own: Record<string, string> = {
       KAFKA_TOPIC: `ctx-${unique}`,
       KAFKA_GROUP_ID: `ctx-${unique}`,
@@ -167,7 +183,11 @@ describe.each(apps)('build context of %s', (app) => {
       env[name] = file;
     }
 
-    const check = async (app: { url: string; output(): string; stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> }) => {
+    const check = async (app: {
+      url: string;
+      output(): string;
+      stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    }) => {
       try {
         const res = await fetch(`${app.url}/health/live`);
         expect(res.status).toBe(200);

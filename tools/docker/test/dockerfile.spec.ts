@@ -23,9 +23,7 @@ describe('docker/Dockerfile', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const from of froms.slice(0, -1)) expect(from.args).toMatch(/\sAS\s+\S+$/i);
     // The runtime base, with the global ARGs it uses (NODE_MAJOR, RUNTIME_TAG) at their defaults.
-    const defaults = Object.fromEntries(
-      instructions.filter((i) => i.stage === -1 && i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]),
-    );
+    const defaults = Object.fromEntries(instructions.filter((i) => i.stage === -1 && i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]));
     const expand = (s: string) => s.replace(/\$\{(\w+)\}/g, (_, name: string) => defaults[name] ?? '');
     const base = expand(froms[last].args.split(/\s+/)[0]);
     expect(base).toMatch(/^(gcr\.io\/distroless\/nodejs\d+-debian\d+(:[\w.-]+)?|node:\d+[\w.-]*-slim)$/);
@@ -48,7 +46,10 @@ describe('docker/Dockerfile', () => {
   it('runs as a non-root user, with NODE_ENV=production, listening on all interfaces', () => {
     const user = one(runtime, 'USER').args.trim();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
-    const env = runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = runtime
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/\bNODE_ENV=production\b/);
     expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
     expect(env).toMatch(/\bPORT=\$\{APP_PORT\}/);
@@ -65,7 +66,10 @@ describe('docker/Dockerfile', () => {
     for (const app of dockerApps()) {
       const dir = contextDir(`apps/${app}`);
       for (const copy of instructions.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))) {
-        const sources = copy.args.split(/\s+/).filter((s) => !s.startsWith('--')).slice(0, -1);
+        const sources = copy.args
+          .split(/\s+/)
+          .filter((s) => !s.startsWith('--'))
+          .slice(0, -1);
         for (const source of sources) expect(existsSync(join(dir, source))).toBe(true);
       }
     }
@@ -83,7 +87,8 @@ describe('docker/Dockerfile', () => {
     });
 
     // The same script the image runs, run by this Node against a started app.
-    const probe = (port: number) => spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, PORT: String(port) }, timeout: 10_000 }).status;
+    const probe = (port: number) =>
+      spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, PORT: String(port) }, timeout: 10_000 }).status;
     // ingest answers /health/live without its Kafka: it needs nothing else running here.
     const app = 'ingest';
 

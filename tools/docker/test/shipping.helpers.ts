@@ -207,10 +207,12 @@ export function loadCompose(interpolateWith?: Env): ComposeFile {
 export function serviceEnv(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => {
-      const at = entry.indexOf('=');
-      return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((entry) => {
+        const at = entry.indexOf('=');
+        return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
 }
@@ -241,7 +243,9 @@ export function appConfigFields(app: string): ConfigFieldLike[] {
   for (const value of Object.values(mod)) {
     if (!value || typeof value !== 'object') continue;
     const entries = Object.values(value as Record<string, unknown>);
-    const isSpec = entries.length > 0 && entries.every((f) => !!f && typeof f === 'object' && typeof (f as ConfigFieldLike).env === 'string' && typeof (f as ConfigFieldLike).kind === 'string');
+    const isSpec =
+      entries.length > 0 &&
+      entries.every((f) => !!f && typeof f === 'object' && typeof (f as ConfigFieldLike).env === 'string' && typeof (f as ConfigFieldLike).kind === 'string');
     if (isSpec) fields.push(...(entries as ConfigFieldLike[]));
   }
   return fields;
@@ -269,7 +273,9 @@ export function nodeOfMajor(major: string): string {
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
     const spec = `node-${platform}-${process.arch}@${major}`;
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--prefer-offline', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string }>;
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', spec, '--json', '--prefer-offline', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    ) as Array<{ filename: string }>;
     execFileSync('tar', ['xzf', join(dir, packed.filename), '-C', dir, 'package/bin/node']);
     rmSync(join(dir, packed.filename));
   }
@@ -278,7 +284,9 @@ export function nodeOfMajor(major: string): string {
 
 /** The Dockerfile's default NODE_MAJOR build argument. */
 export function dockerfileNodeMajor(): string {
-  const arg = parseDockerfile(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8')).find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR='));
+  const arg = parseDockerfile(readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8')).find(
+    (i) => i.keyword === 'ARG' && i.args.startsWith('NODE_MAJOR='),
+  );
   if (!arg) throw new Error('docker/Dockerfile has no ARG NODE_MAJOR=<default>');
   return arg.args.split('=')[1];
 }
@@ -299,12 +307,17 @@ export async function startWithNode(node: string, entry: string, port: number, e
   const child = spawn(node, [entry], { env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => output.push(String(d)));
   child.stderr.on('data', (d) => output.push(String(d)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before answering:\n${output.join('')}`);
-    const ok = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -60,8 +60,16 @@ describe('mock users', () => {
       expect(user.dob.date).toMatch(ISO_MS);
       expect(user.registered.date).toMatch(ISO_MS);
       expect(user.dob.age).toBeGreaterThanOrEqual(21);
-      expect(user.login.md5).toBe(createHash('md5').update(user.login.password + user.login.salt).digest('hex'));
-      expect(user.login.sha256).toBe(createHash('sha256').update(user.login.password + user.login.salt).digest('hex'));
+      expect(user.login.md5).toBe(
+        createHash('md5')
+          .update(user.login.password + user.login.salt)
+          .digest('hex'),
+      );
+      expect(user.login.sha256).toBe(
+        createHash('sha256')
+          .update(user.login.password + user.login.salt)
+          .digest('hex'),
+      );
       expect(user.email).toMatch(/^[a-z0-9-]+\.[a-z0-9-]+@example\.com$/);
       expect(user.location.coordinates.latitude).toMatch(/^-?\d{1,2}\.\d{4}$/);
       expect(user.location.timezone.offset).toMatch(/^[+-]?\d{1,2}:\d\d$/);
@@ -100,7 +108,8 @@ describe('mock users', () => {
 
   it('never repeat a uuid within a seed', () => {
     const ids = new Set<string>();
-    for (let page = 1; page <= 2; page++) for (const u of generatePage({ seed: 'uniq', page, results: 5000, inc: 'login' }).results) ids.add((u as MockUser).login.uuid);
+    for (let page = 1; page <= 2; page++)
+      for (const u of generatePage({ seed: 'uniq', page, results: 5000, inc: 'login' }).results) ids.add((u as MockUser).login.uuid);
     expect(ids.size).toBe(10_000);
   });
 

@@ -26,17 +26,59 @@ interface Panel {
   targets?: Array<{ expr: string; datasource?: { uid: string } }>;
 }
 interface PrometheusConfig {
-  scrape_configs: Array<{ job_name: string; metrics_path: string; authorization: { type: string; credentials_file: string }; static_configs: Array<{ targets: string[]; labels: { app: string } }> }>;
+  scrape_configs: Array<{
+    job_name: string;
+    metrics_path: string;
+    authorization: { type: string; credentials_file: string };
+    static_configs: Array<{ targets: string[]; labels: { app: string } }>;
+  }>;
 }
 interface ComposeOverride {
-  services: Record<string, { image?: string; environment?: Record<string, string>; volumes?: string[]; secrets?: Array<string | { source: string; target: string }> }>;
+  services: Record<
+    string,
+    { image?: string; environment?: Record<string, string>; volumes?: string[]; secrets?: Array<string | { source: string; target: string }> }
+  >;
   secrets?: Record<string, { environment?: string }>;
 }
 
 const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool',
-  'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'histogram_quantile', 'abs', 'clamp_min', 'clamp_max', 'vector', 'scalar', 'time', 'label_replace',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'count_values',
+  'group',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  'rate',
+  'irate',
+  'increase',
+  'delta',
+  'idelta',
+  'deriv',
+  'histogram_quantile',
+  'abs',
+  'clamp_min',
+  'clamp_max',
+  'vector',
+  'scalar',
+  'time',
+  'label_replace',
 ]);
 
 /** Metric names in a PromQL expression: identifiers outside label matchers, grouping clauses, ranges and strings, not called as functions. */
@@ -72,7 +114,9 @@ describe('the Grafana dashboard', () => {
   });
 
   it('queries only the provisioned Prometheus data source, and the scrape job and labels the config gives', () => {
-    const datasource = parse(readFileSync(join(OBS, 'grafana', 'provisioning', 'datasources', 'prometheus.yaml'), 'utf8')) as { datasources: Array<{ uid: string; url: string }> };
+    const datasource = parse(readFileSync(join(OBS, 'grafana', 'provisioning', 'datasources', 'prometheus.yaml'), 'utf8')) as {
+      datasources: Array<{ uid: string; url: string }>;
+    };
     const uid = datasource.datasources[0].uid;
     expect(datasource.datasources[0].url).toBe('http://prometheus:9090');
     for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
@@ -107,7 +151,9 @@ describe('the Grafana dashboard', () => {
         if (source.startsWith('./')) expect(existsSync(join(ROOT, 'docker', source))).toBe(true);
       }
     }
-    const provider = parse(readFileSync(join(OBS, 'grafana', 'provisioning', 'dashboards', 'userstream.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    const provider = parse(readFileSync(join(OBS, 'grafana', 'provisioning', 'dashboards', 'userstream.yaml'), 'utf8')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(override.services['grafana'].volumes).toContain(`./observability/grafana/dashboards:${provider.providers[0].options.path}:ro`);
   });
 
@@ -133,7 +179,12 @@ describe('the Grafana dashboard', () => {
       for (const app of ['ingest', 'stream-processor', 'orchestrator']) {
         if (!existsSync(entry(app))) throw new Error(`${entry(app)} is missing: build the apps first (npx nx run-many -t build --projects=tag:type:app)`);
       }
-      const cassandra = { CASSANDRA_CONTACT_POINTS: contactPoints, CASSANDRA_LOCAL_DC: localDc, CASSANDRA_KEYSPACE: names.keyspace, KAFKA_GROUP_ID: names.topic };
+      const cassandra = {
+        CASSANDRA_CONTACT_POINTS: contactPoints,
+        CASSANDRA_LOCAL_DC: localDc,
+        CASSANDRA_KEYSPACE: names.keyspace,
+        KAFKA_GROUP_ID: names.topic,
+      };
       [apps['ingest'], apps['stream-processor']] = await Promise.all([
         startAppProcess(entry('ingest'), { env: common, timeoutMs: 60_000 }),
         startAppProcess(entry('stream-processor'), { env: { ...common, ...cassandra }, timeoutMs: 60_000 }),
@@ -180,7 +231,11 @@ describe('the Grafana dashboard', () => {
       }
       expect(missing).toEqual([]);
       // And the dashboard covers each app's own metrics, not only one app.
-      for (const [app, prefix] of [['ingest', 'userstream_ingest_'], ['stream-processor', 'userstream_processor_'], ['orchestrator', 'userstream_orchestrator_']] as const) {
+      for (const [app, prefix] of [
+        ['ingest', 'userstream_ingest_'],
+        ['stream-processor', 'userstream_processor_'],
+        ['orchestrator', 'userstream_orchestrator_'],
+      ] as const) {
         const own = [...(exported.get(app)?.keys() ?? [])].filter((n) => n.startsWith(prefix));
         expect(own.length).toBeGreaterThan(3);
         const queried = new Set(queries.flatMap((q) => metricNames(q.expr)).map((n) => n.replace(/_(bucket|sum|count)$/, '')));

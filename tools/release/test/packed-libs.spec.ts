@@ -44,7 +44,8 @@ describe('the libraries, packed and installed outside the workspace', () => {
 
   beforeAll(() => {
     for (const lib of libs) {
-      if (!existsSync(join(lib.dir, lib.pkg.main))) throw new Error(`${lib.pkg.name} is not built: run this test through Nx (npx nx run @userstream/release-tools:test), which builds the libraries first`);
+      if (!existsSync(join(lib.dir, lib.pkg.main)))
+        throw new Error(`${lib.pkg.name} is not built: run this test through Nx (npx nx run @userstream/release-tools:test), which builds the libraries first`);
     }
     root = mkdtempSync(join(tmpdir(), 'userstream-packed-libs-'));
     const tarballs = join(root, 'tarballs');
@@ -60,7 +61,16 @@ describe('the libraries, packed and installed outside the workspace', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, outDir: 'dist', rootDir: 'src', types: ['node'], skipLibCheck: true },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+          skipLibCheck: true,
+        },
         include: ['src'],
       }),
     );
@@ -68,7 +78,18 @@ describe('the libraries, packed and installed outside the workspace', () => {
     // As a user would: the tarballs (instead of registry names), plus TypeScript
     // and Node's types at the workspace's versions, so the npm cache serves them.
     const pinned = (name: string) => `${name}@${rootLock.packages[`node_modules/${name}`].version}`;
-    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', ...[...packed.values()].map((p) => join(tarballs, p.filename)), pinned('typescript'), pinned('@types/node')], app);
+    npm(
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        ...[...packed.values()].map((p) => join(tarballs, p.filename)),
+        pinned('typescript'),
+        pinned('@types/node'),
+      ],
+      app,
+    );
   });
 
   afterAll(async () => {
@@ -104,7 +125,8 @@ describe('the libraries, packed and installed outside the workspace', () => {
       expect(files.filter((f) => !/^(dist\/|schemas\/[\w.-]+\.avsc$|README\.md$|package\.json$|LICENSE$|CHANGELOG\.md$)/.test(f))).toEqual([]);
       expect(files.filter((f) => /\.spec\.|__fixtures__|\.tsbuildinfo$/.test(f))).toEqual([]);
       // Versions a registry understands: no workspace:, file: or link: specs.
-      for (const [name, spec] of Object.entries<string>(lib.pkg.dependencies ?? {})) expect({ name, spec }).toEqual({ name, spec: expect.stringMatching(/^[~^]?\d+\.\d+\.\d+/) });
+      for (const [name, spec] of Object.entries<string>(lib.pkg.dependencies ?? {}))
+        expect({ name, spec }).toEqual({ name, spec: expect.stringMatching(/^[~^]?\d+\.\d+\.\d+/) });
     }
   });
 

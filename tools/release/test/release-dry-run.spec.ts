@@ -18,7 +18,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=release test', '-c', 'user.email=release-test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync('git', ['-c', 'user.name=release test', '-c', 'user.email=release-test@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
 }
 
 // Appends a comment to one source file of a library. Not src/index.ts: every
@@ -27,7 +30,9 @@ function git(cwd: string, ...args: string[]): string {
 // and gives each one a patch bump (see tools/release/README.md).
 function touch(root: string, lib: string): void {
   const src = join(root, 'libs', lib, 'src');
-  const file = readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'index.ts').sort()[0];
+  const file = readdirSync(src)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && f !== 'index.ts')
+    .sort()[0];
   if (!file) throw new Error(`libs/${lib}/src has no source file besides index.ts`);
   writeFileSync(join(src, file), `${readFileSync(join(src, file), 'utf8')}\n// release test\n`);
 }
@@ -46,7 +51,9 @@ describe('nx release --dry-run', () => {
     before = snapshot();
     copy = mkdtempSync(join(tmpdir(), 'userstream-release-'));
     // Every file git would see (tracked or new, not ignored), so the copy is this working tree.
-    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: workspaceRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: workspaceRoot, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     for (const file of files) {
       const from = join(workspaceRoot, file);
       if (!existsSync(from)) continue; // deleted in the working tree
@@ -64,7 +71,12 @@ describe('nx release --dry-run', () => {
     touch(copy, 'kafka');
     git(copy, 'commit', '--quiet', '--all', '--message', 'kafka: a change that is not a conventional commit');
 
-    const run = spawnSync(join(workspaceRoot, 'node_modules', '.bin', 'nx'), ['release', '--dry-run', '--yes'], { cwd: copy, env: cleanEnv(), encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(join(workspaceRoot, 'node_modules', '.bin', 'nx'), ['release', '--dry-run', '--yes'], {
+      cwd: copy,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     output = stripVTControlCharacters(`${run.stdout}\n${run.stderr}`);
     status = run.status;
   });

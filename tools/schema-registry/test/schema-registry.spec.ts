@@ -15,7 +15,12 @@ const renamedType = { ...v1, fields: [{ name: 'id', type: 'int' }] };
 describe('Schema Registry stand-in: the documented REST subset', () => {
   let registry: SchemaRegistryStandIn;
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; type: string | null }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: unknown; type: string | null }> {
     const res = await fetch(`${registry.url}${path}`, {
       method,
       headers: { 'content-type': MEDIA, ...headers },
@@ -23,7 +28,8 @@ describe('Schema Registry stand-in: the documented REST subset', () => {
     });
     return { status: res.status, body: await res.json(), type: res.headers.get('content-type') };
   }
-  const register = (subject: string, schema: object | string) => call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: typeof schema === 'string' ? schema : JSON.stringify(schema) });
+  const register = (subject: string, schema: object | string) =>
+    call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: typeof schema === 'string' ? schema : JSON.stringify(schema) });
 
   beforeAll(async () => {
     registry = await startSchemaRegistry({ port: 0 });
@@ -44,7 +50,12 @@ describe('Schema Registry stand-in: the documented REST subset', () => {
     expect((await call('GET', '/subjects/users-value/versions')).body).toEqual([1, 2]);
     expect((await call('GET', '/subjects/other-value/versions')).body).toEqual([1]);
     expect((await call('GET', '/subjects/users-value/versions/1')).body).toEqual({ subject: 'users-value', version: 1, id: 1, schema: JSON.stringify(v1) });
-    expect((await call('GET', '/subjects/users-value/versions/latest')).body).toEqual({ subject: 'users-value', version: 2, id: 2, schema: JSON.stringify(v2) });
+    expect((await call('GET', '/subjects/users-value/versions/latest')).body).toEqual({
+      subject: 'users-value',
+      version: 2,
+      id: 2,
+      schema: JSON.stringify(v2),
+    });
     expect((await call('GET', '/subjects/users-value/versions/-1')).body).toMatchObject({ version: 2 });
     expect((await call('GET', '/subjects/users-value/versions/2/schema')).body).toEqual(v2);
     expect((await call('GET', '/schemas/ids/2')).body).toEqual({ schema: JSON.stringify(v2) });
@@ -58,7 +69,10 @@ describe('Schema Registry stand-in: the documented REST subset', () => {
   });
 
   it('looks a schema up under a subject: 40401 for an unknown subject, 40403 for a schema it does not have', async () => {
-    expect(await call('POST', '/subjects/users-value', { schema: JSON.stringify(v1) })).toMatchObject({ status: 404, body: { error_code: 40401, message: "Subject 'users-value' not found." } });
+    expect(await call('POST', '/subjects/users-value', { schema: JSON.stringify(v1) })).toMatchObject({
+      status: 404,
+      body: { error_code: 40401, message: "Subject 'users-value' not found." },
+    });
     await register('users-value', v1);
     expect(await call('POST', '/subjects/users-value', { schema: JSON.stringify(v1) })).toEqual({
       status: 200,
@@ -83,23 +97,38 @@ describe('Schema Registry stand-in: the documented REST subset', () => {
     for (const schema of ['{"type": "record", "name": "X"}', '{not json', '', '{"type":"nosuchtype"}']) {
       expect(await register('users-value', schema)).toMatchObject({ status: 422, body: { error_code: 42201 } });
     }
-    expect(await call('POST', '/subjects/users-value/versions', { schema: JSON.stringify(v1), schemaType: 'PROTOBUF' })).toMatchObject({ status: 422, body: { error_code: 42201 } });
+    expect(await call('POST', '/subjects/users-value/versions', { schema: JSON.stringify(v1), schemaType: 'PROTOBUF' })).toMatchObject({
+      status: 422,
+      body: { error_code: 42201 },
+    });
     expect(await call('POST', '/subjects/users-value/versions', { nothing: true })).toMatchObject({ status: 422, body: { error_code: 42201 } });
     await register('users-value', v1);
     const refused = await register('users-value', breaking);
     expect(refused).toMatchObject({ status: 409, body: { error_code: 409 } });
-    expect((refused.body as { message: string }).message).toMatch(/incompatible with an earlier schema for subject "users-value".*READER_FIELD_MISSING_DEFAULT_VALUE.*age/);
+    expect((refused.body as { message: string }).message).toMatch(
+      /incompatible with an earlier schema for subject "users-value".*READER_FIELD_MISSING_DEFAULT_VALUE.*age/,
+    );
     expect((await call('GET', '/subjects/users-value/versions')).body).toEqual([1]);
   });
 
   it('checks compatibility per level: BACKWARD by default, FORWARD, FULL, NONE and the transitive ones', async () => {
     await register('s-value', v1);
-    const check = async (schema: object, path = '/compatibility/subjects/s-value/versions/latest') => (await call('POST', `${path}?verbose=true`, { schema: JSON.stringify(schema) })).body;
+    const check = async (schema: object, path = '/compatibility/subjects/s-value/versions/latest') =>
+      (await call('POST', `${path}?verbose=true`, { schema: JSON.stringify(schema) })).body;
     expect(await check(v2)).toEqual({ is_compatible: true, messages: [] });
-    expect(await check(breaking)).toMatchObject({ is_compatible: false, messages: expect.arrayContaining([expect.stringContaining('READER_FIELD_MISSING_DEFAULT_VALUE'), "{compatibility: 'BACKWARD'}"]) });
+    expect(await check(breaking)).toMatchObject({
+      is_compatible: false,
+      messages: expect.arrayContaining([expect.stringContaining('READER_FIELD_MISSING_DEFAULT_VALUE'), "{compatibility: 'BACKWARD'}"]),
+    });
     expect((await call('POST', '/compatibility/subjects/s-value/versions/1', { schema: JSON.stringify(v2) })).body).toEqual({ is_compatible: true });
-    expect(await call('POST', '/compatibility/subjects/s-value/versions/9', { schema: JSON.stringify(v2) })).toMatchObject({ status: 404, body: { error_code: 40402 } });
-    expect(await call('POST', '/compatibility/subjects/none-value/versions/latest', { schema: JSON.stringify(v2) })).toMatchObject({ status: 404, body: { error_code: 40401 } });
+    expect(await call('POST', '/compatibility/subjects/s-value/versions/9', { schema: JSON.stringify(v2) })).toMatchObject({
+      status: 404,
+      body: { error_code: 40402 },
+    });
+    expect(await call('POST', '/compatibility/subjects/none-value/versions/latest', { schema: JSON.stringify(v2) })).toMatchObject({
+      status: 404,
+      body: { error_code: 40401 },
+    });
 
     // FORWARD: the old schema must read the new data; a field removed without a default breaks it.
     expect(await call('PUT', '/config/s-value', { compatibility: 'forward' })).toMatchObject({ status: 200, body: { compatibility: 'FORWARD' } });
@@ -121,16 +150,22 @@ describe('Schema Registry stand-in: the documented REST subset', () => {
     expect(await check(v1, '/compatibility/subjects/t-value/versions/latest')).toMatchObject({ is_compatible: false });
     await call('PUT', '/config/t-value', { compatibility: 'BACKWARD_TRANSITIVE' });
     expect(await register('t-value', renamedType)).toMatchObject({ status: 200, body: { id: 2 } });
-    expect(await register('t-value', { ...renamedType, fields: [...renamedType.fields, { name: 'x', type: 'string', default: '' }] })).toMatchObject({ status: 409 });
+    expect(await register('t-value', { ...renamedType, fields: [...renamedType.fields, { name: 'x', type: 'string', default: '' }] })).toMatchObject({
+      status: 409,
+    });
   });
 
   it('keeps global and subject compatibility settings: 40408 without one, 42203 for a bad level', async () => {
     expect(await call('GET', '/config')).toMatchObject({ status: 200, body: { compatibilityLevel: 'BACKWARD' } });
     expect(await call('GET', '/config/users-value')).toMatchObject({ status: 404, body: { error_code: 40408 } });
     expect(await call('GET', '/config/users-value?defaultToGlobal=true')).toMatchObject({ status: 200, body: { compatibilityLevel: 'BACKWARD' } });
-    expect(await call('PUT', '/config/users-value', { compatibility: 'FULL_TRANSITIVE' })).toMatchObject({ status: 200, body: { compatibility: 'FULL_TRANSITIVE' } });
+    expect(await call('PUT', '/config/users-value', { compatibility: 'FULL_TRANSITIVE' })).toMatchObject({
+      status: 200,
+      body: { compatibility: 'FULL_TRANSITIVE' },
+    });
     expect(await call('GET', '/config/users-value')).toMatchObject({ status: 200, body: { compatibilityLevel: 'FULL_TRANSITIVE' } });
-    for (const bad of [{ compatibility: 'SOMETIMES' }, { compatibility: 3 }, {}]) expect(await call('PUT', '/config/users-value', bad)).toMatchObject({ status: 422, body: { error_code: 42203 } });
+    for (const bad of [{ compatibility: 'SOMETIMES' }, { compatibility: 3 }, {}])
+      expect(await call('PUT', '/config/users-value', bad)).toMatchObject({ status: 422, body: { error_code: 42203 } });
     expect(await call('PUT', '/config', { compatibility: 'NONE' })).toMatchObject({ status: 200, body: { compatibility: 'NONE' } });
     expect(await call('GET', '/config')).toMatchObject({ body: { compatibilityLevel: 'NONE' } });
   });

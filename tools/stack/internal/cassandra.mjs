@@ -11,30 +11,54 @@ import { withTimeout, xmlEscape } from './util.mjs';
 // into. A missing one fails at start-up with InaccessibleObjectException
 // (java.io shows up as FileDescriptor.fd, for example).
 const JDK17_MODULE_FLAGS = [
-  '--add-exports', 'java.base/jdk.internal.misc=ALL-UNNAMED',
-  '--add-exports', 'java.base/java.lang.ref=ALL-UNNAMED',
-  '--add-exports', 'java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED',
-  '--add-exports', 'java.rmi/sun.rmi.registry=ALL-UNNAMED',
-  '--add-exports', 'java.rmi/sun.rmi.server=ALL-UNNAMED',
-  '--add-exports', 'java.sql/java.sql=ALL-UNNAMED',
-  '--add-exports', 'jdk.unsupported/sun.misc=ALL-UNNAMED',
-  '--add-exports', 'jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED',
-  '--add-exports', 'jdk.attach/sun.tools.attach=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang.module=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.loader=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.ref=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.reflect=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.math=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.module=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.util.jar=ALL-UNNAMED',
-  '--add-opens', 'jdk.management/com.sun.management.internal=ALL-UNNAMED',
-  '--add-opens', 'jdk.compiler/com.sun.tools.javac=ALL-UNNAMED',
-  '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.io=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang.reflect=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.util=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.nio=ALL-UNNAMED',
+  '--add-exports',
+  'java.base/jdk.internal.misc=ALL-UNNAMED',
+  '--add-exports',
+  'java.base/java.lang.ref=ALL-UNNAMED',
+  '--add-exports',
+  'java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED',
+  '--add-exports',
+  'java.rmi/sun.rmi.registry=ALL-UNNAMED',
+  '--add-exports',
+  'java.rmi/sun.rmi.server=ALL-UNNAMED',
+  '--add-exports',
+  'java.sql/java.sql=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.unsupported/sun.misc=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.attach/sun.tools.attach=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang.module=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.loader=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.ref=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.reflect=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.math=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.module=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.util.jar=ALL-UNNAMED',
+  '--add-opens',
+  'jdk.management/com.sun.management.internal=ALL-UNNAMED',
+  '--add-opens',
+  'jdk.compiler/com.sun.tools.javac=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.io=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang.reflect=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.util=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.nio=ALL-UNNAMED',
 ];
 
 /**
@@ -79,8 +103,7 @@ export function cassandraServer(config, node) {
       for (const sub of ['logs', 'data', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
       fs.writeFileSync(files.yaml, cassandraYaml(config, node));
       if (config.cassandraCommitlog !== 'batch') {
-        log(`${node.title}: commit log ${config.cassandraCommitlog}, ${COMMITLOG_MODES[config.cassandraCommitlog]} ` +
-          '(STACK_CASSANDRA_COMMITLOG).');
+        log(`${node.title}: commit log ${config.cassandraCommitlog}, ${COMMITLOG_MODES[config.cassandraCommitlog]} ` + '(STACK_CASSANDRA_COMMITLOG).');
       }
       fs.writeFileSync(files.logback, logbackConfig(this.logFile));
     },
@@ -150,7 +173,9 @@ export function cassandraServer(config, node) {
           try {
             await withTimeout(admin.connect(), timeoutMs, 'Cassandra did not answer in time');
           } catch (error) {
-            await admin.shutdown().catch(() => { /* never connected */ });
+            await admin.shutdown().catch(() => {
+              /* never connected */
+            });
             throw error;
           }
           return admin;
@@ -160,16 +185,17 @@ export function cassandraServer(config, node) {
       const client = new Client(options(node.security?.app));
       try {
         const [local, peers] = await withTimeout(
-          client.connect().then(() => Promise.all([
-            client.execute('SELECT release_version FROM system.local'),
-            client.execute('SELECT peer FROM system.peers'),
-          ])),
+          client
+            .connect()
+            .then(() => Promise.all([client.execute('SELECT release_version FROM system.local'), client.execute('SELECT peer FROM system.peers')])),
           timeoutMs,
           'Cassandra did not answer in time',
         );
         return { version: local.first().release_version, peers: peers.rowLength };
       } finally {
-        await client.shutdown().catch(() => { /* a probe that never connected has nothing to close */ });
+        await client.shutdown().catch(() => {
+          /* a probe that never connected has nothing to close */
+        });
       }
     },
   };
@@ -230,10 +256,14 @@ auto_snapshot: false
 # every batch.
 batch_size_warn_threshold: 48KiB
 unlogged_batch_across_partitions_warn_threshold: 1000
-${clustered ? `# The nodes join an empty cluster with their token given above: there is
+${
+  clustered
+    ? `# The nodes join an empty cluster with their token given above: there is
 # nothing to stream, so they skip bootstrapping (and its 30 s wait).
 auto_bootstrap: false
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 function logbackConfig(logFile) {

@@ -58,8 +58,10 @@ export function loadConfig(env = process.env, overrides = {}) {
   };
   const lastOctet = Number(config.clusterHost.split('.')[3]);
   if (lastOctet + Math.max(...NODE_COUNTS) - 1 > 254) {
-    throw new ConfigError(`STACK_CLUSTER_HOST must leave room for ${Math.max(...NODE_COUNTS)} consecutive addresses ` +
-      `(its last number at most ${255 - Math.max(...NODE_COUNTS)}), not "${config.clusterHost}".`);
+    throw new ConfigError(
+      `STACK_CLUSTER_HOST must leave room for ${Math.max(...NODE_COUNTS)} consecutive addresses ` +
+        `(its last number at most ${255 - Math.max(...NODE_COUNTS)}), not "${config.clusterHost}".`,
+    );
   }
   return config;
 }

@@ -98,7 +98,9 @@ export function kafkaServer(config, node) {
         }
         return { clusterId: cluster.clusterId, brokers: cluster.brokers.length };
       } finally {
-        await admin.disconnect().catch(() => { /* a probe that never connected has nothing to close */ });
+        await admin.disconnect().catch(() => {
+          /* a probe that never connected has nothing to close */
+        });
       }
     },
   };
@@ -111,9 +113,7 @@ function serverProperties(config, node, dataDir) {
   // topic, the internal ones too, gets 3 replicas and needs 2 in sync to
   // accept an acks=all write, and a replica that fell out of sync never
   // becomes leader (which would drop the writes it missed).
-  const replication = clustered
-    ? { factor: node.hosts.length, minIsr: 2 }
-    : { factor: 1, minIsr: 1 };
+  const replication = clustered ? { factor: node.hosts.length, minIsr: 2 } : { factor: 1, minIsr: 1 };
   const listener = node.security?.protocol ?? 'PLAINTEXT';
   const lines = [
     '# Written by tools/stack on every start; edit tools/stack/internal/kafka.mjs instead.',
@@ -125,10 +125,10 @@ function serverProperties(config, node, dataDir) {
     `inter.broker.listener.name=${listener}`,
     'controller.listener.names=CONTROLLER',
     clustered
-      // A fixed set of voters: the quorum is all three nodes from the start.
-      ? `controller.quorum.voters=${node.hosts.map((host, i) => `${i + 1}@${host}:${controllerPort}`).join(',')}`
-      // Bootstrap servers, not voters: `format --standalone` insists on this style.
-      : `controller.quorum.bootstrap.servers=${node.host}:${controllerPort}`,
+      ? // A fixed set of voters: the quorum is all three nodes from the start.
+        `controller.quorum.voters=${node.hosts.map((host, i) => `${i + 1}@${host}:${controllerPort}`).join(',')}`
+      : // Bootstrap servers, not voters: `format --standalone` insists on this style.
+        `controller.quorum.bootstrap.servers=${node.host}:${controllerPort}`,
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     `default.replication.factor=${replication.factor}`,
@@ -197,8 +197,7 @@ async function formatStorageOnce(server, java, files, config, node, log) {
   const recordedQuorum = record?.quorum ?? (record?.controllerPort ? `${node.host}:${record.controllerPort}` : undefined);
   if (formatted && recordedQuorum === quorum) return;
   if (formatted) {
-    log(`The ${node.title} controller address changed from ${recordedQuorum ?? 'unknown'} to ${quorum}; ` +
-      'wiping its data and formatting again.');
+    log(`The ${node.title} controller address changed from ${recordedQuorum ?? 'unknown'} to ${quorum}; ` + 'wiping its data and formatting again.');
   }
   fs.rmSync(files.dataDir, { recursive: true, force: true });
 
@@ -209,9 +208,7 @@ async function formatStorageOnce(server, java, files, config, node, log) {
     return;
   }
   const clusterId = (await runStorageTool(server, java, files, ['random-uuid'])).trim();
-  await runStorageTool(server, java, files, [
-    'format', '-t', clusterId, '-c', files.properties, '--standalone', ...(node.security?.formatArgs ?? []),
-  ]);
+  await runStorageTool(server, java, files, ['format', '-t', clusterId, '-c', files.properties, '--standalone', ...(node.security?.formatArgs ?? [])]);
   fs.writeFileSync(files.formatRecord, JSON.stringify({ clusterId, controllerPort: config.kafkaControllerPort, quorum }));
 }
 
@@ -225,18 +222,14 @@ function sharedClusterId(file, quorum) {
   const saved = readJson(file);
   if (saved?.quorum === quorum && saved.clusterId) return saved.clusterId;
   let clusterId;
-  do clusterId = randomBytes(16).toString('base64url'); while (clusterId.startsWith('-'));
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   fs.writeFileSync(file, JSON.stringify({ clusterId, quorum }));
   return clusterId;
 }
 
 function runStorageTool(server, java, files, args) {
-  const javaArgs = [
-    `-Dlog4j2.configurationFile=${files.log4j}`,
-    '-cp', path.join(server.libDir, '*'),
-    'kafka.tools.StorageTool',
-    ...args,
-  ];
+  const javaArgs = [`-Dlog4j2.configurationFile=${files.log4j}`, '-cp', path.join(server.libDir, '*'), 'kafka.tools.StorageTool', ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(java.bin, javaArgs, { cwd: server.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

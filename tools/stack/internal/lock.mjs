@@ -22,7 +22,9 @@ export function withStackLock(stackDir, action, log) {
       fs.rmSync(file, { force: true });
     }
   });
-  localQueue = run.catch(() => { /* the caller sees the error; the queue moves on */ });
+  localQueue = run.catch(() => {
+    /* the caller sees the error; the queue moves on */
+  });
   return run;
 }
 

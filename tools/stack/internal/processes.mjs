@@ -93,7 +93,9 @@ export function spawnDetached(command, args, { cwd, outFile }) {
   const out = fs.openSync(outFile, 'w');
   try {
     const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', out, out] });
-    child.on('error', () => { /* a failed exec shows up as a dead pid */ });
+    child.on('error', () => {
+      /* a failed exec shows up as a dead pid */
+    });
     child.unref();
     return child.pid;
   } finally {

@@ -41,13 +41,24 @@ export const secureShape = {
       };
     }, ['yaml', 'jvmArgs', 'ssl', 'admin', 'app', 'setUpRoles']);
     const kafka = kafkaServer(config, {
-      id: 'secure-kafka', index: 1, title: 'Kafka (SASL_SSL)', dir: path.join(root, 'kafka'),
-      host: HOST, hosts, heap: { min: '512m', max: '1g' },
+      id: 'secure-kafka',
+      index: 1,
+      title: 'Kafka (SASL_SSL)',
+      dir: path.join(root, 'kafka'),
+      host: HOST,
+      hosts,
+      heap: { min: '512m', max: '1g' },
       security: lazy(() => kafkaSecurity(material()), ['protocol', 'properties', 'formatArgs', 'client']),
     });
     const cassandra = cassandraServer(config, {
-      id: 'secure-cassandra', index: 1, title: 'Cassandra (password, TLS)', dir: cassandraDir,
-      host: HOST, hosts, heap: { min: '1536m', max: '1536m' }, security: cassandraSec,
+      id: 'secure-cassandra',
+      index: 1,
+      title: 'Cassandra (password, TLS)',
+      dir: cassandraDir,
+      host: HOST,
+      hosts,
+      heap: { min: '1536m', max: '1536m' },
+      security: cassandraSec,
     });
     const files = path.join(root, 'tls');
     return {

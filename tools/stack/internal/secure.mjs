@@ -56,16 +56,37 @@ export function securityMaterial(root) {
     for (const file of ['keystorePassword', 'kafkaAdminPassword', 'kafkaAppPassword', 'cassandraAdminPassword', 'cassandraAppPassword']) {
       writeSecret(files[file], password());
     }
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=userstream dev stack CA',
-      '-keyout', files.caKey, '-out', files.caCert], dir);
+    openssl(
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=userstream dev stack CA', '-keyout', files.caKey, '-out', files.caCert],
+      dir,
+    );
     const csr = path.join(dir, 'server.csr');
     const ext = path.join(dir, 'server.ext');
     fs.writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', files.serverKey, '-out', csr], dir);
-    openssl(['x509', '-req', '-in', csr, '-CA', files.caCert, '-CAkey', files.caKey, '-CAcreateserial', '-days', '3650',
-      '-extfile', ext, '-out', files.serverCert], dir);
-    openssl(['pkcs12', '-export', '-in', files.serverCert, '-inkey', files.serverKey, '-certfile', files.caCert,
-      '-name', 'server', '-out', files.keystore, '-passout', `file:${files.keystorePassword}`], dir);
+    openssl(
+      ['x509', '-req', '-in', csr, '-CA', files.caCert, '-CAkey', files.caKey, '-CAcreateserial', '-days', '3650', '-extfile', ext, '-out', files.serverCert],
+      dir,
+    );
+    openssl(
+      [
+        'pkcs12',
+        '-export',
+        '-in',
+        files.serverCert,
+        '-inkey',
+        files.serverKey,
+        '-certfile',
+        files.caCert,
+        '-name',
+        'server',
+        '-out',
+        files.keystore,
+        '-passout',
+        `file:${files.keystorePassword}`,
+      ],
+      dir,
+    );
     for (const file of [files.caKey, files.serverKey]) fs.chmodSync(file, 0o600);
     fs.rmSync(csr);
   }
@@ -99,8 +120,10 @@ export function kafkaSecurity(material) {
       'ssl.endpoint.identification.algorithm=https',
     ],
     formatArgs: [
-      '--add-scram', `SCRAM-SHA-512=[name=${kafka.adminUser},password=${kafka.adminPassword}]`,
-      '--add-scram', `SCRAM-SHA-512=[name=${kafka.user},password=${kafka.password}]`,
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${kafka.adminUser},password=${kafka.adminPassword}]`,
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${kafka.user},password=${kafka.password}]`,
     ],
     client: {
       ssl: { ca: [fs.readFileSync(files.caCert)], rejectUnauthorized: true },
@@ -146,7 +169,9 @@ export async function setUpCassandraRoles(connect, security) {
     if (!/authentication|credentials|password/i.test(String(error?.message))) throw error;
     const builtIn = await connect({ username: 'cassandra', password: 'cassandra' });
     try {
-      await builtIn.execute(`CREATE ROLE IF NOT EXISTS ${security.admin.username} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = '${security.admin.password}'`);
+      await builtIn.execute(
+        `CREATE ROLE IF NOT EXISTS ${security.admin.username} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = '${security.admin.password}'`,
+      );
     } finally {
       await builtIn.shutdown();
     }

@@ -24,12 +24,22 @@ const SHAPES = {
     build(config) {
       const hosts = [HOST];
       const kafka = kafkaServer(config, {
-        id: 'kafka', index: 1, title: 'Kafka', dir: path.join(config.stackDir, 'kafka'),
-        host: HOST, hosts, heap: { min: '512m', max: '1g' },
+        id: 'kafka',
+        index: 1,
+        title: 'Kafka',
+        dir: path.join(config.stackDir, 'kafka'),
+        host: HOST,
+        hosts,
+        heap: { min: '512m', max: '1g' },
       });
       const cassandra = cassandraServer(config, {
-        id: 'cassandra', index: 1, title: 'Cassandra', dir: path.join(config.stackDir, 'cassandra'),
-        host: HOST, hosts, heap: { min: '1536m', max: '1536m' },
+        id: 'cassandra',
+        index: 1,
+        title: 'Cassandra',
+        dir: path.join(config.stackDir, 'cassandra'),
+        host: HOST,
+        hosts,
+        heap: { min: '1536m', max: '1536m' },
       });
       return {
         servers: [kafka, cassandra],
@@ -54,14 +64,29 @@ const SHAPES = {
     build(config) {
       const hosts = [1, 2, 3].map((index) => clusterNodeHost(config, index));
       const root = path.join(config.stackDir, 'cluster');
-      const kafka = hosts.map((host, i) => kafkaServer(config, {
-        id: `kafka-${i + 1}`, index: i + 1, title: `Kafka node ${i + 1}`, dir: path.join(root, `kafka-${i + 1}`),
-        host, hosts, heap: { min: '384m', max: '512m' },
-      }));
-      const cassandra = hosts.map((host, i) => cassandraServer(config, {
-        id: `cassandra-${i + 1}`, index: i + 1, title: `Cassandra node ${i + 1}`, dir: path.join(root, `cassandra-${i + 1}`),
-        host, hosts, heap: { min: '512m', max: '512m' }, jmxPort: config.cassandraJmxPort + i,
-      }));
+      const kafka = hosts.map((host, i) =>
+        kafkaServer(config, {
+          id: `kafka-${i + 1}`,
+          index: i + 1,
+          title: `Kafka node ${i + 1}`,
+          dir: path.join(root, `kafka-${i + 1}`),
+          host,
+          hosts,
+          heap: { min: '384m', max: '512m' },
+        }),
+      );
+      const cassandra = hosts.map((host, i) =>
+        cassandraServer(config, {
+          id: `cassandra-${i + 1}`,
+          index: i + 1,
+          title: `Cassandra node ${i + 1}`,
+          dir: path.join(root, `cassandra-${i + 1}`),
+          host,
+          hosts,
+          heap: { min: '512m', max: '512m' },
+          jmxPort: config.cassandraJmxPort + i,
+        }),
+      );
       return {
         servers: [...kafka, ...cassandra],
         tracks: [

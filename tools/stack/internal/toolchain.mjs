@@ -50,8 +50,7 @@ function askJavaVersion(bin) {
 export function assertMavenInstalled() {
   if (!findOnPath('mvn')) {
     throw new ConfigError(
-      'Maven (mvn) is not on the PATH; the dev stack needs it to fetch the Kafka and Cassandra jars. ' +
-        'Install it with "apt-get install -y maven".',
+      'Maven (mvn) is not on the PATH; the dev stack needs it to fetch the Kafka and Cassandra jars. ' + 'Install it with "apt-get install -y maven".',
     );
   }
 }
@@ -117,17 +116,14 @@ export function resolveJars(server, java, log) {
     fs.rmSync(server.libDir, { recursive: true, force: true });
     fs.renameSync(tempDir, server.libDir);
   });
-  mavenQueue = run.catch(() => { /* the caller sees the error; the queue moves on */ });
+  mavenQueue = run.catch(() => {
+    /* the caller sees the error; the queue moves on */
+  });
   return run;
 }
 
 function runMaven(server, java, outputDir) {
-  const args = [
-    '-B', '-q', '-Dstyle.color=never',
-    '-f', server.pom,
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${outputDir}`,
-  ];
+  const args = ['-B', '-q', '-Dstyle.color=never', '-f', server.pom, 'dependency:copy-dependencies', `-DoutputDirectory=${outputDir}`];
   return new Promise((resolve, reject) => {
     const child = spawn('mvn', args, {
       env: { ...process.env, JAVA_HOME: java.home },

@@ -23,13 +23,21 @@ describe('the secured stack', () => {
     expect(server.checkHost('localhost')).toBe('localhost');
     expect(server.checkHost('evil.example')).toBeUndefined();
     // The keystore the JVMs read opens with its password and holds the key.
-    const listing = execFileSync('openssl', ['pkcs12', '-in', material.files.keystore, '-nokeys', '-passin', `file:${material.files.keystorePassword}`], { encoding: 'utf8' });
+    const listing = execFileSync('openssl', ['pkcs12', '-in', material.files.keystore, '-nokeys', '-passin', `file:${material.files.keystorePassword}`], {
+      encoding: 'utf8',
+    });
     expect(listing).toContain('BEGIN CERTIFICATE');
     // Secrets are readable by their owner only, and differ from one another and from the defaults.
     for (const file of [material.files.caKey, material.files.serverKey, material.files.kafkaAppPassword, material.files.cassandraAdminPassword]) {
       expect(fs.statSync(file).mode & 0o077).toBe(0);
     }
-    const passwords = [material.kafka.password, material.kafka.adminPassword, material.cassandra.password, material.cassandra.adminPassword, material.keystorePassword];
+    const passwords = [
+      material.kafka.password,
+      material.kafka.adminPassword,
+      material.cassandra.password,
+      material.cassandra.adminPassword,
+      material.keystorePassword,
+    ];
     expect(new Set(passwords).size).toBe(5);
     expect(passwords).not.toContain('cassandra');
     // Made once: a second call finds the same material.

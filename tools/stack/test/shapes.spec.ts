@@ -54,7 +54,12 @@ describe('stack shapes', () => {
     const status = await stackStatus({ nodes: 3, env });
     expect(status.ready).toBe(false);
     expect(Object.entries(status.servers).map(([id, server]) => `${id}:${server.state}`)).toEqual([
-      'kafka-1:stopped', 'kafka-2:stopped', 'kafka-3:stopped', 'cassandra-1:stopped', 'cassandra-2:stopped', 'cassandra-3:stopped',
+      'kafka-1:stopped',
+      'kafka-2:stopped',
+      'kafka-3:stopped',
+      'cassandra-1:stopped',
+      'cassandra-2:stopped',
+      'cassandra-3:stopped',
     ]);
     const lines: string[] = [];
     expect(await stackDown({ nodes: 3, env, log: (line) => lines.push(line) })).toEqual({ stopped: [] });

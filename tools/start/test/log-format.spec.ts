@@ -1,7 +1,8 @@
 // The readable lines of `npm start`: unit tests of the formatter.
 import { formatLogLine, levelNumber, lineSplitter } from '../log-format.mjs';
 
-const line = (fields: Record<string, unknown>) => JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 0, 5), pid: 1, hostname: 'h', name: 'ingest', ...fields });
+const line = (fields: Record<string, unknown>) =>
+  JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 0, 5), pid: 1, hostname: 'h', name: 'ingest', ...fields });
 
 describe('formatLogLine', () => {
   it('makes one readable line per pino event: time, app, level, message, fields', () => {
@@ -16,11 +17,15 @@ describe('formatLogLine', () => {
     expect(formatLogLine('ingest', JSON.stringify({ level: 20, msg: 'detail' }), { minLevel: levelNumber('debug') })).toContain('DEBUG');
     expect(formatLogLine('ingest', line({ context: 'RouterExplorer', msg: 'Mapped {/runs, POST} route' }))).toBeNull();
     expect(formatLogLine('ingest', line({ context: 'RouterExplorer', msg: 'Mapped' }), { minLevel: 20 })).toContain('Mapped');
-    expect(formatLogLine('ingest', JSON.stringify({ level: 50, msg: 'broke', err: { type: 'Error', message: 'boom', stack: 'Error: boom\n at x' } }))).toMatch(/ERROR broke {2}err="boom"$/);
+    expect(formatLogLine('ingest', JSON.stringify({ level: 50, msg: 'broke', err: { type: 'Error', message: 'boom', stack: 'Error: boom\n at x' } }))).toMatch(
+      /ERROR broke {2}err="boom"$/,
+    );
   });
 
   it('passes plain text through under the app name, drops blank lines, and never echoes a JSON event raw', () => {
-    expect(formatLogLine('orchestrator', 'orchestrator dashboard: http://x/ (user admin)')).toMatch(/^\d\d:\d\d:\d\d orchestrator {5}orchestrator dashboard: http:\/\/x\/ \(user admin\)$/);
+    expect(formatLogLine('orchestrator', 'orchestrator dashboard: http://x/ (user admin)')).toMatch(
+      /^\d\d:\d\d:\d\d orchestrator {5}orchestrator dashboard: http:\/\/x\/ \(user admin\)$/,
+    );
     expect(formatLogLine('ingest', '   ')).toBeNull();
     expect(formatLogLine('ingest', '{not json')).toContain('{not json');
     const long = formatLogLine('ingest', line({ msg: 'x', config: { a: 'y'.repeat(500) } })) ?? '';

@@ -87,17 +87,22 @@ describe('npm start -- --mock', () => {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
 
-    await waitFor(() => output.includes('Press Ctrl-C to stop.') || (child?.exitCode !== null ? Promise.reject(new Error(`npm start ended:\n${output}`)) : undefined), {
-      timeoutMs: 240_000,
-      intervalMs: 250,
-      description: 'npm start to start streaming',
-    });
+    await waitFor(
+      () => output.includes('Press Ctrl-C to stop.') || (child?.exitCode !== null ? Promise.reject(new Error(`npm start ended:\n${output}`)) : undefined),
+      {
+        timeoutMs: 240_000,
+        intervalMs: 250,
+        description: 'npm start to start streaming',
+      },
+    );
     // The first screen: everything up to the banner, as the terminal shows it.
     const first = screenLines(output);
     const banner = first.findIndex((line) => line === 'userstream is running');
     expect(banner).toBeGreaterThan(0);
     expect(first[banner - 1]).toMatch(/^─{20,}$/);
-    expect(first.slice(banner, banner + 9).join('\n')).toContain(`Dashboard: http://127.0.0.1:${ports.orchestrator}/\n  Login:     admin / <your ORCHESTRATOR_PASSWORD>`);
+    expect(first.slice(banner, banner + 9).join('\n')).toContain(
+      `Dashboard: http://127.0.0.1:${ports.orchestrator}/\n  Login:     admin / <your ORCHESTRATOR_PASSWORD>`,
+    );
     expect(first.filter(isJsonObject)).toEqual([]);
     expect(first.filter((line) => line.includes('"level":'))).toEqual([]);
     // One readable line per event under each app's name (info events are on by LOG_LEVEL=info).
@@ -131,7 +136,11 @@ describe('npm start -- --mock', () => {
     expect(finished).toMatchObject({ state: 'success', trigger: 'manual' });
 
     // The live progress line followed the run, and its end was reported.
-    await waitFor(() => /Run [0-9a-f]{8} ended: success after \d+ s/.test(output) || undefined, { timeoutMs: 30_000, intervalMs: 250, description: 'the run summary line' });
+    await waitFor(() => /Run [0-9a-f]{8} ended: success after \d+ s/.test(output) || undefined, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      description: 'the run summary line',
+    });
     expect(output).toMatch(/▶ run [0-9a-f]{8} running \d+ s · [\d,–]+ records\/s · produced [\d,–]+ · written [\d,–]+ · lag [\d,–]+ · DLQ [\d,–]+/);
 
     // Ctrl-C, typed into the terminal.

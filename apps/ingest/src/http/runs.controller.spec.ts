@@ -38,7 +38,11 @@ describe('RunsController', () => {
     const maker = new FakeMaker();
     const controller = await controllerWith(new RunsService(maker));
     const started = controller.start({ records: 25, seed: 's' });
-    expect(started).toMatchObject({ state: 'running', params: { records: 25, seed: 's', encoding: 'avro', startPage: 1, pageSize: 10 }, cursor: { seed: 's', startPage: 1, nextPage: 1 } });
+    expect(started).toMatchObject({
+      state: 'running',
+      params: { records: 25, seed: 's', encoding: 'avro', startPage: 1, pageSize: 10 },
+      cursor: { seed: 's', startPage: 1, nextPage: 1 },
+    });
     expect(started.counts).toEqual({ pagesFetched: 0, fetched: 0, valid: 0, invalid: 0, discarded: 0, produced: 0, acknowledged: 0 });
     await maker.runs[0].done;
     expect(controller.get(started.id)).toMatchObject({ id: started.id, state: 'succeeded', counts: { acknowledged: 25 }, cursor: { nextPage: 4 } });
@@ -47,7 +51,10 @@ describe('RunsController', () => {
 
   it('answers 400 with { error, message } naming the parameter', async () => {
     const controller = await controllerWith(new RunsService(new FakeMaker()));
-    expect(httpError(() => controller.start({ records: -1 }))).toEqual({ status: 400, body: { error: 'Bad Request', message: 'records must be an integer from 1 to 10000000 (got -1)' } });
+    expect(httpError(() => controller.start({ records: -1 }))).toEqual({
+      status: 400,
+      body: { error: 'Bad Request', message: 'records must be an integer from 1 to 10000000 (got -1)' },
+    });
     expect(httpError(() => controller.start({ records: 1, colour: 'red' }))).toEqual({
       status: 400,
       body: { error: 'Bad Request', message: expect.stringMatching(/^unknown parameter "colour"/) },
@@ -57,7 +64,10 @@ describe('RunsController', () => {
 
   it('answers 404 for an unknown run, on GET and DELETE', async () => {
     const controller = await controllerWith(new RunsService(new FakeMaker()));
-    expect(httpError(() => controller.get('nope'))).toEqual({ status: 404, body: { error: 'Not Found', message: 'run nope not found (unknown, or older than the kept history)' } });
+    expect(httpError(() => controller.get('nope'))).toEqual({
+      status: 404,
+      body: { error: 'Not Found', message: 'run nope not found (unknown, or older than the kept history)' },
+    });
     await expect(controller.cancel('nope')).rejects.toMatchObject({ status: 404 });
   });
 

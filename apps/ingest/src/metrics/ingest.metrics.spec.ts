@@ -38,7 +38,16 @@ describe('IngestMetrics', () => {
     const metrics = new IngestMetrics(registry);
     const client = new RandomUserClient({ baseUrl: 'http://127.0.0.1:1/api/' });
     metrics.observeClient(client);
-    client.events.emit('client.request_failed', { code: 'API_HTTP_ERROR', status: 429, attempt: 1, willRetry: true, delayMs: 10, durationMs: 5, message: 'x', page: 1 });
+    client.events.emit('client.request_failed', {
+      code: 'API_HTTP_ERROR',
+      status: 429,
+      attempt: 1,
+      willRetry: true,
+      delayMs: 10,
+      durationMs: 5,
+      message: 'x',
+      page: 1,
+    });
     client.events.emit('client.request_failed', { code: 'API_NETWORK', attempt: 2, willRetry: true, delayMs: 10, message: 'x', page: 1 });
     client.events.emit('client.request_succeeded', { durationMs: 250, status: 200, results: 10, attempt: 3, page: 1, seed: 's' });
     client.close();

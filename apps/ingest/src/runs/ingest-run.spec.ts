@@ -27,7 +27,13 @@ describe('IngestRun', () => {
       [5, 2],
     ]);
     expect(status.counts).toEqual({ pagesFetched: 3, fetched: 12, valid: 12, invalid: 0, discarded: 0, produced: 12, acknowledged: 12 });
-    expect(sink.sent.map((r) => r.id)).toEqual(expectedIds('unit', [[3, 5], [4, 5], [5, 2]]));
+    expect(sink.sent.map((r) => r.id)).toEqual(
+      expectedIds('unit', [
+        [3, 5],
+        [4, 5],
+        [5, 2],
+      ]),
+    );
     expect(sink.sent.every((r) => r.ingested_at >= before && r.ingested_at <= Date.now())).toBe(true);
     expect(status.cursor).toEqual({ seed: 'unit', startPage: 3, nextPage: 6 });
     expect(status.offsets).toEqual({ topic: 'test', partitions: [{ partition: 0, first: 0, last: 11 }] });
@@ -51,7 +57,10 @@ describe('IngestRun', () => {
 
     expect(status.state).toBe('succeeded');
     expect(status.counts).toMatchObject({ fetched: 10, valid: 7, invalid: 3, produced: 7, acknowledged: 7 });
-    const all = expectedIds('unit', [[1, 5], [2, 5]]);
+    const all = expectedIds('unit', [
+      [1, 5],
+      [2, 5],
+    ]);
     expect(sink.sent.map((r) => r.id)).toEqual(all.filter((_, i) => ![1, 3, 5].includes(i)));
     expect(status.errors).toEqual([{ code: 'RECORD_INVALID', message: 'invalid randomuser result: login.uuid (missing)', count: 3 }]);
     const warnings = lines.filter((l) => l.msg === 'invalid API record skipped');
@@ -86,7 +95,10 @@ describe('IngestRun', () => {
   });
 
   it('fails with the reason when the destination cannot be prepared', async () => {
-    const { run, source } = makeRun({ params: params({ records: 5 }), sink: new FakeSink({ openError: Object.assign(new Error('preparing topic t: broker down'), { code: 'KAFKA_CONNECT_FAILED' }) }) });
+    const { run, source } = makeRun({
+      params: params({ records: 5 }),
+      sink: new FakeSink({ openError: Object.assign(new Error('preparing topic t: broker down'), { code: 'KAFKA_CONNECT_FAILED' }) }),
+    });
     const status = await run.start();
     expect(status.state).toBe('failed');
     expect(status.error).toBe('preparing topic t: broker down');

@@ -146,7 +146,12 @@ export class IngestRun {
       // About ten sends a second keeps the rate smooth without tiny requests.
       this.chunkSize = Math.max(1, Math.min(this.params.pageSize, Math.ceil(this.params.rate / 10)));
       const clock = this.clock;
-      this.limiter = new RateLimiter({ perSecond: this.params.rate, burst: this.chunkSize, now: () => clock.now(), sleep: (ms, signal) => clock.sleep(ms, signal) });
+      this.limiter = new RateLimiter({
+        perSecond: this.params.rate,
+        burst: this.chunkSize,
+        now: () => clock.now(),
+        sleep: (ms, signal) => clock.sleep(ms, signal),
+      });
     } else {
       this.chunkSize = this.params.pageSize;
     }
@@ -170,7 +175,11 @@ export class IngestRun {
       cursor: { seed: this.params.seed, startPage: this.params.startPage, nextPage: this.nextPage },
       ...(this.offsets === undefined ? {} : { offsets: { topic: this.offsets.topic, partitions: this.offsets.partitions.map((p) => ({ ...p })) } }),
       errors: [...this.errors.values()].map((e) => ({ ...e })),
-      ...(this.failure !== undefined ? { error: this.failure } : this.cancelReason !== undefined && this.state === 'cancelled' ? { error: this.cancelReason } : {}),
+      ...(this.failure !== undefined
+        ? { error: this.failure }
+        : this.cancelReason !== undefined && this.state === 'cancelled'
+          ? { error: this.cancelReason }
+          : {}),
       ...(waiting === undefined ? {} : { waiting: { for: 'kafka' as const, since: new Date(waiting.since).toISOString(), reason: waiting.reason } }),
     };
   }
@@ -278,7 +287,13 @@ export class IngestRun {
   }
 
   private fetch(page: number, results: number): Promise<FetchedPage> {
-    const request = { seed: this.params.seed, page, results, ...(this.params.nat === undefined ? {} : { nat: this.params.nat }), signal: this.fetchAbort.signal };
+    const request = {
+      seed: this.params.seed,
+      page,
+      results,
+      ...(this.params.nat === undefined ? {} : { nat: this.params.nat }),
+      signal: this.fetchAbort.signal,
+    };
     const promise = Promise.resolve()
       .then(() => this.source.fetchPage(request))
       .then((response) => {

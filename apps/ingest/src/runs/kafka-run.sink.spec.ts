@@ -32,14 +32,24 @@ function fakeProducer(send: (messages: readonly OutgoingMessage[]) => Promise<{ 
   return { producer, sent };
 }
 
-const serializer = async () => (record: UserRecordV2): OutgoingMessage => ({ key: record.id, value: Buffer.from(record.email), headers: { 'userstream-run-id': 'r' } });
+const serializer =
+  async () =>
+  (record: UserRecordV2): OutgoingMessage => ({ key: record.id, value: Buffer.from(record.email), headers: { 'userstream-run-id': 'r' } });
 
 describe('KafkaRunSink', () => {
   it('ensures the topic, sends serialized records and reports the offsets written between the two snapshots', async () => {
     let ensured = 0;
     const { admin } = fakeAdmin([
-      [{ partition: 0, low: 0, high: 5 }, { partition: 1, low: 0, high: 0 }, { partition: 2, low: 0, high: 7 }],
-      [{ partition: 0, low: 0, high: 8 }, { partition: 1, low: 0, high: 1 }, { partition: 2, low: 0, high: 7 }],
+      [
+        { partition: 0, low: 0, high: 5 },
+        { partition: 1, low: 0, high: 0 },
+        { partition: 2, low: 0, high: 7 },
+      ],
+      [
+        { partition: 0, low: 0, high: 8 },
+        { partition: 1, low: 0, high: 1 },
+        { partition: 2, low: 0, high: 7 },
+      ],
     ]);
     const { producer, sent } = fakeProducer(async (m) => ({ acknowledged: m.length }));
     const sink = new KafkaRunSink({ topic: 't', producer, admin, ensureTopic: async () => void ensured++, serializer });
@@ -47,11 +57,20 @@ describe('KafkaRunSink', () => {
     expect(await sink.send(records)).toEqual({ acknowledged: 4 });
     expect(ensured).toBe(1);
     expect(sent.map((m) => m.key)).toEqual(records.map((r) => r.id));
-    expect(await sink.close()).toEqual({ topic: 't', partitions: [{ partition: 0, first: 5, last: 7 }, { partition: 1, first: 0, last: 0 }] });
+    expect(await sink.close()).toEqual({
+      topic: 't',
+      partitions: [
+        { partition: 0, first: 5, last: 7 },
+        { partition: 1, first: 0, last: 0 },
+      ],
+    });
   });
 
   it('retries the offsets of a topic whose leaders are not known yet', async () => {
-    const notLeader = new KafkaError('reading offsets of topic t: This server is not the leader for that topic-partition', { code: 'KAFKA_ADMIN_FAILED', retriable: true });
+    const notLeader = new KafkaError('reading offsets of topic t: This server is not the leader for that topic-partition', {
+      code: 'KAFKA_ADMIN_FAILED',
+      retriable: true,
+    });
     const { admin, calls } = fakeAdmin([notLeader, notLeader, [{ partition: 0, low: 0, high: 0 }], [{ partition: 0, low: 0, high: 4 }]]);
     const { producer } = fakeProducer(async (m) => ({ acknowledged: m.length }));
     const sink = new KafkaRunSink({ topic: 't', producer, admin, ensureTopic: async () => undefined, serializer });

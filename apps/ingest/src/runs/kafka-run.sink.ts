@@ -87,12 +87,11 @@ export class KafkaRunSink implements RunSink {
     if (this.acknowledged === 0) return undefined;
     // Kafka stayed away past the outage bound: asking it for offsets now would only wait again.
     if (this.unavailable) throw new UserstreamError('Kafka was unreachable at the end of the run', { code: 'OFFSETS_UNKNOWN' });
-    if (!this.before) throw new UserstreamError(`the end offsets before the first send are unknown: ${describeError(this.beforeError)}`, { code: 'OFFSETS_UNKNOWN' });
+    if (!this.before)
+      throw new UserstreamError(`the end offsets before the first send are unknown: ${describeError(this.beforeError)}`, { code: 'OFFSETS_UNKNOWN' });
     const after = await this.endOffsets();
     const start = new Map(this.before.map((p) => [p.partition, p.high]));
-    const partitions = after
-      .map((p) => ({ partition: p.partition, first: start.get(p.partition) ?? 0, last: p.high - 1 }))
-      .filter((p) => p.last >= p.first);
+    const partitions = after.map((p) => ({ partition: p.partition, first: start.get(p.partition) ?? 0, last: p.high - 1 })).filter((p) => p.last >= p.first);
     return { topic: this.options.topic, partitions };
   }
 }

@@ -61,7 +61,13 @@ export class RunFactory {
       outageTimeoutMs: config.kafkaOutageTimeoutMs,
     });
     this.admin = this.kafka.admin();
-    if (config.schemaRegistryUrl !== undefined) this.registry = createSchemaRegistry({ host: config.schemaRegistryUrl, clientId: config.kafkaClientId, logger, ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}) });
+    if (config.schemaRegistryUrl !== undefined)
+      this.registry = createSchemaRegistry({
+        host: config.schemaRegistryUrl,
+        clientId: config.kafkaClientId,
+        logger,
+        ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}),
+      });
   }
 
   /** The defaults a run's parameters are resolved with. */

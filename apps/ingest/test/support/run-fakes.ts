@@ -57,7 +57,11 @@ export function expectedIds(seed: string, pages: Array<[page: number, size: numb
 
 /** An API failure as the randomuser client reports it after its retries. */
 export function apiGaveUp(status = 503): RandomUserError {
-  return new RandomUserError(`randomuser API answered HTTP ${status} (gave up after 6 attempts)`, { code: 'API_HTTP_ERROR', retriable: true, details: { status, attempts: 6 } });
+  return new RandomUserError(`randomuser API answered HTTP ${status} (gave up after 6 attempts)`, {
+    code: 'API_HTTP_ERROR',
+    retriable: true,
+    details: { status, attempts: 6 },
+  });
 }
 
 export interface FakeSinkOptions {
@@ -93,7 +97,9 @@ export class FakeSink implements RunSink {
       this.sent.push(...records.slice(0, ok));
       this.acknowledged += ok;
       if (ok < records.length) {
-        const error = Object.assign(new Error(`producing to test: ${records.length - ok} of ${records.length} records not acknowledged`), { code: 'KAFKA_PRODUCE_FAILED' });
+        const error = Object.assign(new Error(`producing to test: ${records.length - ok} of ${records.length} records not acknowledged`), {
+          code: 'KAFKA_PRODUCE_FAILED',
+        });
         return { acknowledged: ok, error };
       }
       return { acknowledged: ok };

@@ -31,8 +31,12 @@ export class ApiErrorFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const response = exception.getResponse();
-      const message = typeof response === 'object' && response !== null && 'message' in response ? (response as { message: unknown }).message : exception.message;
-      body = { error: status === 404 ? 'not_found' : status === 400 ? 'bad_request' : 'http_error', message: Array.isArray(message) ? message.join('; ') : String(message) };
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response ? (response as { message: unknown }).message : exception.message;
+      body = {
+        error: status === 404 ? 'not_found' : status === 400 ? 'bad_request' : 'http_error',
+        message: Array.isArray(message) ? message.join('; ') : String(message),
+      };
     } else {
       body = { error: 'internal_error', message: describeError(exception) };
     }

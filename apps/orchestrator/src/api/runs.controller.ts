@@ -17,7 +17,8 @@ export class RunsController {
     let size = DEFAULT_LIMIT;
     if (limit !== undefined) {
       size = Number(limit);
-      if (!Number.isInteger(size) || size < 1 || size > MAX_LIMIT) throw new ParamsError(`limit: must be an integer from 1 to ${MAX_LIMIT} (got ${JSON.stringify(limit)})`);
+      if (!Number.isInteger(size) || size < 1 || size > MAX_LIMIT)
+        throw new ParamsError(`limit: must be an integer from 1 to ${MAX_LIMIT} (got ${JSON.stringify(limit)})`);
     }
     if (job !== undefined && (typeof job !== 'string' || job.length === 0)) throw new ParamsError('job: must be a job name');
     if (pageToken !== undefined && typeof pageToken !== 'string') throw new ParamsError('pageToken: give it once');

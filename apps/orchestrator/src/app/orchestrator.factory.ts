@@ -50,7 +50,11 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     await connection.close().catch(() => undefined);
     throw error;
   }
-  const ingest = new IngestClient({ baseUrl: config.ingestUrl, timeoutMs: config.httpTimeoutMs, ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}) });
+  const ingest = new IngestClient({
+    baseUrl: config.ingestUrl,
+    timeoutMs: config.httpTimeoutMs,
+    ...(config.serviceToken ? { serviceToken: config.serviceToken } : {}),
+  });
   const job = createIngestStreamJob({
     ingest,
     schedule: parseSchedule(config.jobSchedule, 'ORCHESTRATOR_JOB_SCHEDULE'),
@@ -71,7 +75,12 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
     logger,
     onOutcome: (outcome) => context.metrics.webhookTotal.inc({ outcome }),
   });
-  const stats = new KafkaPipelineStats({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, timeoutMs: Math.min(config.httpTimeoutMs, 3000), logger });
+  const stats = new KafkaPipelineStats({
+    brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
+    timeoutMs: Math.min(config.httpTimeoutMs, 3000),
+    logger,
+  });
   return {
     context,
     catalog: new JobCatalog([job]),
@@ -86,7 +95,15 @@ export async function buildOrchestratorParts(config: OrchestratorConfig, logger:
       cacheMs: config.rowCountCacheMs,
       logger,
     }),
-    pipeline: new PipelineSettings(config.kafkaTopic, config.kafkaGroupId, config.ingestUrl, config.processorUrl, Math.min(config.httpTimeoutMs, 2000), undefined, serviceHeaders(config.serviceToken)),
+    pipeline: new PipelineSettings(
+      config.kafkaTopic,
+      config.kafkaGroupId,
+      config.ingestUrl,
+      config.processorUrl,
+      Math.min(config.httpTimeoutMs, 2000),
+      undefined,
+      serviceHeaders(config.serviceToken),
+    ),
     rowsWritten: new RowsWrittenSettings(config.kafkaGroupId, config.rowsConfirmWindowMs),
     history: new HistorySettings(config.historyIntervalMs),
     closers: [() => stats.close(), () => store.close(), () => connection.close()],

@@ -17,8 +17,18 @@ export class OrchestratorMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.runsTotal = new Counter({ name: 'userstream_orchestrator_runs_total', help: 'Runs that reached a final state', labelNames: ['job', 'state'], registers });
-    this.triesTotal = new Counter({ name: 'userstream_orchestrator_tries_total', help: 'Tries that ended, by outcome', labelNames: ['job', 'outcome'], registers });
+    this.runsTotal = new Counter({
+      name: 'userstream_orchestrator_runs_total',
+      help: 'Runs that reached a final state',
+      labelNames: ['job', 'state'],
+      registers,
+    });
+    this.triesTotal = new Counter({
+      name: 'userstream_orchestrator_tries_total',
+      help: 'Tries that ended, by outcome',
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
     this.runDuration = new Histogram({
       name: 'userstream_orchestrator_run_duration_seconds',
       help: 'Time from the first try to the final state',
@@ -27,13 +37,23 @@ export class OrchestratorMetrics {
       registers,
     });
     this.activeRuns = new Gauge({ name: 'userstream_orchestrator_active_runs', help: 'Runs queued, running or up for retry', labelNames: ['job'], registers });
-    this.skippedTotal = new Counter({ name: 'userstream_orchestrator_skipped_total', help: 'Due times that started no run', labelNames: ['job', 'reason'], registers });
+    this.skippedTotal = new Counter({
+      name: 'userstream_orchestrator_skipped_total',
+      help: 'Due times that started no run',
+      labelNames: ['job', 'reason'],
+      registers,
+    });
     this.recordsAcknowledged = new Counter({
       name: 'userstream_orchestrator_records_acknowledged_total',
       help: 'Records acknowledged by Kafka in successful runs',
       labelNames: ['job'],
       registers,
     });
-    this.webhookTotal = new Counter({ name: 'userstream_orchestrator_webhook_total', help: 'Failure webhook calls, by outcome', labelNames: ['outcome'], registers });
+    this.webhookTotal = new Counter({
+      name: 'userstream_orchestrator_webhook_total',
+      help: 'Failure webhook calls, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
   }
 }

@@ -23,7 +23,15 @@ function capturingLogger(lines: string[]): Logger {
       (obj: object | string, msg?: string): void => {
         lines.push(JSON.stringify(typeof obj === 'string' ? { level, ...bindings, msg: obj } : { level, ...bindings, ...obj, msg }));
       };
-    return { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), fatal: log('fatal'), child: (more) => make({ ...bindings, ...more }) };
+    return {
+      trace: log('trace'),
+      debug: log('debug'),
+      info: log('info'),
+      warn: log('warn'),
+      error: log('error'),
+      fatal: log('fatal'),
+      child: (more) => make({ ...bindings, ...more }),
+    };
   };
   return make({});
 }
@@ -180,7 +188,11 @@ describe('auth middleware under attack', () => {
     expect(await modern.json()).toEqual({ error: 'forbidden', message: 'cross-site request refused (Sec-Fetch-Site: cross-site)' });
     const older = await fetch(`${base}/api/jobs/user_data_kafka_stream/pause`, { method: 'POST', headers: { ...cached, origin: 'https://evil.example' } });
     expect(older.status).toBe(403);
-    const textPlain = await fetch(`${base}/api/jobs/user_data_kafka_stream/unpause`, { method: 'POST', headers: { ...cached, 'content-type': 'text/plain' }, body: '{}' });
+    const textPlain = await fetch(`${base}/api/jobs/user_data_kafka_stream/unpause`, {
+      method: 'POST',
+      headers: { ...cached, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(textPlain.status).toBe(415);
     // The same request from the dashboard itself, or from a script, goes through.
     const own = await fetch(`${base}/api/jobs/user_data_kafka_stream/pause`, {
@@ -191,7 +203,10 @@ describe('auth middleware under attack', () => {
     expect(await own.json()).toEqual({ ok: 'admin' });
     expect((await fetch(`${base}/api/jobs/user_data_kafka_stream/pause`, { method: 'POST', headers: cached })).status).toBe(200);
     // Login CSRF: a cross-site form cannot log a victim in either.
-    const crossLogin = await fetch(`${base}/login`, { ...loginForm({ username: 'admin', password: PASSWORD }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } });
+    const crossLogin = await fetch(`${base}/login`, {
+      ...loginForm({ username: 'admin', password: PASSWORD }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
     expect(crossLogin.status).toBe(403);
     expect(crossLogin.headers.get('set-cookie')).toBeNull();
   });

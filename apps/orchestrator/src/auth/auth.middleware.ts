@@ -117,7 +117,12 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions) {
   const retryAfter = (ms: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
 
   /** Checks a user name and password against the lock-out; logs and counts a failure. */
-  const attempt = async (req: IncomingMessage, user: string, password: string, kind: 'form' | 'basic'): Promise<{ ok: true } | { ok: false; lockedMs: number }> => {
+  const attempt = async (
+    req: IncomingMessage,
+    user: string,
+    password: string,
+    kind: 'form' | 'basic',
+  ): Promise<{ ok: true } | { ok: false; lockedMs: number }> => {
     const keys = limiterKeys(req, user);
     const locked = limiter.retryAfterMs(keys);
     if (locked > 0) {
@@ -139,7 +144,8 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions) {
     try {
       form = parseForm(await readBody(req), req.headers['content-type']);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'payload_too_large', message: `the login form is limited to ${MAX_FORM_BYTES} bytes` });
+      if (error instanceof BodyTooLargeError)
+        return sendJson(res, 413, { error: 'payload_too_large', message: `the login form is limited to ${MAX_FORM_BYTES} bytes` });
       form = new URLSearchParams();
     }
     const next = safeNext(form.get('next') ?? url.searchParams.get('next'));
@@ -158,7 +164,12 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions) {
     if (path.startsWith('/api/') || path === '/api' || OPS.some((p) => p.test(path))) {
       // Scripts get the Basic challenge; the dashboard's own requests do not, so the browser shows no password prompt.
       const challenge = req.headers['x-requested-with'] !== 'userstream-dashboard' && !OPS.some((p) => p.test(path));
-      sendJson(res, 401, { error: 'unauthorized', message: 'log in or send HTTP Basic credentials' }, challenge ? { 'www-authenticate': 'Basic realm="userstream orchestrator", charset="UTF-8"' } : {});
+      sendJson(
+        res,
+        401,
+        { error: 'unauthorized', message: 'log in or send HTTP Basic credentials' },
+        challenge ? { 'www-authenticate': 'Basic realm="userstream orchestrator", charset="UTF-8"' } : {},
+      );
       return;
     }
     redirect(res, `/login?next=${encodeURIComponent(safeNext(path + url.search))}`);
@@ -170,7 +181,10 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions) {
     const isLogin = path === '/login';
     const csrf = checkCsrf(req, { allowForm: isLogin || path === '/logout' });
     if (csrf) {
-      logger.warn({ method: req.method, path, remote: peerOf(req), origin: req.headers.origin, site: req.headers['sec-fetch-site'] }, 'cross-site request refused');
+      logger.warn(
+        { method: req.method, path, remote: peerOf(req), origin: req.headers.origin, site: req.headers['sec-fetch-site'] },
+        'cross-site request refused',
+      );
       return sendJson(res, csrf.status, { error: csrf.status === 403 ? 'forbidden' : 'unsupported_media_type', message: csrf.message });
     }
     if (isLogin && req.method === 'POST') return login(req, res, url);
@@ -180,7 +194,8 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions) {
       return redirect(res, '/login', cookie('', 0));
     }
     if (OPEN.some((pattern) => pattern.test(path))) return next();
-    if (OPS.some((pattern) => pattern.test(path)) && options.metricsToken && tokenMatches(bearerToken(req.headers.authorization), [options.metricsToken])) return next();
+    if (OPS.some((pattern) => pattern.test(path)) && options.metricsToken && tokenMatches(bearerToken(req.headers.authorization), [options.metricsToken]))
+      return next();
 
     const basic = parseBasicAuth(req.headers.authorization);
     let user: string | undefined;

@@ -24,12 +24,18 @@ describe('resolveCredentials', () => {
 
   it('refuses to start in production without a password, naming the variable', () => {
     expect(() => resolveCredentials({ user: 'admin', nodeEnv: 'production' })).toThrow(ConfigError);
-    expect(() => resolveCredentials({ user: 'admin', password: '', nodeEnv: 'production' })).toThrow(/^ORCHESTRATOR_PASSWORD: required when NODE_ENV=production/);
-    expect(() => resolveCredentials({ user: 'admin', password: 'short', nodeEnv: 'production' })).toThrow(/ORCHESTRATOR_PASSWORD: must be at least 12 characters/);
+    expect(() => resolveCredentials({ user: 'admin', password: '', nodeEnv: 'production' })).toThrow(
+      /^ORCHESTRATOR_PASSWORD: required when NODE_ENV=production/,
+    );
+    expect(() => resolveCredentials({ user: 'admin', password: 'short', nodeEnv: 'production' })).toThrow(
+      /ORCHESTRATOR_PASSWORD: must be at least 12 characters/,
+    );
   });
 
   it('refuses a short password in development too', () => {
-    expect(() => resolveCredentials({ user: 'admin', password: 'admin', nodeEnv: 'development' })).toThrow(/^ORCHESTRATOR_PASSWORD: must be at least 12 characters$/);
+    expect(() => resolveCredentials({ user: 'admin', password: 'admin', nodeEnv: 'development' })).toThrow(
+      /^ORCHESTRATOR_PASSWORD: must be at least 12 characters$/,
+    );
     expect(resolveCredentials({ user: 'admin', password: 'twelve-chars', nodeEnv: 'development' }).password).toBe('twelve-chars');
   });
 
@@ -129,7 +135,11 @@ describe('auth middleware', () => {
   });
 
   it('logs in with the form, sets an HttpOnly SameSite=Strict cookie that opens the API, and logs out', async () => {
-    const wrong = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'nope', next: '/' }), redirect: 'manual' });
+    const wrong = await fetch(`${base}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'admin', password: 'nope', next: '/' }),
+      redirect: 'manual',
+    });
     expect(wrong.status).toBe(303);
     expect(wrong.headers.get('location')).toBe('/login?error=1&next=%2F');
     expect(wrong.headers.get('set-cookie')).toBeNull();

@@ -42,9 +42,13 @@ export function checkCsrf(req: IncomingMessage, options: { allowForm?: boolean }
     if (host === undefined || !own.includes(host)) return { status: 403, message: 'cross-site request refused (Origin is not this app)' };
   }
   const type = (firstHeader(req.headers['content-type']) ?? '').split(';')[0].trim().toLowerCase();
-  const hasBody = type !== '' || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+  const hasBody =
+    type !== '' || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return undefined;
   if (type === 'application/json') return undefined;
   if (options.allowForm && type === 'application/x-www-form-urlencoded') return undefined;
-  return { status: 415, message: `send the body as application/json${options.allowForm ? ' or application/x-www-form-urlencoded' : ''} (got ${type ? type.slice(0, 60) : 'no content type'})` };
+  return {
+    status: 415,
+    message: `send the body as application/json${options.allowForm ? ' or application/x-www-form-urlencoded' : ''} (got ${type ? type.slice(0, 60) : 'no content type'})`,
+  };
 }

@@ -14,7 +14,19 @@ import { PUBLIC_DIR } from './static-files';
 const HOSTILE = `"></meta><script>alert(1)</script><img src=x onerror=alert(2)>&amp;'`;
 
 function run(id: string, error?: string): RunRecord {
-  return { id, job: 'j', trigger: 'manual', state: 'failed', tryNumber: 1, maxTries: 1, params: {}, queuedAt: '2025-06-01T10:00:00.000Z', rowsWritten: { state: 'unknown', value: null }, tries: [], ...(error ? { error } : {}) };
+  return {
+    id,
+    job: 'j',
+    trigger: 'manual',
+    state: 'failed',
+    tryNumber: 1,
+    maxTries: 1,
+    params: {},
+    queuedAt: '2025-06-01T10:00:00.000Z',
+    rowsWritten: { state: 'unknown', value: null },
+    tries: [],
+    ...(error ? { error } : {}),
+  };
 }
 
 describe('the state served in the dashboard page', () => {
@@ -23,11 +35,20 @@ describe('the state served in the dashboard page', () => {
   });
 
   it('goes into one attribute, escaped, whatever the runs say, and reads back equal', () => {
-    const state = { jobs: [], runs: [run('r1', HOSTILE)], history: { intervalMs: 1000, capacity: 10, latest: null, samples: { t: [] }, seconds: 900 } } as unknown as ServedState;
+    const state = {
+      jobs: [],
+      runs: [run('r1', HOSTILE)],
+      history: { intervalMs: 1000, capacity: 10, latest: null, samples: { t: [] }, seconds: 900 },
+    } as unknown as ServedState;
     const page = pageWithState(`<head>${SERVED_STATE_MARKER}</head>`, state);
     const content = /^<head><meta name="served-state" content="([^"<>]*)" \/><\/head>$/.exec(page)?.[1];
     expect(content).toBeDefined();
-    const decoded = (content ?? '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const decoded = (content ?? '')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
     expect(JSON.parse(decoded)).toEqual(state);
   });
 
@@ -50,7 +71,12 @@ describe('the state served in the dashboard page', () => {
     expect(dashboard.current().runs?.map((r) => r.id)).toEqual(['r1']);
     release();
     await dashboard.readRuns();
-    expect(dashboard.current().runs?.map((r) => r.id).sort()).toEqual(['r1', 'r2']);
+    expect(
+      dashboard
+        .current()
+        .runs?.map((r) => r.id)
+        .sort(),
+    ).toEqual(['r1', 'r2']);
     release();
   });
 

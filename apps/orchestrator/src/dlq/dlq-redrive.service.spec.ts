@@ -2,7 +2,14 @@ import type { TopicRecord } from '@userstream/kafka';
 import { ParamsError } from '../jobs/job.definition';
 import { MAX_REDRIVE_RECORDS, parseRedriveRequest, redriveCount, redriveMessage } from './dlq-redrive.service';
 
-const dead = (headers: Record<string, string>): TopicRecord => ({ partition: 0, offset: 7, timestamp: 0, key: Buffer.from('k'), value: Buffer.from([1, 2]), headers });
+const dead = (headers: Record<string, string>): TopicRecord => ({
+  partition: 0,
+  offset: 7,
+  timestamp: 0,
+  key: Buffer.from('k'),
+  value: Buffer.from([1, 2]),
+  headers,
+});
 
 describe('re-drive requests', () => {
   it('accepts offsets of a partition or one reason, deduplicated and sorted', () => {

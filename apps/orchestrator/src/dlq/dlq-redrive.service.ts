@@ -37,11 +37,14 @@ export function parseRedriveRequest(body: unknown): RedriveRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ParamsError('body: must be a JSON object');
   const { partition, offsets, reason, ...rest } = body as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw new ParamsError(`unknown fields: ${Object.keys(rest).slice(0, 5).join(', ')}`);
-  if (typeof partition !== 'number' || !Number.isSafeInteger(partition) || partition < 0 || partition > 100_000) throw new ParamsError('partition: must be an integer from 0 to 100000');
+  if (typeof partition !== 'number' || !Number.isSafeInteger(partition) || partition < 0 || partition > 100_000)
+    throw new ParamsError('partition: must be an integer from 0 to 100000');
   if ((offsets === undefined) === (reason === undefined)) throw new ParamsError('name either offsets or reason');
   if (offsets !== undefined) {
-    if (!Array.isArray(offsets) || offsets.length === 0 || offsets.length > MAX_REDRIVE_RECORDS) throw new ParamsError(`offsets: must be a list of 1 to ${MAX_REDRIVE_RECORDS} offsets`);
-    for (const o of offsets) if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw new ParamsError('offsets: each must be a non-negative integer');
+    if (!Array.isArray(offsets) || offsets.length === 0 || offsets.length > MAX_REDRIVE_RECORDS)
+      throw new ParamsError(`offsets: must be a list of 1 to ${MAX_REDRIVE_RECORDS} offsets`);
+    for (const o of offsets)
+      if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw new ParamsError('offsets: each must be a non-negative integer');
     return { partition, offsets: [...new Set(offsets as number[])].sort((a, b) => a - b) };
   }
   if (typeof reason !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(reason)) throw new ParamsError('reason: must be an error code');
@@ -100,7 +103,10 @@ export class DlqRedrive {
     let acknowledged = 0;
     if (sent.length > 0) {
       try {
-        const report = await producer.sendMessages(this.settings.topic, sent.map((r) => redriveMessage(r, dlqTopic)));
+        const report = await producer.sendMessages(
+          this.settings.topic,
+          sent.map((r) => redriveMessage(r, dlqTopic)),
+        );
         acknowledged = report.acknowledged;
         if (report.failed > 0) error = `${report.failed} of ${sent.length} records were not acknowledged by Kafka`;
       } catch (e) {
@@ -134,7 +140,10 @@ export class DlqRedrive {
       rowsWritten: { state: 'unknown', value: null, reason: 're-driven records are written as the stream-processor gets to them' },
     };
     await this.store.saveRun(run);
-    this.logger.info({ runId: run.id, by: user, partition: request.partition, reason: request.reason, redriven: acknowledged, refused: refused.length }, 'dead letters re-driven');
+    this.logger.info(
+      { runId: run.id, by: user, partition: request.partition, reason: request.reason, redriven: acknowledged, refused: refused.length },
+      'dead letters re-driven',
+    );
     return run;
   }
 

@@ -3,9 +3,21 @@ import type { OrchestratorContext } from '../app/orchestrator.context';
 import type { PipelineService, PipelineSnapshot } from '../pipeline/pipeline.service';
 import { HistorySettings, PipelineHistory } from './pipeline-history.service';
 
-const silent: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 
-function snapshot(atMs: number, ends: number[], committed: Array<number | null>, extra: { dlq?: number; rows?: number | null; ok?: boolean } = {}): PipelineSnapshot {
+function snapshot(
+  atMs: number,
+  ends: number[],
+  committed: Array<number | null>,
+  extra: { dlq?: number; rows?: number | null; ok?: boolean } = {},
+): PipelineSnapshot {
   const partitions = ends.map((end, partition) => ({ partition, endOffset: end, committed: committed[partition], lag: end - (committed[partition] ?? 0) }));
   return {
     at: new Date(atMs).toISOString(),

@@ -14,7 +14,14 @@ function status(overrides: Partial<IngestRunStatus> = {}): IngestRunStatus {
   };
 }
 
-const counts = (pages: number) => ({ pagesFetched: pages, fetched: pages * 10, valid: pages * 10 - 1, invalid: 1, produced: pages * 10 - 1, acknowledged: pages * 10 - 2 });
+const counts = (pages: number) => ({
+  pagesFetched: pages,
+  fetched: pages * 10,
+  valid: pages * 10 - 1,
+  invalid: 1,
+  produced: pages * 10 - 1,
+  acknowledged: pages * 10 - 2,
+});
 const WAIT = { for: 'kafka' as const, since: '2025-06-01T10:00:03.000Z', reason: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' };
 
 describe('ingestRunNotes', () => {
@@ -29,7 +36,12 @@ describe('ingestRunNotes', () => {
 
   it('notes problems ingest retried, by kind, when their count grows', () => {
     const before = status({ errors: [{ code: 'API_UNAVAILABLE', message: 'HTTP 503', count: 2 }] });
-    const after = status({ errors: [{ code: 'API_UNAVAILABLE', message: 'HTTP 503', count: 5 }, { code: 'API_TIMEOUT', message: 'no answer in 10 s', count: 1 }] });
+    const after = status({
+      errors: [
+        { code: 'API_UNAVAILABLE', message: 'HTTP 503', count: 5 },
+        { code: 'API_TIMEOUT', message: 'no answer in 10 s', count: 1 },
+      ],
+    });
     expect(ingestRunNotes(before, after)).toEqual([
       { level: 'warn', key: 'problem:API_UNAVAILABLE', message: 'ingest retried: API_UNAVAILABLE: HTTP 503 (x5)' },
       { level: 'warn', key: 'problem:API_TIMEOUT', message: 'ingest retried: API_TIMEOUT: no answer in 10 s (x1)' },

@@ -44,7 +44,10 @@ export function ingestRunNotes(previous: IngestRunStatus | undefined, current: I
   }
   if (current.state !== 'running' && previous?.state !== current.state) {
     const reason = current.error ? `: ${current.error}` : '';
-    notes.push({ level: current.state === 'succeeded' ? 'info' : current.state === 'cancelled' ? 'warn' : 'error', message: `ingest run ${current.id} ${current.state}${reason}` });
+    notes.push({
+      level: current.state === 'succeeded' ? 'info' : current.state === 'cancelled' ? 'warn' : 'error',
+      message: `ingest run ${current.id} ${current.state}${reason}`,
+    });
   }
   return notes;
 }

@@ -58,16 +58,21 @@ describe('the reference job against an HTTP ingest', () => {
     expect(fake.calls('GET').length).toBeGreaterThanOrEqual(1);
     expect(result.ingestRunId).toMatch(/^fake-/);
     expect(result.counts).toMatchObject({ produced: 40, acknowledged: 40 });
-    expect(result.offsets).toEqual({ topic: 'users_created', partitions: [expect.objectContaining({ partition: 0 }), expect.objectContaining({ partition: 1 })] });
+    expect(result.offsets).toEqual({
+      topic: 'users_created',
+      partitions: [expect.objectContaining({ partition: 0 }), expect.objectContaining({ partition: 1 })],
+    });
     expect(result.cursor).toMatchObject({ startPage: 1 });
     // Progress was reported from the first answer on, so the dashboard sees the run while it runs.
     expect(progress[0]).toMatchObject({ ingestRunId: result.ingestRunId });
   });
 
-  it('fails the try when the ingest run fails, with ingest\'s reason', async () => {
+  it("fails the try when the ingest run fails, with ingest's reason", async () => {
     fake.plan = () => ({ outcome: 'fail', durationMs: 50, error: 'randomuser API kept failing: HTTP 503' });
     const { ctx } = context({ durationSeconds: 60 });
-    const error = await makeJob().execute(ctx).catch((e: unknown) => e);
+    const error = await makeJob()
+      .execute(ctx)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IngestError);
     expect((error as Error).message).toMatch(/^ingest run fake-\S+ failed: randomuser API kept failing: HTTP 503$/);
   });
@@ -75,7 +80,9 @@ describe('the reference job against an HTTP ingest', () => {
   it('fails permanently when ingest refuses the parameters (400)', async () => {
     // The orchestrator cannot know whether ingest has a Schema Registry; the (fake) ingest has none.
     const { ctx } = context({ durationSeconds: 60, encoding: 'confluent' });
-    const error = await makeJob().execute(ctx).catch((e: unknown) => e);
+    const error = await makeJob()
+      .execute(ctx)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentJobError);
     expect((error as Error).message).toContain('ingest refused the parameters: encoding confluent needs a Schema Registry');
   });

@@ -80,7 +80,11 @@ export function createIngestStreamJob(options: IngestStreamJobOptions): JobDefin
           if (ctx.signal.aborted) throw error;
           failures++;
           ctx.logger.warn({ ingestRunId: status.id, failures, err: describeError(error) }, 'polling the ingest run failed');
-          ctx.note?.({ level: 'warn', key: 'poll-failures', message: `polling ingest run ${status.id} failed (${failures} in a row, the try fails at ${maxPollFailures}): ${describeError(error)}` });
+          ctx.note?.({
+            level: 'warn',
+            key: 'poll-failures',
+            message: `polling ingest run ${status.id} failed (${failures} in a row, the try fails at ${maxPollFailures}): ${describeError(error)}`,
+          });
           if (failures >= maxPollFailures) {
             throw new IngestError(`following ingest run ${status.id}: ${failures} polls in a row failed, the last with: ${describeError(error)}`, {
               code: 'INGEST_LOST',

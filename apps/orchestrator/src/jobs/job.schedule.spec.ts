@@ -39,7 +39,9 @@ describe('parseSchedule', () => {
 
   it('names the variable when the expression is wrong', () => {
     expect(() => parseSchedule('0 * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(ConfigError);
-    expect(() => parseSchedule('61 * * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(/ORCHESTRATOR_JOB_SCHEDULE: invalid cron expression "61 \* \* \* \*": Field value \(61\) is out of range/);
+    expect(() => parseSchedule('61 * * * *', 'ORCHESTRATOR_JOB_SCHEDULE')).toThrow(
+      /ORCHESTRATOR_JOB_SCHEDULE: invalid cron expression "61 \* \* \* \*": Field value \(61\) is out of range/,
+    );
     expect(() => parseSchedule('@every 10ms', 'X')).toThrow(/X: an interval must be at least 1s/);
   });
 });

@@ -60,7 +60,9 @@ export function parseSchedule(text: string, variable = 'schedule'): JobSchedule 
     const intervalMs = Number(every[1]) * UNIT_MS[every[2].toLowerCase()];
     if (intervalMs < 1000) throw new ConfigError(`${variable}: an interval must be at least 1s (got "${text}")`, { details: { variable } });
     if (intervalMs > MAX_INTERVAL_MS) {
-      throw new ConfigError(`${variable}: an interval must be at most 24d (got "${text}"); for longer periods use a cron expression such as "0 0 1 * *"`, { details: { variable } });
+      throw new ConfigError(`${variable}: an interval must be at most 24d (got "${text}"); for longer periods use a cron expression such as "0 0 1 * *"`, {
+        details: { variable },
+      });
     }
     return { intervalMs };
   }

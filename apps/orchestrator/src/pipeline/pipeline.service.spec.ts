@@ -34,9 +34,16 @@ describe('PipelineService', () => {
   afterAll(() => ingest.close());
 
   function service(stats: FakeStats) {
-    const rows = { count: async () => ({ table: 'spark_streams.users_created', rows: 42, kind: 'exact' as const, at: new Date().toISOString() }) } as unknown as TableRowCounter;
+    const rows = {
+      count: async () => ({ table: 'spark_streams.users_created', rows: 42, kind: 'exact' as const, at: new Date().toISOString() }),
+    } as unknown as TableRowCounter;
     // Nothing listens on port 9: the processor shows as down.
-    return new PipelineService(new PipelineSettings('users_created', 'userstream-stream-processor', ingest.url, 'http://127.0.0.1:9', 500, 0), stats, rows, new InMemoryRunStore());
+    return new PipelineService(
+      new PipelineSettings('users_created', 'userstream-stream-processor', ingest.url, 'http://127.0.0.1:9', 500, 0),
+      stats,
+      rows,
+      new InMemoryRunStore(),
+    );
   }
 
   it('reports end offsets, lag per partition, DLQ depth, rows and app health, and rates between snapshots', async () => {

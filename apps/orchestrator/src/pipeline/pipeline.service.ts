@@ -143,7 +143,9 @@ export class PipelineService {
     if (kafka.ok && kafka.topic.exists) {
       const sample: Sample = {
         atMs: now,
-        partitions: new Map(kafka.topic.partitions.map((p) => [p.partition, { end: p.endOffset, ...(p.committed !== null ? { committed: p.committed } : {}) }])),
+        partitions: new Map(
+          kafka.topic.partitions.map((p) => [p.partition, { end: p.endOffset, ...(p.committed !== null ? { committed: p.committed } : {}) }]),
+        ),
       };
       if (this.previous && now > this.previous.atMs) rates = ratesBetween(this.previous, sample);
       this.previous = sample;
@@ -170,7 +172,12 @@ export class PipelineService {
       }
       if (dlqExists) {
         const offsets = await this.stats.topicOffsets(dlqName);
-        out.dlq = { name: dlqName, exists: true, depth: offsets.reduce((s, o) => s + o.high, 0), partitions: offsets.map((o) => ({ partition: o.partition, endOffset: o.high })) };
+        out.dlq = {
+          name: dlqName,
+          exists: true,
+          depth: offsets.reduce((s, o) => s + o.high, 0),
+          partitions: offsets.map((o) => ({ partition: o.partition, endOffset: o.high })),
+        };
       }
       return out;
     } catch (error) {

@@ -58,7 +58,10 @@ export class RowsWrittenTracker implements OnApplicationBootstrap, OnApplication
     } catch (error) {
       this.logger.warn({ err: describeError(error) }, 'could not load runs waiting for their rows');
     }
-    this.registry.addInterval('rows-written', setInterval(() => void this.check(), this.settings.checkIntervalMs));
+    this.registry.addInterval(
+      'rows-written',
+      setInterval(() => void this.check(), this.settings.checkIntervalMs),
+    );
   }
 
   onApplicationShutdown(): void {

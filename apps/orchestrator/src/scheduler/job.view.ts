@@ -61,6 +61,8 @@ export function toJobView(job: JobRuntime): JobView {
     },
     paused: job.paused,
     ...(job.nextRunAt && !job.paused ? { nextRunAt: job.nextRunAt.toISOString() } : {}),
-    ...(active ? { activeRun: { id: active.id, state: active.state, tryNumber: active.tryNumber, ...(active.nextTryAt ? { nextTryAt: active.nextTryAt } : {}) } } : {}),
+    ...(active
+      ? { activeRun: { id: active.id, state: active.state, tryNumber: active.tryNumber, ...(active.nextTryAt ? { nextTryAt: active.nextTryAt } : {}) } }
+      : {}),
   };
 }

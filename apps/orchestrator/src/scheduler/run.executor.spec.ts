@@ -30,7 +30,18 @@ function definition(execute: Execute): JobDefinition<object> {
 }
 
 function queuedRun(): RunRecord {
-  return { id: 'run-1', job: 'j', trigger: 'manual', state: 'queued', tryNumber: 0, maxTries: 3, params: {}, queuedAt: new Date().toISOString(), rowsWritten: { state: 'unknown', value: null }, tries: [] };
+  return {
+    id: 'run-1',
+    job: 'j',
+    trigger: 'manual',
+    state: 'queued',
+    tryNumber: 0,
+    maxTries: 3,
+    params: {},
+    queuedAt: new Date().toISOString(),
+    rowsWritten: { state: 'unknown', value: null },
+    tries: [],
+  };
 }
 
 describe('RunExecutor', () => {
@@ -69,7 +80,11 @@ describe('RunExecutor', () => {
   });
 
   it('says whether a failure may be retried: a permanent error or a shutdown may not', async () => {
-    const permanent = await executor.runTry(definition(async () => Promise.reject(new PermanentJobError('ingest refused nat'))), queuedRun(), new AbortController());
+    const permanent = await executor.runTry(
+      definition(async () => Promise.reject(new PermanentJobError('ingest refused nat'))),
+      queuedRun(),
+      new AbortController(),
+    );
     expect(permanent).toMatchObject({ ok: false, message: 'ingest refused nat', permanent: true, shuttingDown: false });
 
     const controller = new AbortController();
@@ -84,7 +99,11 @@ describe('RunExecutor', () => {
     expect(await aborted).toMatchObject({ ok: false, message: 'orchestrator shut down while the run was active', shuttingDown: true });
 
     stopping = true;
-    const during = await executor.runTry(definition(async () => Promise.reject(new Error('ingest unreachable'))), queuedRun(), new AbortController());
+    const during = await executor.runTry(
+      definition(async () => Promise.reject(new Error('ingest unreachable'))),
+      queuedRun(),
+      new AbortController(),
+    );
     expect(during).toMatchObject({ ok: false, message: 'ingest unreachable', permanent: false, shuttingDown: true });
   });
 });

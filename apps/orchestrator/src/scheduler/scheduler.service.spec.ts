@@ -54,7 +54,8 @@ function controllable() {
   return { execute, tries };
 }
 
-const failing = (message = 'ingest run fake-1 failed: randomuser API kept failing') => jest.fn(async () => Promise.reject(new UserstreamError(message, { retriable: true })));
+const failing = (message = 'ingest run fake-1 failed: randomuser API kept failing') =>
+  jest.fn(async () => Promise.reject(new UserstreamError(message, { retriable: true })));
 
 describe('SchedulerService', () => {
   let moduleRef: TestingModule | undefined;
@@ -129,7 +130,15 @@ describe('SchedulerService', () => {
     expect(execute).toHaveBeenCalledTimes(1);
 
     const run = await only();
-    expect(run).toMatchObject({ trigger: 'scheduled', scheduledFor: '2025-06-01T11:00:00.000Z', state: 'success', tryNumber: 1, maxTries: 3, counts, params: { durationSeconds: 60 } });
+    expect(run).toMatchObject({
+      trigger: 'scheduled',
+      scheduledFor: '2025-06-01T11:00:00.000Z',
+      state: 'success',
+      tryNumber: 1,
+      maxTries: 3,
+      counts,
+      params: { durationSeconds: 60 },
+    });
     expect(statesOf(run.id)).toEqual(['queued#0', 'running#1', 'success#1']);
     expect(scheduler.listJobs()[0].nextRunAt).toBe('2025-06-01T12:00:00.000Z');
 
@@ -144,7 +153,7 @@ describe('SchedulerService', () => {
     expect(queued).toMatchObject({ state: 'queued', tryNumber: 0, trigger: 'manual' });
 
     await jest.advanceTimersByTimeAsync(0);
-    let run = (await saved(queued.id));
+    let run = await saved(queued.id);
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 1, nextTryAt: '2025-06-01T10:17:00.000Z' });
     expect(run.error).toContain('randomuser API kept failing');
 
@@ -153,7 +162,7 @@ describe('SchedulerService', () => {
     expect(execute).toHaveBeenCalledTimes(1);
     await jest.advanceTimersByTimeAsync(1);
     expect(execute).toHaveBeenCalledTimes(2);
-    run = (await saved(queued.id));
+    run = await saved(queued.id);
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 2, nextTryAt: '2025-06-01T10:21:00.000Z' }); // then 4 min
 
     await jest.advanceTimersByTimeAsync(4 * MIN - 1);
@@ -161,7 +170,7 @@ describe('SchedulerService', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(execute).toHaveBeenCalledTimes(3);
 
-    run = (await saved(queued.id));
+    run = await saved(queued.id);
     expect(run).toMatchObject({ state: 'failed', tryNumber: 3, maxTries: 3 });
     expect(run.endedAt).toBe('2025-06-01T10:21:00.000Z');
     expect(run.tries.map((t) => [t.tryNumber, t.state])).toEqual([
@@ -185,7 +194,7 @@ describe('SchedulerService', () => {
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       await jest.advanceTimersByTimeAsync(0);
-      const run = (await saved(id));
+      const run = await saved(id);
       const wait = Date.parse(run.nextTryAt ?? '') - Date.now();
       delays.push(wait / MIN);
       await jest.advanceTimersByTimeAsync(wait);
@@ -206,7 +215,7 @@ describe('SchedulerService', () => {
     const scheduler = await start([job(execute)]);
     const { id } = await scheduler.trigger('user_data_kafka_stream');
     await jest.advanceTimersByTimeAsync(2 * MIN);
-    const run = (await saved(id));
+    const run = await saved(id);
     expect(run).toMatchObject({ state: 'success', tryNumber: 2, ingestRunId: 'fake-2', counts });
     expect(run.error).toBeUndefined();
     expect(run.tries).toMatchObject([
@@ -279,13 +288,13 @@ describe('SchedulerService', () => {
     expect(cleanedUp).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(1);
     expect(cleanedUp).toHaveBeenCalledWith(1);
-    let run = (await saved(id));
+    let run = await saved(id);
     expect(run).toMatchObject({ state: 'up_for_retry', tryNumber: 1 });
     expect(run.error).toBe('try 1 ran past the execution timeout of 300000 ms');
     expect(run.tries[0]).toMatchObject({ ingestRunId: 'fake-1', state: 'failed' });
 
     await jest.advanceTimersByTimeAsync(2 * MIN + 5 * MIN);
-    run = (await saved(id));
+    run = await saved(id);
     expect(run).toMatchObject({ state: 'failed', tryNumber: 2, error: 'try 2 ran past the execution timeout of 300000 ms' });
     expect(cleanedUp).toHaveBeenCalledTimes(2);
   });
@@ -339,7 +348,13 @@ describe('SchedulerService', () => {
   });
 
   it('at start, fails a run a crash left queued, and retries the try a crash interrupted, after stopping its work', async () => {
-    const base = { job: 'user_data_kafka_stream', trigger: 'scheduled' as const, maxTries: 3, params: {}, rowsWritten: { state: 'unknown' as const, value: null } };
+    const base = {
+      job: 'user_data_kafka_stream',
+      trigger: 'scheduled' as const,
+      maxTries: 3,
+      params: {},
+      rowsWritten: { state: 'unknown' as const, value: null },
+    };
     await store.saveRun({
       ...base,
       id: 'run-running',

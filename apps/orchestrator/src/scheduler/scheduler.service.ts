@@ -258,7 +258,11 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       run.state = 'up_for_retry';
       run.nextTryAt = at.toISOString();
       logger.warn({ err: message, retryInMs: delay, nextTryAt: run.nextTryAt }, 'try failed, up for retry');
-      this.recorder.note(run, { level: 'warn', message: `try ${run.tryNumber} failed: ${message}; try ${run.tryNumber + 1} of ${run.maxTries} at ${run.nextTryAt}` }, run.tryNumber);
+      this.recorder.note(
+        run,
+        { level: 'warn', message: `try ${run.tryNumber} failed: ${message}; try ${run.tryNumber + 1} of ${run.maxTries} at ${run.nextTryAt}` },
+        run.tryNumber,
+      );
       await this.recorder.save(run);
       this.armRetry(job, run, at);
       return;
@@ -300,7 +304,10 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       this.recorder.note(run, { level: 'warn', message: `${RESTART_ERROR} (${run.state}, no try in flight)` });
     }
     run.error = job ? RESTART_ERROR : `${RESTART_ERROR}, and job "${run.job}" is no longer defined`;
-    this.logger.warn({ job: run.job, runId: run.id, state: run.state, ingestRunId: run.ingestRunId }, 'marking a run the previous process left active as failed');
+    this.logger.warn(
+      { job: run.job, runId: run.id, state: run.state, ingestRunId: run.ingestRunId },
+      'marking a run the previous process left active as failed',
+    );
     const abandoned = this.abandon(job, run);
     if (job && last?.error === RESTART_ERROR && run.tryNumber < run.maxTries) {
       // The crash failed the try, not the run: like any failed try, it is retried after the delay.
@@ -339,7 +346,10 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
       },
       (error: unknown) => {
         this.logger.warn({ runId: run.id, ingestRunId, err: describeError(error) }, 'could not stop the work of an interrupted run');
-        this.recorder.note(run, { level: 'warn', message: `could not stop the work of the interrupted try (ingest run ${ingestRunId}): ${describeError(error)}` });
+        this.recorder.note(run, {
+          level: 'warn',
+          message: `could not stop the work of the interrupted try (ingest run ${ingestRunId}): ${describeError(error)}`,
+        });
         void this.recorder.save(run);
       },
     );

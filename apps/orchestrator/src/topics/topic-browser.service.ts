@@ -87,7 +87,8 @@ export class TopicBrowser {
 
   /** Reads and decodes records of `topic` (one of {@link topics}). `reason` keeps only dead letters with that reason. */
   async read(topic: string, request: Omit<TopicReadRequest, 'topic'>, reason?: string): Promise<BrowseResult> {
-    if (topic !== this.settings.topic && topic !== `${this.settings.topic}.dlq`) throw new UnknownTopicError(`the browser shows ${this.settings.topic} and ${this.settings.topic}.dlq only`);
+    if (topic !== this.settings.topic && topic !== `${this.settings.topic}.dlq`)
+      throw new UnknownTopicError(`the browser shows ${this.settings.topic} and ${this.settings.topic}.dlq only`);
     const reader = this.stats.topicReader();
     if (!reader) throw new NoTopicReaderError('this orchestrator cannot read records');
     const result = await reader.read({ topic, ...request });
@@ -114,7 +115,10 @@ export class TopicBrowser {
         reason: h[DEAD_LETTER_HEADERS.errorCode],
         message: h[DEAD_LETTER_HEADERS.errorMessage] ?? '',
         stage: h[DEAD_LETTER_HEADERS.stage] ?? '',
-        original: h[DEAD_LETTER_HEADERS.originalTopic] && Number.isInteger(partition) && Number.isInteger(offset) ? { topic: h[DEAD_LETTER_HEADERS.originalTopic], partition, offset } : null,
+        original:
+          h[DEAD_LETTER_HEADERS.originalTopic] && Number.isInteger(partition) && Number.isInteger(offset)
+            ? { topic: h[DEAD_LETTER_HEADERS.originalTopic], partition, offset }
+            : null,
         time: Number.isFinite(time) && time > 0 ? new Date(time).toISOString() : h[DEAD_LETTER_HEADERS.time] ? h[DEAD_LETTER_HEADERS.time] : null,
       };
     }
@@ -125,11 +129,21 @@ export class TopicBrowser {
     const hex = () => ({ hex: value.subarray(0, HEX_BYTES).toString('hex'), truncated: value.length > HEX_BYTES });
     try {
       const decoded = this.codec.decode(value);
-      const schema = decoded.encoding === 'json' ? 'reference JSON' : decoded.encoding === 'confluent' ? `registry id ${decoded.schemaId}` : `v${decoded.writerVersion} (fingerprint ${decoded.fingerprint})`;
+      const schema =
+        decoded.encoding === 'json'
+          ? 'reference JSON'
+          : decoded.encoding === 'confluent'
+            ? `registry id ${decoded.schemaId}`
+            : `v${decoded.writerVersion} (fingerprint ${decoded.fingerprint})`;
       return { decoded: true, encoding: decoded.encoding, schema, record: decoded.record as unknown as Record<string, unknown> };
     } catch (error) {
       if (error instanceof UnknownSchemaIdError) {
-        return { decoded: false, reason: 'registry-schema', message: `Confluent value with registry schema id ${error.schemaId}: the orchestrator has no Schema Registry to resolve it`, ...hex() };
+        return {
+          decoded: false,
+          reason: 'registry-schema',
+          message: `Confluent value with registry schema id ${error.schemaId}: the orchestrator has no Schema Registry to resolve it`,
+          ...hex(),
+        };
       }
       if (error instanceof DecodeError) return { decoded: false, reason: error.reason, message: error.message, ...hex() };
       return { decoded: false, reason: 'undecodable', message: error instanceof Error ? error.message : String(error), ...hex() };

@@ -8,7 +8,8 @@ const MAX_RECORDS = 500;
 
 function integer(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ParamsError(`${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ParamsError(`${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
   return Number(raw);
 }
 
@@ -56,7 +57,8 @@ export class TopicsController {
     if (ms !== undefined) request.fromTime = ms;
     const max = integer('limit', limit, 1, MAX_RECORDS);
     if (max !== undefined) request.limit = max;
-    if (reason !== undefined && (typeof reason !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(reason))) throw new ParamsError(`reason: must be an error code (got ${JSON.stringify(reason)})`);
+    if (reason !== undefined && (typeof reason !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(reason)))
+      throw new ParamsError(`reason: must be an error code (got ${JSON.stringify(reason)})`);
     try {
       return await this.browser.read(topic, request, reason);
     } catch (error) {

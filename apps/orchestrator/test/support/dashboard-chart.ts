@@ -53,7 +53,12 @@ const PLOT_BOTTOM = 22;
  * the chart's own y axis (round labels from 0, the top covering the largest
  * value drawn). Returns the history it matched.
  */
-export async function waitForChartOfHistory(page: Page, newestHistory: () => HistoryView | undefined, minPoints: number, timeoutMs: number): Promise<HistoryView> {
+export async function waitForChartOfHistory(
+  page: Page,
+  newestHistory: () => HistoryView | undefined,
+  minPoints: number,
+  timeoutMs: number,
+): Promise<HistoryView> {
   let seen = '';
   const { history, chart } = await waitFor(
     async () => {

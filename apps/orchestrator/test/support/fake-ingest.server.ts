@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { INGEST_PATHS, InvalidRunParamsError, resolveRunParams, type RunDeployment, type RunOffsets, type RunParams, type RunStatus } from '@userstream/ingest-contract';
+import {
+  INGEST_PATHS,
+  InvalidRunParamsError,
+  resolveRunParams,
+  type RunDeployment,
+  type RunOffsets,
+  type RunParams,
+  type RunStatus,
+} from '@userstream/ingest-contract';
 
 /** How a fake ingest run behaves. */
 export interface FakeRunPlan {

@@ -119,7 +119,10 @@ export async function restartOrchestrator(stack: FullStack): Promise<AppProcess>
 }
 
 /** Stops every process (SIGTERM, each must exit 0), drops the keyspaces and topics. */
-export async function stopFullStack(stack: FullStack | undefined, cassandra: Client): Promise<Array<{ app: string; code: number | null; signal: string | null }>> {
+export async function stopFullStack(
+  stack: FullStack | undefined,
+  cassandra: Client,
+): Promise<Array<{ app: string; code: number | null; signal: string | null }>> {
   if (!stack) return [];
   const apps: Array<[string, AppProcess]> = [
     ['orchestrator', stack.orchestrator],

@@ -47,7 +47,14 @@ function sinkAnswering(outcomes: Array<'written' | 'fatal' | 'retry'>) {
             },
       );
       const written = outcomes.filter((o) => o === 'written').length;
-      return { results, written, failed: outcomes.length - written, retriableFailures: outcomes.filter((o) => o === 'retry').length, durationMs: 1, tables: ['users'] } as WriteBatchResult;
+      return {
+        results,
+        written,
+        failed: outcomes.length - written,
+        retriableFailures: outcomes.filter((o) => o === 'retry').length,
+        durationMs: 1,
+        tables: ['users'],
+      } as WriteBatchResult;
     },
   };
 }

@@ -10,7 +10,11 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
   const consumed = new Counter({ name: 'userstream_processor_records_consumed_total', help: 'Records handed to the writer (decoded)', registers: [registry] });
   const written = new Counter({ name: 'userstream_processor_records_written_total', help: 'Records written to Cassandra', registers: [registry] });
   // Unlabelled so it reads 0 from the start; the labelled one says why records were dead-lettered.
-  const deadLettered = new Counter({ name: 'userstream_processor_records_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
+  const deadLettered = new Counter({
+    name: 'userstream_processor_records_dead_lettered_total',
+    help: 'Records sent to the dead-letter topic',
+    registers: [registry],
+  });
   const deadLetterReasons = new Counter({
     name: 'userstream_processor_dead_letters_total',
     help: 'Records sent to the dead-letter topic, by pipeline stage and error code',
@@ -31,8 +35,17 @@ export function registerProcessorMetrics(registry: Registry, processor: StreamPr
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const recordP99 = new Gauge({ name: 'userstream_processor_write_latency_p99_seconds', help: 'p99 per-record write latency of the last batch', registers: [registry] });
-  const lag = new Gauge({ name: 'userstream_processor_consumer_lag', help: 'Records behind the partition end at the last batch', labelNames: ['partition'], registers: [registry] });
+  const recordP99 = new Gauge({
+    name: 'userstream_processor_write_latency_p99_seconds',
+    help: 'p99 per-record write latency of the last batch',
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'userstream_processor_consumer_lag',
+    help: 'Records behind the partition end at the last batch',
+    labelNames: ['partition'],
+    registers: [registry],
+  });
   const paused = new Gauge({
     name: 'userstream_processor_paused',
     help: '1 while a partition is held back by a failed batch (waiting out its backoff or being written again), 0 once every partition has written a batch since',

@@ -53,7 +53,9 @@ export class StreamProcessor {
       ...config.kafkaSecurity,
       logger,
     });
-    const registry = config.schemaRegistryUrl ? createSchemaRegistry({ host: config.schemaRegistryUrl, ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}) }) : undefined;
+    const registry = config.schemaRegistryUrl
+      ? createSchemaRegistry({ host: config.schemaRegistryUrl, ...(config.schemaRegistryAuth ? { auth: config.schemaRegistryAuth } : {}) })
+      : undefined;
     this.codec = new UserCodec({
       readerVersion: 2,
       ...(registry ? { resolveSchemaId: (id: number) => registry.getSchema(id) } : {}),

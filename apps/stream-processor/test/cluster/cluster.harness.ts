@@ -108,12 +108,15 @@ export async function coordinatorOf(admin: Admin, groupId: string): Promise<numb
 
 /** Waits until every partition of the topics (those that exist) has its whole replica set in sync again. */
 export function waitFullyReplicated(admin: Admin, topics: string[], timeoutMs = 90_000): Promise<true> {
-  return waitFor(async () => {
-    const existing = new Set(await admin.listTopics());
-    const metadata = await admin.fetchTopicMetadata({ topics: topics.filter((topic) => existing.has(topic)) });
-    const behind = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length));
-    return behind.length === 0 || undefined;
-  }, { timeoutMs, intervalMs: 500, description: `every replica of ${topics.join(', ')} in sync` });
+  return waitFor(
+    async () => {
+      const existing = new Set(await admin.listTopics());
+      const metadata = await admin.fetchTopicMetadata({ topics: topics.filter((topic) => existing.has(topic)) });
+      const behind = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length));
+      return behind.length === 0 || undefined;
+    },
+    { timeoutMs, intervalMs: 500, description: `every replica of ${topics.join(', ')} in sync` },
+  );
 }
 
 /** The group's committed offsets summed over the topic's partitions (an uncommitted partition counts 0). */

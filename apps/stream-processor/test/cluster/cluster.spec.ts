@@ -6,7 +6,17 @@ import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
 import { getRun, metricValue, mockIds, startIngest, startProcessor, startRun, uniqueNames, waitRunFinished, type Names } from '../e2e/pipeline.harness';
 import {
-  account, clusterAdmin, committedLag, committedTotal, coordinatorOf, leaderOf, startCluster, waitFullyReplicated, watchWrites, type Cluster, type Pause,
+  account,
+  clusterAdmin,
+  committedLag,
+  committedTotal,
+  coordinatorOf,
+  leaderOf,
+  startCluster,
+  waitFullyReplicated,
+  watchWrites,
+  type Cluster,
+  type Pause,
 } from './cluster.harness';
 
 // Crash tests on a real three-node cluster (tools/stack `nodes: 3`): three KRaft brokers with topics at
@@ -61,7 +71,10 @@ describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', (
   const processorApp = async (names: Names) => {
     // CLUSTER_TEST_LOG_DIR: each processor's log at CLUSTER_TEST_LOG_LEVEL (e.g. debug: the driver's view of
     // hosts going down and up, retries), written there when the suite ends.
-    const processor = await startProcessor(names, { ...cluster.appEnv, ...(process.env.CLUSTER_TEST_LOG_LEVEL ? { LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL } : {}) });
+    const processor = await startProcessor(names, {
+      ...cluster.appEnv,
+      ...(process.env.CLUSTER_TEST_LOG_LEVEL ? { LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL } : {}),
+    });
     apps.push(processor);
     logs.push({ name: names.groupId, app: processor });
     return processor;
@@ -88,8 +101,17 @@ describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', (
   const expectExact = async (names: Names, seed: string, records: number, label: string) => {
     const result = await account(cluster, names, mockIds(seed, 1, records / PAGE, PAGE), label);
     expect(result).toMatchObject({
-      topicRecords: records, topicIds: records, expectedIds: records, missingOnTopic: 0, extraOnTopic: 0,
-      rows: records, distinctRows: records, missing: 0, extra: 0, committedLag: 0, dlq: 0,
+      topicRecords: records,
+      topicIds: records,
+      expectedIds: records,
+      missingOnTopic: 0,
+      extraOnTopic: 0,
+      rows: records,
+      distinctRows: records,
+      missing: 0,
+      extra: 0,
+      committedLag: 0,
+      dlq: 0,
     });
   };
   const paused = (processor: AppProcess) => metricValue(processor, 'userstream_processor_paused');
@@ -107,7 +129,9 @@ describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', (
     const ingest = await ingestApp(names);
     const run = await startRun(ingest, { records, seed, pageSize: PAGE, rate: 2500 });
     await waitFor(async () => ((await getRun(ingest, run.id)).counts.acknowledged >= 5000 ? true : undefined), {
-      timeoutMs: 60_000, intervalMs: 100, description: '5000 records acknowledged',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      description: '5000 records acknowledged',
     });
     const leader = await leaderOf(admin, names.topic, 0);
     await cluster.kill(`kafka-${leader}`);
@@ -155,7 +179,9 @@ describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', (
     await cluster.kill('cassandra-1');
     const killedAt = Date.now();
     const writtenAtKill = await written(processor);
-    print(`drain: killed Cassandra node 1 at ${writtenAtKill} of ${SHARED_RECORDS} written (SIGKILL sent at ${new Date(killingAt).toISOString()}, ${((killedAt - killingAt) / 1000).toFixed(1)} s before the process was gone and its ports free)`);
+    print(
+      `drain: killed Cassandra node 1 at ${writtenAtKill} of ${SHARED_RECORDS} written (SIGKILL sent at ${new Date(killingAt).toISOString()}, ${((killedAt - killingAt) / 1000).toFixed(1)} s before the process was gone and its ports free)`,
+    );
     expect(writtenAtKill).toBeLessThan(SHARED_RECORDS);
     await drained(names);
     const pauses = await watch.stop(killedAt);
@@ -193,17 +219,24 @@ describe('a three-node cluster under kill -9 (RF 3, min ISR 2, LOCAL_QUORUM)', (
 
     // Writes in flight settle; then nothing is written, and the group commits nothing it has not written.
     let still = { written: -1, since: Date.now() };
-    await waitFor(async () => {
-      const now = await written(processor);
-      if (now !== still.written) still = { written: now, since: Date.now() };
-      return Date.now() - still.since >= 5000 || undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250, description: 'writes to stop for 5 s' });
+    await waitFor(
+      async () => {
+        const now = await written(processor);
+        if (now !== still.written) still = { written: now, since: Date.now() };
+        return Date.now() - still.since >= 5000 || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, description: 'writes to stop for 5 s' },
+    );
     const committed = await committedTotal(admin, names.groupId, names.topic);
     const stalled = await written(processor);
     const deadLettered = await metricValue(processor, 'userstream_processor_records_dead_lettered_total');
     // The paused gauge says so once a batch has failed, and keeps saying it while the batch is retried
     // (it used to drop to 0 at each retry, and read 0 through the outage).
-    await waitFor(async () => ((await paused(processor)) === 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250, description: 'the paused gauge to read 1' });
+    await waitFor(async () => ((await paused(processor)) === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'the paused gauge to read 1',
+    });
     const pausedReads: number[] = [];
     for (let i = 0; i < 8; i++) {
       pausedReads.push(await paused(processor));

@@ -76,9 +76,9 @@ export class CrashStack {
   }
 
   async pid(server: Server): Promise<number> {
-    const { stdout } = await run(process.execPath, [join(repoRoot, 'tools', 'stack', 'stack.mjs'), 'status', '--json'], { env: { ...process.env, ...this.env } }).catch(
-      (error: { stdout?: string }) => ({ stdout: error.stdout ?? '{}' }),
-    );
+    const { stdout } = await run(process.execPath, [join(repoRoot, 'tools', 'stack', 'stack.mjs'), 'status', '--json'], {
+      env: { ...process.env, ...this.env },
+    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '{}' }));
     const pid = (JSON.parse(stdout) as { servers?: Record<string, { pid?: number }> }).servers?.[server]?.pid;
     if (!pid) throw new Error(`${server} of the crash stack is not running`);
     return pid;
@@ -141,7 +141,11 @@ async function committedLag(brokers: string, topic: string, group: string): Prom
 }
 
 /** Waits until the group committed everything, then counts once with the independent clients. */
-export async function settledAccounting(scenario: string, options: Parameters<typeof accounting>[1] & { group: string }, timeoutMs = 600_000): Promise<Accounting> {
+export async function settledAccounting(
+  scenario: string,
+  options: Parameters<typeof accounting>[1] & { group: string },
+  timeoutMs = 600_000,
+): Promise<Accounting> {
   let last = -1;
   await waitFor(
     async () => {

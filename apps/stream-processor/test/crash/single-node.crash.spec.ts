@@ -2,7 +2,21 @@ import { waitFor } from '@userstream/core';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
 import { startIngest, startProcessor, uniqueNames, type Names } from '../e2e/pipeline.harness';
-import { CrashStack, accounting, committedOffsets, getRun, groupAssignment, metric, readiness, runFinished, settledAccounting, startRun, writtenAtLeast, type Accounting, type RunStatus } from './crash.harness';
+import {
+  CrashStack,
+  accounting,
+  committedOffsets,
+  getRun,
+  groupAssignment,
+  metric,
+  readiness,
+  runFinished,
+  settledAccounting,
+  startRun,
+  writtenAtLeast,
+  type Accounting,
+  type RunStatus,
+} from './crash.harness';
 
 // Every server and app is killed with SIGKILL at some point of a run, on a
 // durable single-node stack (group commit log, no unsafesystem), and each
@@ -45,7 +59,13 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
     return app;
   };
   const account = (scenario: string, names: Names) =>
-    settledAccounting(scenario, { brokers: stack.brokers, topic: names.topic, group: names.groupId, contactPoints: stack.contactPoints, keyspace: names.keyspace });
+    settledAccounting(scenario, {
+      brokers: stack.brokers,
+      topic: names.topic,
+      group: names.groupId,
+      contactPoints: stack.contactPoints,
+      keyspace: names.keyspace,
+    });
   const expectExact = (result: Accounting, ids: number) => {
     expect(result).toMatchObject({ topicIds: ids, rows: ids, distinctRows: ids, missing: 0, extra: 0, committedLag: 0, dlq: 0 });
   };
@@ -82,10 +102,17 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
     const app = await ingest(names);
     const proc = await processor(names);
     const run = await startRun(app, { records: 60_000, rate: 4_000, seed: names.topic, pageSize: 1000 });
-    await waitFor(async () => ((await getRun(app, run.id)).counts.acknowledged >= 8_000 ? true : undefined), { timeoutMs: 60_000, description: '8,000 acknowledged' });
+    await waitFor(async () => ((await getRun(app, run.id)).counts.acknowledged >= 8_000 ? true : undefined), {
+      timeoutMs: 60_000,
+      description: '8,000 acknowledged',
+    });
     await stack.kill('kafka');
 
-    const waiting = await waitFor(async () => (await getRun(app, run.id)).waiting, { timeoutMs: 30_000, intervalMs: 200, description: 'the run to say it waits for Kafka' });
+    const waiting = await waitFor(async () => (await getRun(app, run.id)).waiting, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'the run to say it waits for Kafka',
+    });
     expect(waiting).toMatchObject({ for: 'kafka' });
     expect(waiting.reason).toMatch(/ECONNREFUSED|Connection/);
     await stack.start('kafka');
@@ -104,7 +131,10 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
     const names = uniqueNames('crash_kafka_bound');
     const app = await ingest(names, { KAFKA_OUTAGE_TIMEOUT_MS: '5000' });
     const run = await startRun(app, { records: 40_000, rate: 4_000, seed: names.topic, pageSize: 1000 });
-    await waitFor(async () => ((await getRun(app, run.id)).counts.acknowledged >= 4_000 ? true : undefined), { timeoutMs: 60_000, description: '4,000 acknowledged' });
+    await waitFor(async () => ((await getRun(app, run.id)).counts.acknowledged >= 4_000 ? true : undefined), {
+      timeoutMs: 60_000,
+      description: '4,000 acknowledged',
+    });
     await stack.kill('kafka');
     let finished: RunStatus;
     try {
@@ -216,7 +246,10 @@ describe('crash-proof on one node: SIGKILL of any server or app loses nothing', 
     const proc = await processor(names);
     const first = await ingest(names);
     const run = await startRun(first, { records: 50_000, rate: 5_000, seed: names.topic, pageSize: 1000 });
-    await waitFor(async () => ((await getRun(first, run.id)).counts.acknowledged >= 10_000 ? true : undefined), { timeoutMs: 60_000, description: '10,000 acknowledged' });
+    await waitFor(async () => ((await getRun(first, run.id)).counts.acknowledged >= 10_000 ? true : undefined), {
+      timeoutMs: 60_000,
+      description: '10,000 acknowledged',
+    });
     await first.stop('SIGKILL');
 
     // Everything acknowledged before the kill reaches Cassandra.

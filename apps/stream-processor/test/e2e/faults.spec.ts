@@ -2,7 +2,19 @@ import type { Client } from 'cassandra-driver';
 import { startMockApi, type MockApi } from '@userstream/tools/mock-api';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
-import { connectCassandra, dropKeyspace, kafka, mockIds, readIds, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
+import {
+  connectCassandra,
+  dropKeyspace,
+  kafka,
+  mockIds,
+  readIds,
+  startIngest,
+  startProcessor,
+  startRun,
+  uniqueNames,
+  waitForRowCount,
+  waitRunFinished,
+} from './pipeline.harness';
 
 jest.setTimeout(300_000);
 
@@ -17,10 +29,7 @@ describe('end to end under faults', () => {
     mock = await startMockApi({ faults: { faultSeed: 'e2e-faults', badRecords: 0.05, rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 0 } });
     cassandra = await connectCassandra();
     // Small pages give the API many chances to fail.
-    [ingest, processor] = await Promise.all([
-      startIngest(names, mock.url, { RANDOMUSER_MAX_ATTEMPTS: '10' }),
-      startProcessor(names),
-    ]);
+    [ingest, processor] = await Promise.all([startIngest(names, mock.url, { RANDOMUSER_MAX_ATTEMPTS: '10' }), startProcessor(names)]);
   });
 
   afterAll(async () => {

@@ -70,7 +70,11 @@ export interface RunStatus {
 }
 
 export async function startRun(ingest: AppProcess, params: Record<string, unknown>): Promise<RunStatus> {
-  const res = await fetch(`${ingest.url}/runs`, { method: 'POST', headers: { ...SERVICE_AUTH, 'content-type': 'application/json' }, body: JSON.stringify(params) });
+  const res = await fetch(`${ingest.url}/runs`, {
+    method: 'POST',
+    headers: { ...SERVICE_AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
   const body = (await res.json()) as RunStatus & { message?: string };
   if (res.status !== 202) throw new Error(`POST /runs answered ${res.status}: ${body.message}`);
   return body;

@@ -3,7 +3,18 @@ import { startMockApi, generateUser, type MockApi } from '@userstream/tools/mock
 import { fromRandomUser, V1_FIELDS } from '@userstream/user-schema';
 import type { AppProcess } from '@userstream/tools/testing';
 import { waitFor } from '@userstream/core';
-import { connectCassandra, dropKeyspace, kafka, mockIds, startIngest, startProcessor, startRun, uniqueNames, waitForRowCount, waitRunFinished } from './pipeline.harness';
+import {
+  connectCassandra,
+  dropKeyspace,
+  kafka,
+  mockIds,
+  startIngest,
+  startProcessor,
+  startRun,
+  uniqueNames,
+  waitForRowCount,
+  waitRunFinished,
+} from './pipeline.harness';
 
 jest.setTimeout(300_000);
 
@@ -39,7 +50,13 @@ describe('end to end: API → ingest → Kafka → stream-processor → Cassandr
     expect(new Set(ids)).toEqual(new Set(expected));
 
     // Sampled rows must equal the mapping of exactly what the mock served.
-    for (const [page, index] of [[1, 0], [2, 1234], [3, 4999], [4, 2500], [4, 4999]]) {
+    for (const [page, index] of [
+      [1, 0],
+      [2, 1234],
+      [3, 4999],
+      [4, 2500],
+      [4, 4999],
+    ]) {
       const served = fromRandomUser(generateUser(seed, page, index));
       const row = (await cassandra.execute(`SELECT * FROM ${names.keyspace}.users WHERE id = ?`, [served.id], { prepare: true })).first();
       const { ingested_at: _ingestedAt, ...expectedFields } = served;
@@ -95,10 +112,18 @@ describe('end to end in the reference layout: JSON on the topic, the reference t
     expect(first.json['id']).toBe(first.key);
 
     const countRows = async () => Number((await cassandra.execute(`SELECT COUNT(*) AS n FROM ${names.keyspace}.users_created`)).first().get('n'));
-    await waitFor(async () => ((await countRows().catch(() => 0)) >= 5000) || undefined, { timeoutMs: 120_000, intervalMs: 1000, description: '5000 rows in the reference table' });
+    await waitFor(async () => (await countRows().catch(() => 0)) >= 5000 || undefined, {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      description: '5000 rows in the reference table',
+    });
     expect(await countRows()).toBe(5000);
     const ids = mockIds(seed, 1, 5, 1000);
-    for (const [page, index] of [[1, 0], [3, 517], [5, 999]]) {
+    for (const [page, index] of [
+      [1, 0],
+      [3, 517],
+      [5, 999],
+    ]) {
       const served = fromRandomUser(generateUser(seed, page, index));
       expect(ids).toContain(served.id);
       const row = (await cassandra.execute(`SELECT * FROM ${names.keyspace}.users_created WHERE id = ?`, [served.id], { prepare: true })).first();
