@@ -161,6 +161,7 @@ export async function runCeiling(config) {
   const client = await connectClient();
   const sampler = new ProcessSampler({ cassandra: stack.cassandraPid, kafka: stack.kafkaPid, bench: process.pid }, { intervalMs: 5000 });
   const sweep = [];
+  /** @type {(Awaited<ReturnType<typeof writeAll>> & { rows?: number }) | undefined} */
   let full;
   let batched;
   try {
@@ -362,6 +363,7 @@ async function main() {
     batch: opts.count('batch', 1),
     keep: opts.bool('keep'),
   };
+  /** @type {Awaited<ReturnType<typeof runCeiling>> & { drainShare?: object }} */
   const result = await runCeiling(config);
   const drain = readResult('drain', opts);
   if (drain)

@@ -163,7 +163,7 @@ export async function runDrain(config) {
         processorCpuAtDone = readProcess(proc.pid)?.cpuS;
         if (t - lastT > 0.2)
           series.push({ t: round(t), written, rate: Math.round((written - lastWritten) / (t - lastT)), lag: 0, processorCpuS: round(processorCpuAtDone) });
-        else Object.assign(series.at(-1), { lag: 0 });
+        else Object.assign(/** @type {(typeof series)[number]} */ (series.at(-1)), { lag: 0 });
         break;
       }
       if (t - lastProgressAt > stallTimeoutS) {
@@ -182,7 +182,7 @@ export async function runDrain(config) {
 
     log('counting rows ...');
     const rows = await countRows(cql, keyspace);
-    const drainS = doneS - firstRowS;
+    const drainS = doneS - /** @type {number} */ (firstRowS);
     const writeBuckets = histogramBuckets(endMetrics, 'userstream_processor_write_batch_seconds');
     const batches = writeBuckets.at(-1)?.count ?? 0;
     const workCpuS = processorCpuAtDone !== undefined && cpuAtFirstRow !== undefined ? processorCpuAtDone - cpuAtFirstRow : undefined;
@@ -383,6 +383,7 @@ async function main() {
     keep: opts.bool('keep'),
     cpuProfileDir: cpuProf ? join(resultsRoot(opts), 'drain', 'profile') : undefined,
   };
+  /** @type {Awaited<ReturnType<typeof runDrain>> & { shareOfCeiling?: number }} */
   const result = await runDrain(config);
   const ceilingResult = readResult('ceiling', opts);
   const ceiling = ceilingResult?.best

@@ -137,7 +137,11 @@ export async function runIngest(config) {
       headers: { 'content-type': 'application/json', ...authHeaders() },
       body: JSON.stringify({ records: config.records, seed, pageSize: config.pageSize, encoding: 'avro' }),
     });
-    const body = await res.json().catch(() => ({}));
+    /**
+     * The parts of ingest's run view read here.
+     * @typedef {{ id?: string, state?: string, counts: Record<string, number>, startedAt?: string, endedAt?: string, error?: string, errors?: unknown[] }} IngestRunView
+     */
+    const body = /** @type {IngestRunView} */ (await res.json().catch(() => ({})));
     if (res.status !== 202 && res.status !== 201 && res.status !== 200) throw new Error(`POST /runs: HTTP ${res.status} ${JSON.stringify(body)}`);
     const id = body.id;
     if (!id) throw new Error(`POST /runs answered without a run id: ${JSON.stringify(body)}`);
@@ -150,7 +154,7 @@ export async function runIngest(config) {
       await sleep(250);
       const r = await fetch(`${app.url}/runs/${encodeURIComponent(id)}`, { headers: authHeaders() });
       if (!r.ok) throw new Error(`GET /runs/${id}: HTTP ${r.status}`);
-      status = await r.json();
+      status = /** @type {IngestRunView} */ (await r.json());
       const t = (performance.now() - started) / 1000;
       const acked = status.counts?.acknowledged ?? 0;
       if (acked !== lastAcked) lastChangeAt = performance.now();

@@ -70,7 +70,7 @@ export class RecordSource {
     const out = [];
     while (out.length < n) {
       if (this.position >= this.buffer.length) {
-        const step = await this.chunks.next();
+        const step = await /** @type {NonNullable<RecordSource['chunks']>} */ (this.chunks).next();
         if (step.done) throw new Error('ran out of cached records (RecordSource.ensure not called?)');
         this.buffer = step.value;
         this.position = 0;
@@ -91,6 +91,8 @@ export class RecordSource {
  * Sends `rate` records/s for `seconds`, open loop: every few ms it sends
  * the records whose scheduled time has come, without waiting for earlier
  * sends. Returns the schedule's start/end and what the producer achieved.
+ * `headers: null` sends the records without headers.
+ * @param {{ rate: number, seconds: number, source: { take(n: number): Promise<any[]> }, producer: { sendMessages(topic: string, messages: any[]): Promise<unknown> }, topic: string, produced: Map<any, number>, onTick?: () => void, headers?: Readonly<Record<string, string>> | null }} options
  */
 export async function produceStep({ rate, seconds, source, producer, topic, produced, onTick, headers = AVRO_HEADERS }) {
   const total = Math.round(rate * seconds);
@@ -250,7 +252,7 @@ export async function runLatency(config) {
         if (!step.keptUp) break;
       }
       // One bisection step between the last rate kept up with and the first that was not.
-      const failing = steps.at(-1);
+      const failing = /** @type {(typeof steps)[number]} */ (steps.at(-1));
       const ok = steps.at(-2);
       if (!failing.keptUp && ok?.keptUp && failing.rate / ok.rate > 1.25) {
         const mid = Math.round((ok.rate + failing.rate) / 2 / 500) * 500;

@@ -226,7 +226,7 @@ async function startPipeline(kind, { topic, keyspace, spark, log }) {
     const text = readFileSync(join(checkpoint, 'offsets', String(Math.max(...ids))), 'utf8')
       .trim()
       .split('\n');
-    const offsets = JSON.parse(text.at(-1))[topic] ?? {};
+    const offsets = JSON.parse(/** @type {string} */ (text.at(-1)))[topic] ?? {};
     return Object.values(offsets).reduce((n, o) => n + Number(o), 0);
   };
   return {
@@ -250,13 +250,13 @@ async function startPipeline(kind, { topic, keyspace, spark, log }) {
     async stop() {
       if (child.exitCode === null) {
         try {
-          process.kill(-child.pid, 'SIGTERM');
+          process.kill(-(/** @type {number} */ (child.pid)), 'SIGTERM');
         } catch {
           // already gone
         }
         const timer = setTimeout(() => {
           try {
-            process.kill(-child.pid, 'SIGKILL');
+            process.kill(-(/** @type {number} */ (child.pid)), 'SIGKILL');
           } catch {
             // already gone
           }
@@ -276,6 +276,7 @@ async function drainOnce(kind, { topic, records, spark, cql, stack, log, keep })
   const sampler = new ProcessSampler({ cassandra: stack.cassandraPid, kafka: stack.kafkaPid }, { intervalMs: 1000 });
   log(`${kind}: draining ${formatNumber(records)} records into ${keyspace}.${TABLE} ...`);
   const pipeline = await startPipeline(kind, { topic, keyspace, spark, log });
+  /** @type {number | undefined} */
   let cpuAtDone;
   let doneAt;
   try {
@@ -307,7 +308,7 @@ async function drainOnce(kind, { topic, records, spark, cql, stack, log, keep })
     timeToFirstRowS: round(span.firstUs / 1000 / 1000 - pipeline.startedAt / 1000),
     doneDetectedAfterS: round((doneAt - pipeline.startedAt) / 1000),
     cpuSeconds: round(cpuAtDone),
-    rowsPerCpuSecond: Math.round(span.rows / cpuAtDone),
+    rowsPerCpuSecond: Math.round(span.rows / /** @type {number} */ (cpuAtDone)),
     cassandraCores: resources.processes.cassandra?.cores,
     kafkaCores: resources.processes.kafka?.cores,
     machineCores: resources.machineBusyCores,

@@ -31,6 +31,7 @@ export function frameGroup(callFrame) {
 }
 
 /** Hot-path stages: a sample counts for a stage when any frame of its stack matches. */
+/** @type {Array<[string, (frame: { url: string, functionName: string }) => boolean]>} */
 const STAGES = [
   ['decode (user-schema codec, avsc)', (f) => /user-schema\/dist\/user\.codec/.test(f.url) || /node_modules\/avsc\//.test(f.url)],
   ['validate + bind (cassandra-sink record mapping)', (f) => /cassandra-sink\/dist\/record\.mapping/.test(f.url)],
@@ -76,7 +77,7 @@ export function analyzeProfile(profile, { top = 25 } = {}) {
   for (let i = 0; i < samples.length; i++) {
     const us = i + 1 < deltas.length ? Math.max(0, deltas[i + 1]) : mean;
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + us);
-    for (const stage of stagesOf(samples[i])) stageUs.set(stage, stageUs.get(stage) + us);
+    for (const stage of stagesOf(samples[i])) stageUs.set(stage, /** @type {number} */ (stageUs.get(stage)) + us);
   }
   const byFunction = new Map();
   const byGroup = new Map();

@@ -8,6 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { contextDir, imageName, workspaceRoot } from './build-context.mjs';
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   process.stderr.write(`docker-build: ${message}\n`);
   process.exit(1);
@@ -16,8 +20,9 @@ function fail(message) {
 /** Why no image can be built here, or undefined when a Docker engine answers. */
 export function dockerUnavailable(timeoutMs = 15_000) {
   const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: timeoutMs });
-  if (probe.error?.code === 'ENOENT') return 'the docker CLI is not installed';
-  if (probe.error?.code === 'ETIMEDOUT') return `no Docker engine answered within ${timeoutMs / 1000} s (docker info timed out)`;
+  const code = /** @type {NodeJS.ErrnoException | undefined} */ (probe.error)?.code;
+  if (code === 'ENOENT') return 'the docker CLI is not installed';
+  if (code === 'ETIMEDOUT') return `no Docker engine answered within ${timeoutMs / 1000} s (docker info timed out)`;
   if (probe.status !== 0) return 'no Docker engine is running here (docker info failed)';
   return undefined;
 }
@@ -30,6 +35,7 @@ function gitRevision() {
 // apps/<app> first; --port and --image-prefix are ours; anything else goes to `docker build`
 // (Nx forwards extra arguments: `nx run @userstream/ingest:docker-build --platform=linux/arm64`).
 function parseCommandLine(argv) {
+  /** @type {{ extra: string[], port?: string, imagePrefix?: string, projectRoot?: string }} */
   const options = { extra: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -25,9 +25,11 @@ const PAGE_SIZE = 5000;
 if (process.argv[2] === '--serve') {
   // Child: serve, report CPU time on request.
   const api = await startMockApi({ port: 0 });
-  process.send({ url: api.url });
+  // Started with an IPC channel (fork), so process.send exists.
+  const send = /** @type {NonNullable<typeof process.send>} */ (process.send);
+  send.call(process, { url: api.url });
   process.on('message', (msg) => {
-    if (msg === 'cpu') process.send({ cpu: process.cpuUsage() });
+    if (msg === 'cpu') send.call(process, { cpu: process.cpuUsage() });
     if (msg === 'stop') void api.close().then(() => process.disconnect());
   });
 } else {
@@ -82,7 +84,7 @@ function ask(child, message, key) {
 
 async function httpRun(pages, seed) {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const baseUrl = await new Promise((resolve) => child.once('message', (m) => resolve(m.url)));
+  const baseUrl = await new Promise((resolve) => child.once('message', (m) => resolve(/** @type {{ url: string }} */ (m).url)));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     for (let page = 1; page <= 3; page++) await get(agent, `${baseUrl}?results=${PAGE_SIZE}&seed=warmup&page=${page}`);

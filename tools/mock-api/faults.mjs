@@ -23,6 +23,8 @@ const RATE_KEYS = ['rate429', 'rate5xx', 'rateReset', 'rateMalformed', 'rateTrun
  * Checks and completes a fault configuration. Throws `TypeError` naming the
  * bad setting. Every rate is a share of requests in [0, 1]; `badRecords` is a
  * share of the records of each successful page.
+ * @param {Record<string, any>} [input] untrusted settings, checked here
+ * @returns {import('./mock-api.mjs').NormalizedMockFaults}
  */
 export function normalizeFaults(input = {}) {
   if (input === null || typeof input !== 'object') throw new TypeError('faults must be an object');
@@ -38,7 +40,8 @@ export function normalizeFaults(input = {}) {
     'sequence',
   ]);
   for (const key of Object.keys(input)) if (!known.has(key)) throw new TypeError(`unknown fault setting: ${key}`);
-  const out = {};
+  /** @type {import('./mock-api.mjs').NormalizedMockFaults} */
+  const out = /** @type {any} */ ({});
   for (const key of RATE_KEYS) {
     const v = input[key] ?? 0;
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TypeError(`${key} must be a number between 0 and 1, got ${JSON.stringify(v)}`);
@@ -75,18 +78,20 @@ function nonNegative(v, name) {
  * Parses one forced answer such as `"429"`, `"slow,503"` or `"bad-records"`
  * into `{ outcome, slow, badRecords }`. Throws `TypeError` on unknown kinds.
  */
+/** @returns {import('./mock-api.mjs').MockFaultSpec} */
 export function parseFaultSpec(spec) {
   const parts = String(spec)
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s.length > 0);
+  /** @type {import('./mock-api.mjs').MockOutcome} */
   let outcome = 'ok';
   let slow = false;
   let badRecords = false;
   for (const part of parts) {
     if (part === 'slow') slow = true;
     else if (part === 'bad-records') badRecords = true;
-    else if (OUTCOMES.includes(part)) outcome = part;
+    else if (OUTCOMES.includes(part)) outcome = /** @type {import('./mock-api.mjs').MockOutcome} */ (part);
     else throw new TypeError(`unknown fault kind "${part}" (known: ${[...OUTCOMES, ...MODIFIERS].join(', ')})`);
   }
   return { outcome, slow, badRecords };
@@ -136,6 +141,7 @@ export function draw(faultSeed, ...parts) {
  * the request (same page, same answer); `attempt` is how many times this
  * request failed before, plus one.
  */
+/** @returns {import('./mock-api.mjs').MockFaultSpec} */
 export function chooseFault(faults, key, attempt) {
   const u = draw(faults.faultSeed, 'outcome', key, attempt);
   const slow = faults.rateSlow > 0 && draw(faults.faultSeed, 'slow', key, attempt) < faults.rateSlow;
@@ -148,6 +154,7 @@ export function chooseFault(faults, key, attempt) {
     ['truncated', faults.rateTruncated],
   ];
   let acc = 0;
+  /** @type {string} */
   let outcome = 'ok';
   for (const [kind, rate] of table) {
     acc += rate;
@@ -160,7 +167,7 @@ export function chooseFault(faults, key, attempt) {
     const statuses = faults.statuses5xx;
     outcome = String(statuses[Math.floor(draw(faults.faultSeed, 'status', key, attempt) * statuses.length)]);
   }
-  return { outcome, slow, badRecords: faults.badRecords > 0 };
+  return { outcome: /** @type {import('./mock-api.mjs').MockOutcome} */ (outcome), slow, badRecords: faults.badRecords > 0 };
 }
 
 /**

@@ -380,8 +380,9 @@ function buildUser(seed, nats, page, index, fields, gender, json) {
  * an array; unknown codes void the filter, as on the real API): the same
  * (seed, nat, page, index) always gives the same user, `login.uuid` included.
  */
+/** @returns {import('./mock-api.mjs').MockUser} */
 export function generateUser(seed, page, index, nat) {
-  return buildUser(String(seed), normalizeNat(nat), page, index, ALL_FIELDS, undefined, false);
+  return /** @type {import('./mock-api.mjs').MockUser} */ (buildUser(String(seed), normalizeNat(nat), page, index, ALL_FIELDS, undefined, false));
 }
 
 /** Just the `login.uuid` of {@link generateUser}, for tests that compute expected ids. */

@@ -5,6 +5,10 @@
 
 import { faultsFromEnv, startMockApi } from './mock-api.mjs';
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   console.error(`mock-api: ${message}`);
   process.exit(2);
@@ -15,6 +19,7 @@ const port = Number(rawPort);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`MOCK_API_PORT must be a port number (0-65535), got ${JSON.stringify(rawPort)}`);
 const host = process.env.MOCK_API_HOST || '127.0.0.1';
 
+/** @type {import('./mock-api.mjs').NormalizedMockFaults} */
 let faults;
 try {
   faults = faultsFromEnv(process.env);
@@ -22,14 +27,16 @@ try {
   fail(error.message);
 }
 
+/** @type {import('./mock-api.mjs').MockApi} */
 let api;
 try {
+  // @ts-expect-error startMockApi normalizes again, and a parsed `sequence` entry does not parse twice: MOCK_FAULT_SEQUENCE is rejected here today.
   api = await startMockApi({ port, host, faults });
 } catch (error) {
   fail(`cannot listen on ${host}:${port}: ${error.message}`);
 }
 
-const active = Object.entries(faults).filter(([k, v]) => (k.startsWith('rate') || k === 'badRecords') && v > 0);
+const active = Object.entries(faults).filter(([k, v]) => (k.startsWith('rate') || k === 'badRecords') && /** @type {number} */ (v) > 0);
 console.log(`randomuser mock API listening on ${api.url}`);
 if (active.length > 0 || faults.sequence.length > 0) {
   console.log(

@@ -235,6 +235,7 @@ export function startMockApi(options = {}) {
     }
     const p = normalizeParams(q);
     const key = `${p.seed}|${natKeyOf(p)}|${p.page}|${p.results}|${p.fields.join(',')}`;
+    /** @type {import('./mock-api.mjs').MockFaultSpec} */
     let plan;
     let attempt = 1;
     let tracked = false;
@@ -248,7 +249,7 @@ export function startMockApi(options = {}) {
       badShare = optionalNumber(q._bad_share ?? firstHeader(req.headers['x-mock-bad-share']), 'bad share');
       if (badShare !== undefined && badShare > 1) throw new TypeError('bad share must be at most 1');
       if (forced !== undefined) plan = parseFaultSpec(forced);
-      else if (sequence.length > 0) plan = sequence.shift();
+      else if (sequence.length > 0) plan = /** @type {import('./mock-api.mjs').MockFaultSpec} */ (sequence.shift());
       else {
         tracked = faults.faultSeed !== undefined;
         attempt = tracked ? (failures.get(key) ?? 0) + 1 : 1;
@@ -364,6 +365,7 @@ export function startMockApi(options = {}) {
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
       const hostPart = host.includes(':') ? `[${host}]` : host;
+      /** @type {Promise<void> | undefined} */
       let closing;
       resolve({
         url: `http://${hostPart}:${actualPort}/api/`,

@@ -198,7 +198,9 @@ export function startSchemaRegistry(options = {}) {
     return { id };
   }
 
+  /** @typedef {(params: string[], body: unknown, query: URLSearchParams) => unknown[]} RouteHandler */
   /** The routes: [method, pattern, handler(match groups, body, query) => [status, payload]]. */
+  /** @type {Array<[string, RegExp, RouteHandler]>} */
   const routes = [
     ['GET', /^\/$/, () => [200, {}]],
     ['GET', /^\/schemas\/types$/, () => [200, ['AVRO']]],
@@ -233,7 +235,8 @@ export function startSchemaRegistry(options = {}) {
       ([subject], body, q) => {
         const candidate = readSchemaBody(body);
         requireSubject(subject, q.get('deleted') === 'true');
-        const entry = subjects.get(subject);
+        // requireSubject / findVersion above threw unless the subject exists.
+        const entry = /** @type {NonNullable<ReturnType<typeof subjects.get>>} */ (subjects.get(subject));
         const found = entry.versions.filter((v) => q.get('deleted') === 'true' || !v.deleted).find((v) => schemaById(v.id).text === candidate.text);
         if (!found) throw schemaNotFound();
         return [200, describeVersion(subject, found)];
@@ -263,7 +266,8 @@ export function startSchemaRegistry(options = {}) {
       ([subject, raw], _b, q) => {
         const permanent = q.get('permanent') === 'true';
         const found = findVersion(subject, raw, permanent);
-        const entry = subjects.get(subject);
+        // requireSubject / findVersion above threw unless the subject exists.
+        const entry = /** @type {NonNullable<ReturnType<typeof subjects.get>>} */ (subjects.get(subject));
         if (permanent) {
           if (!found.deleted)
             throw new RegistryError(404, 40407, `Subject '${subject}' Version ${found.version} was not deleted first before being permanently deleted`);
@@ -400,7 +404,9 @@ export function startSchemaRegistry(options = {}) {
       failures--;
       return sendError(res, new RegistryError(503, 50003, 'Error while forwarding the request to the leader'));
     }
-    const matching = routes.map(([method, pattern, handler]) => [method, path.match(pattern), handler]).filter(([, m]) => m);
+    const matching = /** @type {Array<[string, RegExpMatchArray, RouteHandler]>} */ (
+      routes.map(([method, pattern, handler]) => [method, path.match(pattern), handler]).filter(([, m]) => m)
+    );
     if (matching.length === 0) return sendError(res, new RegistryError(404, 404, 'HTTP 404 Not Found'));
     const route = matching.find(([method]) => method === req.method);
     if (!route) return sendError(res, new RegistryError(405, 405, 'HTTP 405 Method Not Allowed'));
@@ -429,7 +435,8 @@ export function startSchemaRegistry(options = {}) {
     server.once('error', reject);
     server.listen(options.port ?? 8081, host, () => {
       server.off('error', reject);
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      /** @type {Promise<void> | undefined} */
       let closing;
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -45,10 +45,22 @@ const PORT_RELEASE_TIMEOUT_MS = 10_000;
 const LOG_TAIL_LINES = 30;
 
 /**
+ * Which stack: `nodes` (1 or 3) picks the shape, `env` defaults to process.env.
+ * @typedef {{ nodes?: number, env?: NodeJS.ProcessEnv }} StackTarget
+ */
+/**
+ * @typedef {StackTarget & { log?: (message: string) => void, signal?: AbortSignal }} StackOptions
+ */
+
+/**
  * The settings and the shape: where the stack listens, and `env`, the
  * variables tests and apps read it from. `nodes` (1 or 3) picks the shape;
  * without it STACK_NODES does, then the shape this stack dir was last started
  * with.
+ */
+/**
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {{ nodes?: number }} [options]
  */
 export function stackConfig(env = process.env, { nodes } = {}) {
   const { config, shape } = load({ nodes, env });
@@ -56,6 +68,7 @@ export function stackConfig(env = process.env, { nodes } = {}) {
 }
 
 /** Every function takes `{ nodes, env }`: env defaults to process.env, read at each call. */
+/** @param {StackTarget} [target] */
 function load({ nodes, env = process.env } = {}) {
   const config = loadConfig(env, { nodes });
   const secure = config.secure ?? (config.nodes === undefined && recordedSecure(config.stackDir));
@@ -69,6 +82,7 @@ function load({ nodes, env = process.env } = {}) {
  * Cassandra nodes one after another. If anything fails, every server this
  * call started is stopped again, so a failed `up` leaves things as they were.
  */
+/** @param {StackOptions} [options] */
 export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
   return withStackLock(
@@ -95,6 +109,7 @@ export async function stackUp({ log = console.log, signal, nodes, env } = {}) {
  * Stops every server of this stack dir, or only those named: ids such as
  * `cassandra-2`, or a kind (`kafka`, `cassandra`) for all nodes of that kind.
  */
+/** @param {StackOptions & { servers?: string[] }} [options] */
 export async function stackDown({ log = console.log, servers: names, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
   return withStackLock(
@@ -118,6 +133,7 @@ export async function stackDown({ log = console.log, servers: names, nodes, env 
 }
 
 /** Each server's state: 'ready' (running and answering), 'not-ready' or 'stopped'. */
+/** @param {StackTarget} [target] */
 export async function stackStatus({ nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
   const states = await Promise.all(shape.servers.map((server) => serverStatus(server, config)));
@@ -130,15 +146,19 @@ export async function stackStatus({ nodes, env } = {}) {
   };
 }
 
-export const startKafka = (options) => startServers(['kafka'], options);
-export const startCassandra = (options) => startServers(['cassandra'], options);
-export const stopKafka = (options) => stackDown({ ...options, servers: ['kafka'] });
-export const stopCassandra = (options) => stackDown({ ...options, servers: ['cassandra'] });
+export const startKafka = (/** @type {StackOptions | undefined} */ options) => startServers(['kafka'], options);
+export const startCassandra = (/** @type {StackOptions | undefined} */ options) => startServers(['cassandra'], options);
+export const stopKafka = (/** @type {StackOptions | undefined} */ options) => stackDown({ ...options, servers: ['kafka'] });
+export const stopCassandra = (/** @type {StackOptions | undefined} */ options) => stackDown({ ...options, servers: ['cassandra'] });
 
 /**
  * Starts the named servers (ids or kinds, as for stackDown) of the current
  * shape in the shape's order, and resolves once they answer; e.g. a killed
  * node brought back: `startServers(['cassandra-2'])`.
+ */
+/**
+ * @param {string[]} names
+ * @param {StackOptions} [options]
  */
 export async function startServers(names, { log = console.log, signal, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
@@ -164,6 +184,10 @@ export async function startServers(names, { log = console.log, signal, nodes, en
  * kill -9 of one server (id such as `cassandra-2`, or `kafka` on one node):
  * a crash, with no chance to flush or to tell its peers. Resolves with its
  * pid once the process is gone; throws when it was not running.
+ */
+/**
+ * @param {string} name
+ * @param {StackOptions} [options]
  */
 export async function killServer(name, { log = console.log, nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
@@ -191,6 +215,7 @@ export async function killServer(name, { log = console.log, nodes, env } = {}) {
 }
 
 /** The pids of this stack dir's running servers, by id (e.g. to sample their CPU and memory). */
+/** @param {StackTarget} [target] */
 export function stackPids({ nodes, env } = {}) {
   const { config, shape } = load({ nodes, env });
   return Object.fromEntries(shape.servers.map((server) => [server.id, runningPid(server, config)]));

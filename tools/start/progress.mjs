@@ -7,6 +7,11 @@ import { formatCount } from './log-format.mjs';
 const ACTIVE = new Set(['queued', 'running', 'up_for_retry']);
 const NOT_A_TERMINAL_EVERY_MS = 10_000;
 
+/**
+ * @param {{ url: string, headers?: Record<string, string> }} target
+ * @param {string} path
+ * @returns {Promise<any>} the parsed JSON body (an orchestrator or ingest view)
+ */
 async function getJson(target, path) {
   const res = await fetch(`${target.url}${path}`, { headers: target.headers, signal: AbortSignal.timeout(3000) });
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);

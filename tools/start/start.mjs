@@ -192,6 +192,7 @@ async function main() {
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
 
+  /** @type {Record<string, string>} */
   let env = {};
   if (external) {
     say(`Using external Kafka (${process.env.KAFKA_BROKERS}) and Cassandra (${process.env.CASSANDRA_CONTACT_POINTS}).`);
@@ -274,7 +275,7 @@ async function startFirstRun(access) {
       headers: { 'content-type': 'application/json', origin: access.orchestrator.url, ...access.orchestrator.headers },
       body: JSON.stringify({ params }),
     });
-    const run = await res.json();
+    const run = /** @type {{ id: string, message?: string }} */ (await res.json());
     if (!res.ok) throw new Error(`triggering the first run failed: ${run.message ?? res.status}`);
     say(`Streaming users for ${runSeconds} s (orchestrator run ${run.id} of job user_data_kafka_stream; the dashboard follows it).`);
     return { description: `users for ${runSeconds} s (orchestrator run ${run.id.slice(0, 8)})` };
@@ -284,7 +285,7 @@ async function startFirstRun(access) {
     headers: { 'content-type': 'application/json', ...access.ingest.headers },
     body: JSON.stringify(params),
   });
-  const run = await res.json();
+  const run = /** @type {{ id: string, message?: string }} */ (await res.json());
   if (!res.ok) throw new Error(`starting the first run failed: ${run.message ?? res.status}`);
   say(`Streaming users for ${runSeconds} s (ingest run ${run.id}).`);
   return { ingestRunId: run.id, description: `users for ${runSeconds} s (ingest run ${run.id.slice(0, 8)})` };

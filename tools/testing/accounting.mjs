@@ -25,7 +25,7 @@ export async function accounting(scenario, options) {
   if (options.table) args.push('--table', options.table);
   const dir = options.expected ? mkdtempSync(join(tmpdir(), 'accounting-')) : undefined;
   if (dir) {
-    writeFileSync(join(dir, 'expected'), `${options.expected.join('\n')}\n`);
+    writeFileSync(join(dir, 'expected'), `${/** @type {string[]} */ (options.expected).join('\n')}\n`);
     args.push('--expected', join(dir, 'expected'));
   }
   const { stdout } = await promisify(execFile)(PYTHON, args, { timeout: 300_000, maxBuffer: 64 * 1024 * 1024 })

@@ -20,7 +20,7 @@ export function freePort() {
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -73,6 +73,7 @@ export async function startAppProcess(entry, options = {}) {
     output: () => output.join(''),
     exited,
     /** Sends `signal` (default SIGTERM) and resolves with the exit code and signal. */
+    /** @param {NodeJS.Signals} [signal] */
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -1,8 +1,14 @@
+// @ts-check
 // The orchestrator dashboard: polls the API every 2 s and renders jobs, runs
 // and pipeline health. Plain DOM building (textContent only, never innerHTML
 // with data), so nothing the API returns can inject markup.
 (function () {
   'use strict';
+
+  /**
+   * A form whose named controls are read as inputs or selects.
+   * @typedef {HTMLFormElement & { elements: HTMLFormControlsCollection & Record<string, HTMLInputElement & HTMLSelectElement> }} Form
+   */
 
   const POLL_MS = 2000;
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -94,13 +100,16 @@
     return s < 120 ? s + ' s' : Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
   }
 
+  /** The pending timer that hides the toast. */
+  let toastTimer;
+
   function toast(message, bad) {
     const el = $('toast');
     el.textContent = message;
     el.className = bad ? 'bad' : '';
     el.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () {
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () {
       el.hidden = true;
     }, 5000);
   }
@@ -353,7 +362,7 @@
   // --- jobs -------------------------------------------------------------------
 
   function triggerParams() {
-    const form = $('params-form');
+    const form = /** @type {Form} */ ($('params-form'));
     const params = {};
     ['records', 'durationSeconds', 'rate', 'startPage', 'pageSize'].forEach(function (name) {
       const value = form.elements[name].value.trim();
@@ -623,7 +632,7 @@
   // --- topic browser ------------------------------------------------------------
 
   function renderBrowserTopics(p) {
-    const form = $('browse-form');
+    const form = /** @type {Form} */ ($('browse-form'));
     const topics = [p.kafka.topic.name, p.kafka.dlq.name];
     const select = form.elements.topic;
     if (select.options.length !== 2 || select.options[0].value !== topics[0]) {
@@ -797,9 +806,9 @@
   function renderRedriveActions() {
     const isDlq = state.browse.topic !== '' && state.lastPipeline && state.browse.topic === state.lastPipeline.kafka.dlq.name;
     $('redrive-actions').hidden = !isDlq;
-    $('redrive-selected').disabled = state.browse.selected.size === 0 || state.busy;
+    /** @type {HTMLButtonElement} */ ($('redrive-selected')).disabled = state.browse.selected.size === 0 || state.busy;
     $('redrive-selected').textContent = 'Re-drive selected (' + state.browse.selected.size + ')';
-    $('redrive-reason').disabled = !state.browse.reason || state.busy;
+    /** @type {HTMLButtonElement} */ ($('redrive-reason')).disabled = !state.browse.reason || state.busy;
     $('redrive-reason').textContent = state.browse.reason ? 'Re-drive all ' + state.browse.reason : 'Re-drive all of a reason (choose one above)';
   }
 
@@ -841,7 +850,7 @@
 
   function browse(event) {
     if (event) event.preventDefault();
-    const form = $('browse-form');
+    const form = /** @type {Form} */ ($('browse-form'));
     const mode = form.elements.mode.value;
     const at = form.elements.at.value.trim();
     const query = ['partition=' + encodeURIComponent(form.elements.partition.value || '0'), 'limit=' + encodeURIComponent(form.elements.limit.value || '20')];
@@ -917,12 +926,12 @@
   }
 
   $('browse-form').addEventListener('submit', browse);
-  $('browse-form').elements.topic.addEventListener('change', function () {
+  /** @type {Form} */ ($('browse-form')).elements.topic.addEventListener('change', function () {
     if (state.lastPipeline) renderBrowserTopics(state.lastPipeline);
   });
-  $('browse-form').elements.mode.addEventListener('change', function () {
-    const mode = $('browse-form').elements.mode.value;
-    const input = $('browse-form').elements.at;
+  /** @type {Form} */ ($('browse-form')).elements.mode.addEventListener('change', function () {
+    const mode = /** @type {Form} */ ($('browse-form')).elements.mode.value;
+    const input = /** @type {Form} */ ($('browse-form')).elements.at;
     $('browse-at-label').textContent = mode === 'last' ? 'N' : mode === 'fromOffset' ? 'offset' : 'time (ISO-8601)';
     input.value = mode === 'last' ? '20' : mode === 'fromOffset' ? '0' : new Date(Date.now() - 3600000).toISOString();
   });

@@ -12,6 +12,10 @@ import { finishesWithin } from '@userstream/tools/testing/async';
  * profile is written when it exits; Node refuses that flag in NODE_OPTIONS,
  * hence our own spawn instead of tools/testing's startAppProcess).
  */
+/**
+ * @param {string} app
+ * @param {{ env?: Record<string, string>, cpuProfileDir?: string, timeoutMs?: number }} [options]
+ */
 export async function startApp(app, { env = {}, cpuProfileDir, timeoutMs = 60_000 } = {}) {
   const entry = requireBuilt(app);
   const nodeArgs = [];
@@ -70,6 +74,7 @@ async function spawnApp(entry, nodeArgs, env, timeoutMs) {
     exited,
     liveAfterMs: performance.now() - started,
     output: () => output.join(''),
+    /** @param {NodeJS.Signals} [signal] */
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

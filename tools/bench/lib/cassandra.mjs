@@ -11,6 +11,7 @@ export { USERS_COLUMNS };
  * A driver client set up like the sink's: prepared statements, idempotent,
  * LOCAL_QUORUM, one connection per host with up to 2048 requests, no stack
  * capture. `keyspace` optional.
+ * @param {{ keyspace?: string, readTimeoutMs?: number }} [options]
  */
 export async function connectClient({ keyspace, readTimeoutMs = 12_000 } = {}) {
   const s = servers();

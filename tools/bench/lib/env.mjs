@@ -119,7 +119,7 @@ export function machineInfo(stack = {}) {
   const cpus = os.cpus();
   let memTotalMb;
   try {
-    memTotalMb = Math.round(Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))[1]) / 1024);
+    memTotalMb = Math.round(Number(/** @type {RegExpExecArray} */ (/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8')))[1]) / 1024);
   } catch {
     memTotalMb = Math.round(os.totalmem() / 2 ** 20);
   }

@@ -49,6 +49,11 @@ export async function deleteTopics(client, topics) {
  * producer goes (requests of `batchSize`, several in flight); `toMessage(r)`
  * turns a cached record into another message (default: as cached, Avro). Returns
  * `{ records, seconds, recordsPerSecond, bytes }`.
+ * @param {ReturnType<typeof kafkaClient>} client
+ * @param {string} topic
+ * @param {string} file
+ * @param {number} count
+ * @param {{ batchSize?: number, inFlight?: number, onProgress?: (sent: number) => void, toMessage?: (record: any) => any }} [options]
  */
 export async function loadTopic(client, topic, file, count, { batchSize = 1000, inFlight = 5, onProgress, toMessage } = {}) {
   const producer = client.producer({ batchSize, maxInFlightSends: inFlight });

@@ -63,9 +63,9 @@ export async function ensureRecordFile(count, { seed = DEFAULT_SEED, log = conso
       bytes += head.length + value.length;
       written++;
     }
-    if (!out.write(Buffer.concat(parts))) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(Buffer.concat(parts))) await new Promise((resolve) => out.once('drain', () => resolve(undefined)));
   }
-  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve(undefined))));
   renameSync(tmp, file);
   known[name] = count;
   writeFileSync(index, `${JSON.stringify(known, null, 2)}\n`);

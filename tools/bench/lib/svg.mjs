@@ -49,6 +49,7 @@ function logTicks(min, max) {
   return { lo, hi, ticks };
 }
 
+/** @param {{ values: number[], log: boolean, zero?: boolean, top?: number }} options */
 function yScale({ values, log, zero = true, top }) {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let min = finite.length ? Math.min(...finite) : 0;
@@ -64,8 +65,15 @@ function yScale({ values, log, zero = true, top }) {
   return { ticks, map: (v, h) => h - ((v - lo) / (hi - lo)) * h };
 }
 
+/** @typedef {(value: number) => string} NumberFormat */
+/** A horizontal reference line. @typedef {{ y: number, label: string, color?: string }} HLine */
+/** @typedef {{ width: number, height: number, body: string }} Panel */
+
 const MARGIN = { left: 72, right: 24, top: 44, bottom: 58 };
 
+/**
+ * @param {{ width: number, height: number, title: string, yLabel?: string, xLabel?: string, ticks: number[], map: (v: number, h: number) => number, plotW: number, plotH: number, yFormat?: NumberFormat }} options
+ */
 function frame({ width, height, title, yLabel, xLabel, ticks, map, plotW, plotH, yFormat = formatNumber }) {
   const parts = [];
   parts.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="600" ${FONT}>${esc(title)}</text>`);
@@ -97,6 +105,8 @@ function legend(names, colors, x, y) {
 /**
  * A line chart panel. `series`: `[{ name, points: [[x, y], ...], color? }]`;
  * `hlines`: horizontal reference lines `[{ y, label, color? }]`.
+ * @param {{ title: string, xLabel?: string, yLabel?: string, series: { name: string, points: number[][], color?: string }[], hlines?: HLine[], width?: number, height?: number, yLog?: boolean, yFormat?: NumberFormat, xFormat?: NumberFormat, xMin?: number, xMax?: number }} options
+ * @returns {Panel}
  */
 export function lineChart({
   title,
@@ -160,6 +170,8 @@ export function lineChart({
 /**
  * A grouped bar chart panel. `categories`: x labels; `series`:
  * `[{ name, values: [per category], color? }]`. Values are printed on the bars.
+ * @param {{ title: string, yLabel?: string, xLabel?: string, categories: string[], series: { name: string, values: number[], color?: string, colors?: string[] }[], width?: number, height?: number, yLog?: boolean, yFormat?: NumberFormat, valueFormat?: NumberFormat, hlines?: HLine[] }} options
+ * @returns {Panel}
  */
 export function barChart({
   title,
@@ -226,6 +238,10 @@ export function barChart({
 }
 
 /** Stacks panels vertically into one SVG document, with an optional caption line at the bottom. */
+/**
+ * @param {Panel[]} panels
+ * @param {{ caption?: string }} [options]
+ */
 export function svgDocument(panels, { caption } = {}) {
   const width = Math.max(...panels.map((p) => p.width));
   let y = 0;

@@ -116,7 +116,10 @@ const SHAPES = {
  * after another; the servers of a stage start together.
  */
 export function buildShape(config, nodes) {
-  const [name, shape] = Object.entries(SHAPES).find(([, candidate]) => candidate.nodes === nodes && Boolean(candidate.secure) === Boolean(config.secure));
+  // Callers pass a node count and secure flag that have a shape (an unknown pair throws here, as before).
+  const [name, shape] = /** @type {[string, (typeof SHAPES)[keyof typeof SHAPES]]} */ (
+    Object.entries(SHAPES).find(([, candidate]) => candidate.nodes === nodes && Boolean(candidate.secure) === Boolean(config.secure))
+  );
   const built = shape.build(config);
   return {
     name,

@@ -122,6 +122,7 @@ export function resolveJars(server, java, log) {
   return run;
 }
 
+/** @returns {Promise<void>} */
 function runMaven(server, java, outputDir) {
   const args = ['-B', '-q', '-Dstyle.color=never', '-f', server.pom, 'dependency:copy-dependencies', `-DoutputDirectory=${outputDir}`];
   return new Promise((resolve, reject) => {
