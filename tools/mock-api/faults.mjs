@@ -77,9 +77,15 @@ function nonNegative(v, name) {
 /**
  * Parses one forced answer such as `"429"`, `"slow,503"` or `"bad-records"`
  * into `{ outcome, slow, badRecords }`. Throws `TypeError` on unknown kinds.
+ * @param {string | import('./mock-api.mjs').MockFaultSpec} spec
+ * @returns {import('./mock-api.mjs').MockFaultSpec}
  */
-/** @returns {import('./mock-api.mjs').MockFaultSpec} */
 export function parseFaultSpec(spec) {
+  // An entry parsed before (faultsFromEnv's, or the current settings handed back) is checked and kept.
+  if (spec !== null && typeof spec === 'object') {
+    if (!OUTCOMES.includes(spec.outcome)) throw new TypeError(`unknown fault kind "${spec.outcome}" (known: ${OUTCOMES.join(', ')})`);
+    return { outcome: spec.outcome, slow: spec.slow === true, badRecords: spec.badRecords === true };
+  }
   const parts = String(spec)
     .split(',')
     .map((s) => s.trim().toLowerCase())

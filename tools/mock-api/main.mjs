@@ -30,7 +30,6 @@ try {
 /** @type {import('./mock-api.mjs').MockApi} */
 let api;
 try {
-  // @ts-expect-error startMockApi normalizes again, and a parsed `sequence` entry does not parse twice: MOCK_FAULT_SEQUENCE is rejected here today.
   api = await startMockApi({ port, host, faults });
 } catch (error) {
   fail(`cannot listen on ${host}:${port}: ${error.message}`);

@@ -79,7 +79,7 @@ export interface MockFaults {
   badRecords?: number;
   badRecordKinds?: BadRecordKind[];
   /** Answers forced in arrival order before the rates apply, e.g. `['429', 'slow,503', 'ok']`. */
-  sequence?: string[];
+  sequence?: Array<string | MockFaultSpec>;
 }
 
 /** One broken record the server served. `uuid` is the id it had before it was broken. */
