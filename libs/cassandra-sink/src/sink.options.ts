@@ -1,3 +1,4 @@
+// Over 400 lines: every sink option with its documentation, default and check in one place, so they cannot drift apart.
 import type { ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import { policies, types, type DseClientOptions } from 'cassandra-driver';

@@ -1,3 +1,4 @@
+// Over 400 lines: the client's one request path (got with retry, deadline, abort) with its page validation and typed results.
 import http from 'node:http';
 import https from 'node:https';
 import {

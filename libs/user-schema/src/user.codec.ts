@@ -1,3 +1,4 @@
+// Over 400 lines: the three wire encodings (Avro single-object, Confluent, JSON) and their reader/writer schema resolution, which share one cache.
 import { ConfigError, describeError, isRetriable } from '@userstream/core';
 import type { Resolver, Type } from 'avsc';
 import { fingerprintToHex, schemaFingerprint } from './fingerprint.util';

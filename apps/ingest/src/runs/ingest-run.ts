@@ -1,3 +1,4 @@
+// Over 400 lines: one run's whole life (fetch loop, rate limit, produce, counts, outage waits), kept together so every count changes in one place.
 import { AbortError, RateLimiter, TaskSet, TypedEmitter, describeError, raceAbort, silentLogger, type Logger } from '@userstream/core';
 import { MAX_PAGE } from '@userstream/randomuser-client';
 import { InvalidRecordError, fromRandomUser, type UserRecordV2 } from '@userstream/user-schema';
