@@ -19,6 +19,7 @@ import { authHeaders, ensureStack, machineInfo, requireBuiltLibs, runSuffix } fr
 import { createTopic, deleteTopics, groupLag, kafkaClient, loadTopic, topicSize } from './lib/kafka.mjs';
 import { mdMachine, mdTable, readResult, resultsRoot, round, runMain, writeResults } from './lib/output.mjs';
 import { ProcessSampler, readProcess } from './lib/proc.mjs';
+import { ThreadSampler, threadTable } from './lib/threads.mjs';
 import { ensureRecordFile } from './lib/records.mjs';
 import { formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
 import { sleep } from '@userstream/tools/testing/async';
@@ -68,6 +69,7 @@ export async function runDrain(config) {
   let load;
   let ownTopic = false;
   let sampler;
+  let cassandraThreads;
   let proc;
   let result;
   try {
@@ -99,6 +101,8 @@ export async function runDrain(config) {
     const t0 = performance.now();
     proc = await startApp('stream-processor', { env: appEnv, cpuProfileDir: config.cpuProfileDir });
     sampler.add('processor', proc.pid);
+    // Where Cassandra's CPU goes, by thread pool: the drain is bound by it on a small machine.
+    cassandraThreads = stack.cassandraPid ? new ThreadSampler(stack.cassandraPid) : undefined;
     const liveS = (performance.now() - t0) / 1000;
     const at = () => (performance.now() - t0) / 1000;
 
@@ -175,6 +179,7 @@ export async function runDrain(config) {
     }
     const endMetrics = await scrapeMetrics(proc.url);
     const resources = sampler.stop();
+    const cassandraThreadCpu = cassandraThreads?.stop();
     const processorProc = readProcess(proc.pid);
     const stopStarted = performance.now();
     const exit = await stopApp(proc);
@@ -226,6 +231,7 @@ export async function runDrain(config) {
           workCpuSPer1kRecords: workCpuS !== undefined ? round((workCpuS / records) * 1000) : undefined,
         },
       },
+      cassandraThreads: cassandraThreadCpu,
       series,
       cpuSeries: sampler.samples,
     };
@@ -234,6 +240,7 @@ export async function runDrain(config) {
     if (proc) await stopApp(proc, { timeoutMs: 30_000 }).catch(() => undefined);
     throw error;
   } finally {
+    cassandraThreads?.stop();
     if (!config.keep) {
       await dropKeyspace(cql, keyspace).catch((e) => log(`could not drop keyspace ${keyspace}: ${e.message}`));
       if (ownTopic && topic) await deleteTopics(client, [topic]).catch(() => undefined);
@@ -366,6 +373,16 @@ export function drainMarkdown(result, { ceiling, command }) {
     '',
     'The machine is shared (Kafka, Cassandra, the processor and the benchmark itself on the same cores): read the CPU row before comparing runs.',
     '',
+    ...(result.cassandraThreads
+      ? [
+          "## Cassandra's CPU by thread group",
+          '',
+          'Per-thread CPU from `/proc/<pid>/task/*/stat`, sampled every 250 ms from the processor start to lag 0 (Cassandra names its worker threads after the stage they serve). System time is kernel work: syncs, thread wake-ups, network.',
+          '',
+          threadTable(result.cassandraThreads),
+          '',
+        ]
+      : []),
     mdMachine(result.machine, command),
   ].join('\n');
 }

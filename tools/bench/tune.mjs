@@ -11,7 +11,8 @@
 // A config is `base` (the defaults) or comma-separated KEY=VALUE pairs; the
 // short keys WC, BATCH, PC, WAIT stand for CASSANDRA_WRITE_CONCURRENCY,
 // PROCESSOR_MAX_RECORDS_PER_BATCH, PROCESSOR_PARTITIONS_CONCURRENTLY and
-// PROCESSOR_MAX_WAIT_MS, SEMI=<MiB> for NODE_OPTIONS=--max-semi-space-size;
+// PROCESSOR_MAX_WAIT_MS, SEMI=<MiB> for NODE_OPTIONS=--max-semi-space-size,
+// HEAP=<MiB> for NODE_OPTIONS=--max-old-space-size;
 // any other key is passed to the processor as is.
 // Writes bench-results/tune/.
 import { pathToFileURL } from 'node:url';
@@ -47,7 +48,8 @@ export function parseConfigs(text) {
         if (at <= 0 || v === '') throw new Error(`--configs: bad pair ${JSON.stringify(pair)} in ${JSON.stringify(spec)}`);
         labels.push(`${k}=${v}`);
         // SEMI=<MiB>: V8's young generation size (fewer scavenges for an allocation-heavy loop).
-        if (k === 'SEMI') env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-semi-space-size=${v}`.trim();
+        const nodeFlag = { SEMI: '--max-semi-space-size', HEAP: '--max-old-space-size' }[k];
+        if (nodeFlag) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${nodeFlag}=${v}`.trim();
         else env[ALIASES[k] ?? k] = v;
       }
       return { label: labels.join(' '), env };
@@ -91,6 +93,7 @@ async function main() {
           ),
           recordsPerPipelineCpuS: result.drain.recordsPerPipelineCpuSecond,
           processorCpuSPer1k: result.resources.processor.workCpuSPer1kRecords,
+          processorPeakRssMb: result.resources.processor.peakRssMb,
           rowsMatch: result.final.countMatches,
         };
         console.log(
@@ -115,6 +118,7 @@ async function main() {
       cassandraCores: avg((r) => r.cores.cassandra),
       otherCores: avg((r) => r.otherCores),
       processorCpuSPer1k: avg((r) => r.processorCpuSPer1k),
+      processorPeakRssMb: Math.max(...mine.map((r) => r.processorPeakRssMb ?? 0)),
       recordsPerPipelineCpuS: Math.round(avg((r) => r.recordsPerPipelineCpuS)),
       meanBatchMs: avg((r) => r.meanBatchMs),
     };
@@ -147,6 +151,7 @@ async function main() {
         'Cassandra cores',
         'other processes (cores)',
         'processor CPU-s / 1k',
+        'processor peak RSS MiB',
         'mean batch ms',
       ],
       byLabel.map((c) => [
@@ -158,6 +163,7 @@ async function main() {
         c.cassandraCores,
         c.otherCores,
         c.processorCpuSPer1k,
+        c.processorPeakRssMb,
         c.meanBatchMs,
       ]),
     ),

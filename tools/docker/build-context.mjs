@@ -153,6 +153,8 @@ export function prepareContext({ projectRoot, root = workspaceRoot }) {
     license: pkg.license,
     main: pkg.main ?? './dist/main.js',
     engines: pkg.engines,
+    // The app's node flags: docker-build passes them as APP_NODE_OPTIONS.
+    ...(pkg.userstream ? { userstream: pkg.userstream } : {}),
     dependencies: sorted,
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pruned, null, 2)}\n`);

@@ -1,5 +1,5 @@
 // Builds the image of one app from its prepared context (see build-context.mjs):
-//   docker build --build-arg APP_PORT=<port> -t userstream/<app>:<version> -t userstream/<app>:latest dist/docker/<app>
+//   docker build --build-arg APP_PORT=<port> [--build-arg APP_NODE_OPTIONS=<the app's "userstream.nodeOptions">] -t userstream/<app>:<version> -t userstream/<app>:latest dist/docker/<app>
 //
 // Usage: node tools/docker/docker-build.mjs apps/<app> --port <port> [--image-prefix userstream] [docker build options]
 // Where no Docker engine answers, it prints one line saying so and exits 1.
@@ -63,12 +63,14 @@ if (!existsSync(join(dir, 'package.json'))) fail(`no build context at ${shown}: 
 const why = dockerUnavailable();
 if (why) fail(`${why}; the build context is ready at ${shown}`);
 
-const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const { version, userstream } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+const nodeOptions = typeof userstream?.nodeOptions === 'string' ? userstream.nodeOptions : '';
 const image = imageName(projectRoot, imagePrefix);
 const revision = gitRevision();
 const args = [
   'build',
   ...(port ? ['--build-arg', `APP_PORT=${port}`] : []),
+  ...(nodeOptions ? ['--build-arg', `APP_NODE_OPTIONS=${nodeOptions}`] : []),
   '--tag',
   `${image}:${version}`,
   '--tag',

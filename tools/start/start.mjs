@@ -15,6 +15,7 @@ import { REPO_ROOT, stackConfig, stackDown, stackStatus, stackUp } from '../stac
 import { formatLogLine, levelNumber, lineSplitter } from './log-format.mjs';
 import { createProgress } from './progress.mjs';
 import { createScreen } from './screen.mjs';
+import { appNodeOptions } from '../testing/app-process.mjs';
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -102,7 +103,15 @@ function build() {
 function startApp(app, env) {
   const entry = path.join(REPO_ROOT, 'apps', app.name, 'dist', 'main.js');
   const child = spawn(process.execPath, [entry], {
-    env: { SHUTDOWN_TIMEOUT_MS: String(STOP_KILL_AFTER_MS - 1000), ...process.env, ...env, PORT: String(app.port), LOG_PRETTY: 'false' },
+    env: {
+      SHUTDOWN_TIMEOUT_MS: String(STOP_KILL_AFTER_MS - 1000),
+      ...process.env,
+      ...env,
+      PORT: String(app.port),
+      LOG_PRETTY: 'false',
+      // The app's own node flags (the stream-processor's heap bound), as in its image; a NODE_OPTIONS you set wins.
+      NODE_OPTIONS: appNodeOptions(path.join(REPO_ROOT, 'apps', app.name)),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: Ctrl-C reaches npm start only, which stops the apps in order.
     detached: true,

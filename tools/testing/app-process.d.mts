@@ -13,6 +13,8 @@ export interface AppProcess {
 export const TEST_SERVICE_TOKEN: string;
 export const SERVICE_AUTH: Readonly<{ authorization: string }>;
 export function freePort(): Promise<number>;
+export function appNodeOptions(appDir: string, inherited?: string): string;
+export function appDirOf(entry: string): string;
 export function startAppProcess(
   entry: string,
   options?: { env?: Record<string, string>; port?: number; timeoutMs?: number; waitLive?: boolean },

@@ -2,7 +2,9 @@
 // it answers GET /health/live, and stops it with a signal, reporting the exit
 // code. Output is kept so a failing test can show the app's last log lines.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 
 /**
  * The SERVICE_TOKEN every app started here gets unless the test sets its own:
@@ -12,6 +14,26 @@ export const TEST_SERVICE_TOKEN = 'userstream-test-service-token';
 
 /** Headers carrying {@link TEST_SERVICE_TOKEN}, for requests a test makes to ingest or the stream-processor. */
 export const SERVICE_AUTH = Object.freeze({ authorization: `Bearer ${TEST_SERVICE_TOKEN}` });
+
+/**
+ * NODE_OPTIONS for the app in `appDir`: the flags its package.json asks for
+ * (`userstream.nodeOptions`, e.g. the stream-processor's heap bound; the
+ * images get them as their NODE_OPTIONS too), then `inherited`, so that a
+ * flag the caller sets wins (Node takes the last of a repeated flag).
+ */
+export function appNodeOptions(appDir, inherited = process.env.NODE_OPTIONS) {
+  const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
+  const own = typeof pkg.userstream?.nodeOptions === 'string' ? pkg.userstream.nodeOptions : '';
+  return [own, inherited ?? '']
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** `apps/<app>` of a built entry `apps/<app>/dist/main.js`. */
+export function appDirOf(entry) {
+  return dirname(dirname(entry));
+}
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -49,7 +71,14 @@ export async function startAppProcess(entry, options = {}) {
   const port = options.port ?? (await freePort());
   const output = [];
   const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, SERVICE_TOKEN: TEST_SERVICE_TOKEN, PORT: String(port), HOST: '127.0.0.1', ...options.env },
+    env: {
+      ...process.env,
+      SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...options.env,
+      NODE_OPTIONS: appNodeOptions(appDirOf(entry), options.env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => output.push(d.toString()));

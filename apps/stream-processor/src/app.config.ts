@@ -160,7 +160,8 @@ export const streamProcessorConfigSpec = {
     min: 1,
     max: 4096,
     default: 256,
-    description: 'rows in flight per processor instance, shared evenly by the partitions it handles at once (in batches of up to CASSANDRA_BATCH_ROWS)',
+    description:
+      'records in flight per processor instance, shared evenly by the partitions it handles at once; under load they go in batches of up to CASSANDRA_BATCH_ROWS, with few records waiting in smaller batches down to single rows (lower latency)',
   }),
   batchRows: field<number>({
     env: 'CASSANDRA_BATCH_ROWS',

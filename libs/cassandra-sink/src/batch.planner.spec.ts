@@ -1,4 +1,4 @@
-import { planBatches, routingKeyOf, statementBytes, taskBytes } from './batch.planner';
+import { batchRowsFor, planBatches, routingKeyOf, statementBytes, taskBytes } from './batch.planner';
 import type { WriteTask } from './write.runner';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
@@ -67,6 +67,20 @@ describe('planBatches', () => {
     };
     const tasks = Array.from({ length: 10 }, (_, i) => task(i));
     expect(shape(planBatches(tasks, { maxRows: 3, maxBytes: 1e6, replicasOf }))).toEqual([[[0, 2, 4], [6, 8], [1, 3, 5], [7], [9]]]);
+  });
+
+  it('makes batches smaller when a wave has few rows for the records in flight, down to single records', () => {
+    const many = (n: number, tables?: string[]) => Array.from({ length: n }, (_, i) => task(i, uuid(i), undefined, tables));
+    // A trickle: every record on its own, so they share one commit-log sync instead of waiting for each other's.
+    expect(shape(planBatches(many(10), { maxRows: 32, maxBytes: 1e6, recordsInFlight: 64 }))).toEqual([[[0], [1], [2], [3], [4], [5], [6], [7], [8], [9]]]);
+    expect(batchRowsFor(many(200), { maxRows: 32, recordsInFlight: 64 })).toBe(4);
+    expect(planBatches(many(200), { maxRows: 32, maxBytes: 1e6, recordsInFlight: 64 })[0]?.map((u) => u.length)).toEqual(Array(50).fill(4));
+    // Under load: full batches.
+    expect(batchRowsFor(many(4000), { maxRows: 32, recordsInFlight: 64 })).toBe(32);
+    // Two tables: two rows a record.
+    expect(batchRowsFor(many(100, ['users', 'reference']), { maxRows: 32, recordsInFlight: 64 })).toBe(4);
+    // Without recordsInFlight batches are always filled.
+    expect(batchRowsFor(many(10), { maxRows: 32 })).toBe(32);
   });
 
   it('serializes the uuid partition key as the driver routes it', () => {

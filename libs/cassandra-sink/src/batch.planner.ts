@@ -52,6 +52,17 @@ export type ReplicaLookup = (routingKey: Buffer) => readonly { address: string }
 export interface BatchPlanOptions {
   /** Most rows (statements) in one batch; a record with more statements than this goes alone. */
   maxRows: number;
+  /**
+   * The records the runner keeps in flight. When a wave holds fewer than
+   * `recordsInFlight × maxRows` rows, its batches shrink (down to single
+   * records) so that it still spreads over about that many records in
+   * flight. Cassandra applies the rows of a batch one after the other, and
+   * with a durable commit log each waits for its own sync: a few records in
+   * one batch would wait for each other, while as separate requests they
+   * share the same sync. Under load waves are large and batches full.
+   * Omit to always fill batches up to `maxRows`.
+   */
+  recordsInFlight?: number;
   /** Most estimated bytes in one batch; a record bigger than this goes alone. */
   maxBytes: number;
   /**
@@ -88,9 +99,18 @@ export function planBatches(tasks: readonly WriteTask[], options: BatchPlanOptio
   }
   return waves.map((wave) => {
     const units: WriteTask[][] = [];
-    for (const group of groupByReplicas(wave, options.replicasOf)) units.push(...chunk(group, options.maxRows, options.maxBytes));
+    const maxRows = batchRowsFor(wave, options);
+    for (const group of groupByReplicas(wave, options.replicasOf)) units.push(...chunk(group, maxRows, options.maxBytes));
     return units;
   });
+}
+
+/** The batch size for a wave: `maxRows`, or fewer when the wave is small for the records in flight. */
+export function batchRowsFor(wave: readonly WriteTask[], options: Pick<BatchPlanOptions, 'maxRows' | 'recordsInFlight'>): number {
+  if (options.recordsInFlight === undefined) return options.maxRows;
+  let rows = 0;
+  for (const task of wave) rows += task.statements.length;
+  return Math.min(options.maxRows, Math.max(1, Math.ceil(rows / options.recordsInFlight)));
 }
 
 function groupByReplicas(tasks: WriteTask[], replicasOf: ReplicaLookup | undefined): WriteTask[][] {

@@ -148,6 +148,18 @@ describe('CassandraSink', () => {
     expect(latency[0]?.maxMs).toBeGreaterThanOrEqual(latency[0]?.p50Ms ?? Infinity);
   });
 
+  it('sends a call with few records as single rows, and a large one in full batches', async () => {
+    const fake = fakeClient();
+    const sink = connectedSink(fake, { write: { batchRows: 32, concurrency: 64 } });
+    const small = await sink.writeBatch(Array.from({ length: 10 }, (_, n) => record(n)));
+    expect(small.written).toBe(10);
+    expect(fake.batches).toHaveLength(0);
+    expect(fake.calls.filter((c) => c.query.startsWith('INSERT'))).toHaveLength(10);
+    const large = await sink.writeBatch(Array.from({ length: 2048 }, (_, n) => record(100 + n)));
+    expect(large.written).toBe(2048);
+    expect(fake.batches.map((b) => b.queries.length)).toEqual(Array(64).fill(32));
+  });
+
   it('sends UNLOGGED batches bounded by rows, idempotent, and reports a refused batch record by record', async () => {
     const fake = fakeClient((_q, params) => (params[0] === uuid(6) ? new errors.ResponseError(types.responseErrorCodes.invalid, 'bad') : { rows: [] }));
     const sink = connectedSink(fake, { write: { batchRows: 4 } });
@@ -155,7 +167,8 @@ describe('CassandraSink', () => {
     const progress = collect(sink, 'sink.records_written');
     const input = Array.from({ length: 10 }, (_, n) => record(n));
 
-    const result = await sink.writeBatch(input, { tables: ['users', 'reference'] });
+    // One record in flight: the batches are not made smaller for a call this small.
+    const result = await sink.writeBatch(input, { tables: ['users', 'reference'], concurrency: 1 });
 
     // Two rows per record: batches of two records.
     expect(fake.batches.map((b) => b.queries.length)).toEqual([4, 4, 4, 4, 4]);

@@ -260,7 +260,12 @@ export class CassandraSink {
     if (write.batchRows <= 1) {
       running = runWrites(tasks, runOptions);
     } else {
-      const waves = planBatches(tasks, { maxRows: write.batchRows, maxBytes: write.batchBytes, replicasOf: this.replicaLookup(client) });
+      const waves = planBatches(tasks, {
+        maxRows: write.batchRows,
+        maxBytes: write.batchBytes,
+        recordsInFlight: write.concurrency,
+        replicasOf: this.replicaLookup(client),
+      });
       for (const units of waves) for (const unit of units) if (unit.length > 1) batches++;
       running = runBatchedWrites(waves, {
         ...runOptions,

@@ -32,7 +32,7 @@ describe('resolveSinkOptions', () => {
     });
     expect(o.write).toEqual(DEFAULT_WRITE_OPTIONS);
     expect(o.write.tables).toEqual(['users']);
-    expect(o.write).toMatchObject({ concurrency: 8, batchRows: 32, batchBytes: 40_960 });
+    expect(o.write).toMatchObject({ concurrency: 256, batchRows: 32, batchBytes: 40_960 });
     expect(o.ssl).toBeUndefined();
   });
 

@@ -37,9 +37,11 @@ export interface WriteOptions {
   /** Tables each record is written to. Default `['users']`; add `'reference'` to also fill the reference table. */
   tables?: TableKind[];
   /**
-   * Requests in flight at once (fixed worker slots, like the driver's
-   * `executeConcurrent`): batches when `batchRows` > 1, single records
-   * otherwise. Default 8, 1 to 4096.
+   * Records in flight at once. Single-row mode keeps this many requests
+   * going (fixed worker slots, like the driver's `executeConcurrent`); the
+   * batched mode sends batches while the records they hold stay within it,
+   * and makes its batches smaller when a call has fewer records than
+   * `concurrency × batchRows` (see `planBatches`). Default 256, 1 to 4096.
    */
   concurrency?: number;
   /**
@@ -157,13 +159,13 @@ export interface ResolvedSinkOptions {
 
 /**
  * Default write options: `users` table only, UNLOGGED batches of up to 32
- * rows and 40 KiB, 8 requests in flight, no
+ * rows and 40 KiB, 256 records in flight, no
  * `USING TIMESTAMP`/TTL, 5 attempts within 30 s, backoff 100 ms to 5 s,
  * stop the batch when a record exhausts its retries.
  */
 export const DEFAULT_WRITE_OPTIONS: ResolvedWriteOptions = Object.freeze({
   tables: ['users'] as TableKind[],
-  concurrency: 8,
+  concurrency: 256,
   batchRows: 32,
   batchBytes: 40_960,
   timestampFromIngestedAt: false,

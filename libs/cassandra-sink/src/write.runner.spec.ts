@@ -194,6 +194,28 @@ describe('runBatchedWrites', () => {
     );
   });
 
+  it('keeps at most `concurrency` records in flight, and runs a unit larger than that alone', async () => {
+    let inFlight = 0;
+    const seen: number[] = [];
+    const executeBatch = async (statements: unknown[]) => {
+      inFlight += statements.length;
+      seen.push(inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= statements.length;
+      return {};
+    };
+    const options = { ...fast, execute: fakeExecutor(() => undefined).execute, executeBatch };
+    // Units of 4 records, 10 records in flight: two batches at a time.
+    await runBatchedWrites(unitsOf(tasks(24), 4), { ...options, concurrency: 10 });
+    expect(Math.max(...seen)).toBe(8);
+    expect(seen).toHaveLength(6);
+    // Units of 4 with 3 in flight: one batch at a time, never stuck.
+    seen.length = 0;
+    const results = await runBatchedWrites(unitsOf(tasks(8), 4), { ...options, concurrency: 3 });
+    expect(seen).toEqual([4, 4]);
+    expect(results.every((r) => r.status === 'written')).toBe(true);
+  });
+
   it('writes a batch refused for good record by record, so exactly the bad record fails', async () => {
     const all = tasks(6);
     const fallbacks: number[][] = [];

@@ -303,6 +303,33 @@ class WriteRun {
     const slots = Math.max(1, Math.min(this.options.concurrency, units.length));
     await Promise.all(Array.from({ length: slots }, () => worker()));
   }
+
+  /**
+   * Starts units in order while the records they hold stay within
+   * `concurrency` records in flight (one unit always runs, however large),
+   * and the next one whenever enough of them are done.
+   */
+  async poolByRecords<U extends readonly unknown[]>(units: readonly U[], run: (unit: U) => Promise<void>): Promise<void> {
+    const running = new Set<Promise<void>>();
+    let inFlight = 0;
+    let failure: { error: unknown } | undefined;
+    for (const unit of units) {
+      while (running.size > 0 && inFlight + unit.length > this.options.concurrency) await Promise.race(running);
+      if (this.stop.signal.aborted || failure) break;
+      inFlight += unit.length;
+      const task: Promise<void> = run(unit)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          inFlight -= unit.length;
+          running.delete(task);
+        });
+      running.add(task);
+    }
+    await Promise.all(running);
+    if (failure) throw failure.error;
+  }
 }
 
 /**
@@ -339,8 +366,9 @@ export async function runWrites(tasks: readonly WriteTask[], options: RunWritesO
 
 /**
  * Writes units planned by `planBatches`: waves one after the other (a wave
- * holds at most one record per id), and in each wave at most `concurrency`
- * units in flight. A unit of one record is written as plain statements (like
+ * holds at most one record per id), and in each wave units in order with at
+ * most `concurrency` records in flight (a unit larger than that runs alone).
+ * A unit of one record is written as plain statements (like
  * {@link runWrites}); a larger one as one UNLOGGED batch (see
  * `WriteRun.runBatch` for what happens when it fails). The same stop rules
  * as {@link runWrites}. Never rejects.
@@ -353,7 +381,7 @@ export async function runBatchedWrites(waves: readonly (readonly WriteTask[][])[
   try {
     for (const units of waves) {
       if (run.stopped) break;
-      await run.pool(units, async (unit) => {
+      await run.poolByRecords(units, async (unit) => {
         const outcomes = unit.length === 1 ? [await run.runTask(unit[0] as WriteTask)] : await run.runBatch(unit, options);
         unit.forEach((task, i) => results.set(task, outcomes[i] as WriteRecordResult));
       });

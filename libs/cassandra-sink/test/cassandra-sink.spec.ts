@@ -215,7 +215,8 @@ describe('CassandraSink against Cassandra', () => {
     records[7] = { ...records[7], picture: `https://example.org/${'x'.repeat(17 * 1024 * 1024)}` } as UserRecordV2;
 
     // No byte bound to speak of: the oversized record goes into the same batch as the others.
-    const result = await sink.writeBatch(records, { batchRows: 32, batchBytes: 64 * 1024 * 1024 });
+    // One record in flight: the 20 records go in one batch instead of being spread as single rows.
+    const result = await sink.writeBatch(records, { batchRows: 32, batchBytes: 64 * 1024 * 1024, concurrency: 1 });
 
     expect(fallbacks).toEqual([expect.objectContaining({ records: 20, indexes: Array.from({ length: 20 }, (_, i) => i), code: SinkErrorCode.INVALID_QUERY })]);
     const failed = result.results.filter((r) => r.status === 'failed');
@@ -236,7 +237,8 @@ describe('CassandraSink against Cassandra', () => {
 
     const bounded = await sink.writeBatch(
       Array.from({ length: 40 }, (_, n) => big(n)),
-      { batchRows: 100 },
+      // One record in flight: full batches, whatever the call's size.
+      { batchRows: 100, concurrency: 1 },
     );
     expect(bounded).toMatchObject({ written: 40, failed: 0, fallbacks: 0 });
     // 40 KiB by default: about 11 of these records per batch.
@@ -246,7 +248,7 @@ describe('CassandraSink against Cassandra', () => {
     // The same rows with the byte bound lifted: the server refuses the batch, the records are written one by one.
     const unbounded = await sink.writeBatch(
       Array.from({ length: 40 }, (_, n) => big(100 + n)),
-      { batchRows: 100, batchBytes: 16 * 1024 * 1024 },
+      { batchRows: 100, batchBytes: 16 * 1024 * 1024, concurrency: 1 },
     );
     expect(unbounded).toMatchObject({ written: 40, failed: 0, batches: 1, fallbacks: 1 });
     expect(fallbacks).toEqual([expect.objectContaining({ records: 40, code: SinkErrorCode.INVALID_QUERY, message: expect.stringMatching(/Batch too large/) })]);
@@ -260,7 +262,7 @@ describe('CassandraSink against Cassandra', () => {
     const retries: SinkEvents['sink.retry'][] = [];
     sink.events.on('sink.retry', (e) => retries.push(e));
     const records = Array.from({ length: 200 }, (_, n) => makeRecord(n));
-    const result = await sink.writeBatch(records, { concurrency: 16, maxAttempts: 100, initialDelayMs: 1, maxDelayMs: 20 });
+    const result = await sink.writeBatch(records, { concurrency: 16, batchRows: 1, maxAttempts: 100, initialDelayMs: 1, maxDelayMs: 20 });
     expect(result).toMatchObject({ written: 200, failed: 0 });
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]).toMatchObject({ attempt: 1, code: SinkErrorCode.UNAVAILABLE });
@@ -344,8 +346,8 @@ describe('CassandraSink against Cassandra', () => {
   ])('on close, finishes the writes in flight and hands back the rest as retriable (%s)', async (_mode, batchRows, inFlight) => {
     const sink = await openSink(`closing${batchRows}`);
     const records = Array.from({ length: 2_000 }, (_, n) => makeRecord(n));
-    // The first `concurrency` requests go out synchronously inside writeBatch; close() then stops the rest.
-    const batch = sink.writeBatch(records, { concurrency: 4, batchRows });
+    // The first `concurrency` records go out synchronously inside writeBatch (4 single rows, or 4 batches of 32); close() then stops the rest.
+    const batch = sink.writeBatch(records, { concurrency: inFlight, batchRows });
     await sink.close();
     const result = await batch;
     expect(result.written).toBe(inFlight);

@@ -1,7 +1,7 @@
 // The built apps as child processes, and their Prometheus metrics.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { freePort } from '@userstream/tools/testing';
+import { appDirOf, appNodeOptions, freePort } from '@userstream/tools/testing';
 import { appBaseEnv, opsHeaders, requireBuilt } from './env.mjs';
 import { finishesWithin } from '@userstream/tools/testing/async';
 
@@ -45,7 +45,14 @@ async function spawnApp(entry, nodeArgs, env, timeoutMs) {
     if (output.length > 400) output.splice(0, output.length - 300);
   };
   const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    // The app's own node flags (its heap bound) as in its image, unless the benchmark sets NODE_OPTIONS itself.
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_OPTIONS: appNodeOptions(appDirOf(entry), env.NODE_OPTIONS ?? process.env.NODE_OPTIONS),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', keep);

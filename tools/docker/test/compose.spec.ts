@@ -16,6 +16,7 @@ import {
   interpolate,
   loadCompose,
   parseDockerfile,
+  readJson,
   serviceEnv,
   workspaceRoot,
   type ComposeService,
@@ -121,6 +122,8 @@ describe('docker/compose.yaml', () => {
 
     const port = String(dockerPluginOptions().ports?.[app]);
     expect(build.args?.APP_PORT).toBe(port);
+    // The app's node flags (its heap bound), as docker-build passes them.
+    expect(build.args?.APP_NODE_OPTIONS ?? '').toBe(readJson(join(workspaceRoot, 'apps', app, 'package.json')).userstream?.nodeOptions ?? '');
     expect(serviceEnv(service).PORT).toBe(port);
     expect(service.ports?.map(portMapping)).toEqual([{ hostIp: '127.0.0.1', published: port, target: port }]);
 

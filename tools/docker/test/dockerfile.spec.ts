@@ -2,10 +2,10 @@
 // context tests (context.spec.ts) install and start what it would copy.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAppProcess, freePort } from '@userstream/tools/testing';
+import { appNodeOptions, startAppProcess, freePort } from '@userstream/tools/testing';
 import { spawnSync } from 'node:child_process';
 import { contextDir } from '../build-context.mjs';
-import { dockerApps, execForm, parseDockerfile, workspaceRoot, type Instruction } from './shipping.helpers';
+import { dockerApps, execForm, parseDockerfile, readJson, workspaceRoot, type Instruction } from './shipping.helpers';
 
 const dockerfile = readFileSync(join(workspaceRoot, 'docker', 'Dockerfile'), 'utf8');
 const instructions = parseDockerfile(dockerfile);
@@ -102,6 +102,50 @@ describe('docker/Dockerfile', () => {
       }
       expect(probe(started.port)).toBe(1);
       expect(probe(await freePort())).toBe(1);
+    });
+  });
+
+  describe('node flags of each app ("userstream.nodeOptions" in its package.json)', () => {
+    const nodeOptionsOf = (app: string): string => readJson(join(workspaceRoot, 'apps', app, 'package.json')).userstream?.nodeOptions ?? '';
+
+    it('the stream-processor has a heap bound', () => {
+      expect(nodeOptionsOf('stream-processor')).toMatch(/^--max-old-space-size=\d+$/);
+    });
+
+    it('reach the image as its NODE_OPTIONS through APP_NODE_OPTIONS', () => {
+      const env = runtime
+        .filter((i) => i.keyword === 'ENV')
+        .map((i) => i.args)
+        .join(' ');
+      expect(env).toMatch(/\bNODE_OPTIONS="\$\{APP_NODE_OPTIONS\}"/);
+      expect(runtime.some((i) => i.keyword === 'ARG' && /^APP_NODE_OPTIONS=/.test(i.args))).toBe(true);
+    });
+
+    it.each(dockerApps())('are on the command line of `nx serve` (%s)', (app) => {
+      const pkg = readJson(join(workspaceRoot, 'apps', app, 'package.json'));
+      const flags = nodeOptionsOf(app);
+      expect(pkg.nx.targets.serve.options.command).toBe(flags ? `node ${flags} dist/main.js` : 'node dist/main.js');
+    });
+
+    it('come first in the NODE_OPTIONS of the launchers, so that flags the caller sets win', () => {
+      const dir = join(workspaceRoot, 'apps', 'stream-processor');
+      const flags = nodeOptionsOf('stream-processor');
+      expect(appNodeOptions(dir, '')).toBe(flags);
+      expect(appNodeOptions(dir, ' --max-old-space-size=512 ')).toBe(`${flags} --max-old-space-size=512`);
+      expect(appNodeOptions(join(workspaceRoot, 'apps', 'orchestrator'), '--inspect')).toBe(`${nodeOptionsOf('orchestrator')} --inspect`.trim());
+    });
+
+    it('reach a stream-processor started by the test launcher', async () => {
+      const started = await startAppProcess(join(workspaceRoot, 'apps', 'stream-processor', 'dist', 'main.js'), {
+        env: { LOG_LEVEL: 'silent', KAFKA_BROKERS: `127.0.0.1:${await freePort()}`, NODE_OPTIONS: '' },
+      });
+      try {
+        // The environment the kernel gave the process, NUL-separated.
+        const environ = readFileSync(`/proc/${started.pid}/environ`, 'utf8').split('\0');
+        expect(environ).toContain(`NODE_OPTIONS=${nodeOptionsOf('stream-processor')}`);
+      } finally {
+        await started.stop();
+      }
     });
   });
 });

@@ -360,19 +360,21 @@ export class IngestRun {
   }
 
   private send(records: UserRecordV2[]): void {
-    this.counts.produced += records.length;
-    this.pendingRecords += records.length;
-    this.events.emitLazy('run.records_produced', () => ({ runId: this.id, records: records.length }));
+    // Only the count outlives this call: the records are not kept while Kafka answers.
+    const count = records.length;
+    this.counts.produced += count;
+    this.pendingRecords += count;
+    this.events.emitLazy('run.records_produced', () => ({ runId: this.id, records: count }));
     const task = this.sink
       .send(records)
       .catch((error: unknown): SendOutcome => ({ acknowledged: 0, error: error instanceof Error ? error : new Error(describeError(error)) }))
       .then((outcome) => {
-        this.pendingRecords -= records.length;
+        this.pendingRecords -= count;
         this.counts.acknowledged += outcome.acknowledged;
         if (outcome.acknowledged > 0) this.events.emitLazy('run.records_acknowledged', () => ({ runId: this.id, records: outcome.acknowledged }));
         if (outcome.error) {
-          const lost = records.length - outcome.acknowledged;
-          this.fail(outcome.error, 'KAFKA_PRODUCE_FAILED', `Kafka did not acknowledge ${lost} of ${records.length} records: `);
+          const lost = count - outcome.acknowledged;
+          this.fail(outcome.error, 'KAFKA_PRODUCE_FAILED', `Kafka did not acknowledge ${lost} of ${count} records: `);
         }
       });
     this.sends.track(task);

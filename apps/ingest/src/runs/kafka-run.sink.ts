@@ -54,9 +54,13 @@ export class KafkaRunSink implements RunSink {
     return retry(() => this.options.admin.topicEndOffsets(this.options.topic), { maxAttempts: 6, initialDelayMs: 100, maxDelayMs: 2000 });
   }
 
-  async send(records: readonly UserRecordV2[]): Promise<SendOutcome> {
+  /**
+   * Encodes `records` at once and sends them. The records themselves are not
+   * kept while the send waits for Kafka: only their encoded messages are.
+   */
+  send(records: readonly UserRecordV2[]): Promise<SendOutcome> {
     const serialize = this.serialize;
-    if (!serialize) return { acknowledged: 0, error: new UserstreamError('sink used before open()', { code: 'SINK_NOT_OPEN' }) };
+    if (!serialize) return Promise.resolve({ acknowledged: 0, error: new UserstreamError('sink used before open()', { code: 'SINK_NOT_OPEN' }) });
     const messages: OutgoingMessage[] = [];
     let encodeError: UserstreamError | undefined;
     for (const record of records) {
@@ -66,6 +70,10 @@ export class KafkaRunSink implements RunSink {
         encodeError ??= new UserstreamError(`encoding user ${record.id}: ${describeError(error)}`, { code: 'RECORD_UNENCODABLE', cause: error });
       }
     }
+    return this.deliver(messages, encodeError);
+  }
+
+  private async deliver(messages: OutgoingMessage[], encodeError: UserstreamError | undefined): Promise<SendOutcome> {
     try {
       const report = await this.options.producer.sendMessages(this.options.topic, messages);
       this.acknowledged += report.acknowledged;

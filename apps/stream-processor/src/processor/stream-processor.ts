@@ -72,8 +72,8 @@ export class StreamProcessor {
       write: {
         tables: config.tables as TableKind[],
         // The sink bounds each writeBatch call; partitions are written in parallel, so split the instance's
-        // budget of rows in flight, then count it in requests (batches of up to batchRows rows).
-        concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently / config.batchRows)),
+        // budget of records in flight between them.
+        concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently)),
         batchRows: config.batchRows,
         batchBytes: config.batchBytes,
         ttlSeconds: config.ttlSeconds,
