@@ -5,7 +5,7 @@
 // pages of 5,000 (like tools/mock-api/bench.mjs). The mock runs in its own
 // process so its CPU is measured apart from ingest's.
 //
-//   node tools/bench/ingest.mjs [--records 1000000] [--smoke] [--page-size 5000]
+//   node tools/bench/ingest.mjs [--records 1000000] [--smoke] [--page-size 1000]
 //        [--mock-pages 40] [--env INGEST_FETCH_CONCURRENCY=4 ...]
 //
 // Writes bench-results/ingest/.
@@ -296,7 +296,7 @@ async function main() {
   const smoke = opts.bool('smoke');
   const config = {
     records: opts.count('records', smoke ? 50_000 : 1_000_000),
-    pageSize: opts.count('page-size', 5000),
+    pageSize: opts.count('page-size', 1000),
     partitions: opts.count('partitions', 4),
     mockPages: opts.count('mock-pages', smoke ? 5 : 40),
     env: opts.env,

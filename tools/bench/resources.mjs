@@ -62,7 +62,7 @@ export async function runResources(config) {
   let ingest = config.rerun ? undefined : config.ingestResult;
   if (!ingest) {
     log(`no ingest result: running ingest with ${config.records} records`);
-    ingest = await runIngest({ records: config.records, pageSize: 5000, partitions: 4, mockPages: 5, env: {}, log });
+    ingest = await runIngest({ records: config.records, pageSize: 1000, partitions: 4, mockPages: 5, env: {}, log });
   }
 
   log(`idle baselines, ${config.idleSeconds} s each ...`);

@@ -11,7 +11,7 @@ describe('ingest configuration', () => {
       topic: 'users_created',
       topicPartitions: 4,
       encoding: 'avro',
-      pageSize: 5000,
+      pageSize: 1000,
       fetchConcurrency: 2,
     });
     expect(config.schemaRegistryUrl).toBeUndefined();

@@ -141,8 +141,9 @@ export const ingestConfigSpec = {
     kind: 'int',
     min: 1,
     max: 5000,
-    default: 5000,
-    description: 'default users per API request (a run may ask for another `pageSize`); replaying a run needs the same page size',
+    default: 1000,
+    description:
+      'default users per API request (a run may ask for another `pageSize`, up to 5000); replaying a run needs the same page size. Ingest holds up to three pages (the one it sends and two fetched ahead): 1000 keeps its memory low',
   }),
   fetchConcurrency: field<number>({
     env: 'INGEST_FETCH_CONCURRENCY',

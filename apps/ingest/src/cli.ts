@@ -20,7 +20,7 @@ Options:
   --rate N             target records per second
   --seed TEXT          randomuser seed (default: random); same seed and pages = same users
   --start-page N       first page of the seed (default 1)
-  --page-size N        users per API request (default INGEST_PAGE_SIZE, 5000)
+  --page-size N        users per API request (default INGEST_PAGE_SIZE, 1000)
   --nat LIST           nationalities, e.g. gb,us
   --encoding NAME      avro | confluent | json (default INGEST_ENCODING)
   --json               print the final run status as JSON instead of the summary

@@ -71,7 +71,7 @@ describe('ingest run API on Kafka with the mock API', () => {
 
   it('ingests 5000 users: every acknowledged record is on the topic with its key, headers and a decodable value', async () => {
     const { topic, app } = await start('basic');
-    const posted = await postRun(app, { records: 5000, seed: 'integration' });
+    const posted = await postRun(app, { records: 5000, seed: 'integration', pageSize: 5000 });
     expect(posted.status).toBe(202);
     expect(posted.body).toMatchObject({ state: 'running', params: { records: 5000, seed: 'integration', encoding: 'avro', startPage: 1, pageSize: 5000 } });
     const id = posted.body['id'] as string;

@@ -105,7 +105,8 @@ describe('dashboard in a real browser on the real stack (Debian chromium, headle
       Job: JOB,
       State: 'success',
       Try: '1 / 3',
-      Pages: '1',
+      // 2,000 records in pages of INGEST_PAGE_SIZE (1,000).
+      Pages: '2',
       Fetched: '2,000',
       'Valid / invalid': '2,000 / 0',
       Produced: '2,000',

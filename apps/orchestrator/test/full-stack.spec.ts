@@ -75,7 +75,7 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
 
   it('triggers the reference job over HTTP Basic, follows the real ingest run to success and confirms the rows in Cassandra', async () => {
     const seed = `orch-full-stack-${Date.now()}`;
-    const trigger = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 5000, seed } });
+    const trigger = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 5000, seed, pageSize: 5000 } });
     expect(trigger.status).toBe(202);
     expect(trigger.body).toMatchObject({ job: JOB, state: 'queued', trigger: 'manual', params: { records: 5000, seed } });
 
@@ -207,7 +207,9 @@ describe('orchestrator on the real stack: mock API → ingest → Kafka → stre
     expect(succeeded).toBeDefined();
     // Slowed down so it is still streaming when the orchestrator dies; a seed, so the retry replays the same users.
     const seed = 'orch-sigkill';
-    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, { params: { records: 9000, rate: 300, seed } });
+    const { body: queued } = await api<RunRecord>(orchestrator(), 'POST', `/api/jobs/${JOB}/trigger`, {
+      params: { records: 9000, rate: 300, seed, pageSize: 5000 },
+    });
     const running = await waitFor(
       async () => {
         const { body } = await api<RunRecord>(orchestrator(), 'GET', `/api/runs/${queued.id}`);

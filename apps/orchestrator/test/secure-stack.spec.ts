@@ -104,7 +104,7 @@ describe('the pipeline on the secured stack', () => {
       );
       expect(ids.size).toBe(600);
       expect(
-        mockIds(seed, 1, 1, 5000)
+        mockIds(seed, 1, 5, 1000)
           .slice(0, 600)
           .every((id) => ids.has(id)),
       ).toBe(true);
