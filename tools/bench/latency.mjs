@@ -13,8 +13,10 @@
 //
 //   node tools/bench/latency.mjs [--smoke] [--rates 1000,5000] [--seconds 20]
 //        [--knee-seconds 15] [--max-rate 30000] [--no-knee] [--env K=V ...]
+//        [--cpu-prof]  (the processor runs under --cpu-prof; summarise with profile.mjs)
 //
 // Writes bench-results/latency/.
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import corePkg from '@userstream/core';
 import { bucketQuantile, histogramBuckets, metricSum, scrapeMetrics, startApp, stopApp, waitReady } from './lib/apps.mjs';
@@ -23,7 +25,7 @@ import { connectClient, dropKeyspace, scanRows } from './lib/cassandra.mjs';
 import { ensureStack, machineInfo, requireBuiltLibs, runSuffix } from './lib/env.mjs';
 import { microsHistogram, summarize } from './lib/hist.mjs';
 import { AVRO_HEADERS, createTopic, deleteTopics, groupLag, kafkaClient } from './lib/kafka.mjs';
-import { mdMachine, mdTable, round, runMain, writeResults } from './lib/output.mjs';
+import { mdMachine, mdTable, resultsRoot, round, runMain, writeResults } from './lib/output.mjs';
 import { ProcessSampler } from './lib/proc.mjs';
 import { ensureRecordFile, readRecordChunks } from './lib/records.mjs';
 import { barChart, formatNumber, lineChart, svgDocument } from './lib/svg.mjs';
@@ -179,7 +181,10 @@ export async function runLatency(config) {
     await createTopic(client, topic, config.partitions);
     cql = await connectClient();
     await producer.connect();
-    proc = await startApp('stream-processor', { env: { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: groupId, CASSANDRA_KEYSPACE: keyspace, ...config.env } });
+    proc = await startApp('stream-processor', {
+      env: { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: groupId, CASSANDRA_KEYSPACE: keyspace, ...config.env },
+      cpuProfileDir: config.cpuProfileDir,
+    });
     sampler.add('processor', proc.pid);
     await waitReady(proc);
     log(`stream-processor ready (group ${groupId}); warm-up ${warmup.rate}/s for ${warmup.seconds} s`);
@@ -428,6 +433,7 @@ async function main() {
     partitions: opts.count('partitions', 4),
     env: opts.env,
     keep: opts.bool('keep'),
+    cpuProfileDir: opts.bool('cpu-prof') ? join(resultsRoot(opts), 'latency', 'profile') : undefined,
   };
   const result = await runLatency(config);
   const command = `node tools/bench/latency.mjs ${process.argv.slice(2).join(' ')}`.trim();

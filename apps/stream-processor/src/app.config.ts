@@ -83,6 +83,15 @@ export const streamProcessorConfigSpec = {
     default: 2000,
     description: 'most records written to Cassandra per handler call',
   }),
+  pipelineDepth: field<number>({
+    env: 'PROCESSOR_PIPELINE_DEPTH',
+    kind: 'int',
+    min: 0,
+    max: 64,
+    default: 0,
+    description:
+      'fetched batches of one partition written at once while the next fetch runs, holding together at most PROCESSOR_MAX_RECORDS_PER_BATCH records unless one batch alone holds more (0: fetch the partition again only once its batch is written). Offsets are still committed only past records written or dead-lettered in order',
+  }),
   fetchMaxBytesPerPartition: field<number>({
     env: 'PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION',
     kind: 'int',

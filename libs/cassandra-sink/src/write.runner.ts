@@ -289,54 +289,50 @@ class WriteRun {
     }
   }
 
-  /** Fixed worker slots, each taking the next unit when its current one is done. */
-  async pool<U>(units: readonly U[], run: (unit: U) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        if (this.stop.signal.aborted) return;
-        const position = next++;
-        if (position >= units.length) return;
-        await run(units[position] as U);
-      }
-    };
-    const slots = Math.max(1, Math.min(this.options.concurrency, units.length));
-    await Promise.all(Array.from({ length: slots }, () => worker()));
-  }
-
   /**
    * Starts units in order while the records they hold stay within
    * `concurrency` records in flight (one unit always runs, however large),
-   * and the next one whenever enough of them are done.
+   * and the next one whenever enough of them are done. `size` is a unit's
+   * record count. Stops starting units once the run is stopped or a unit
+   * rejected, waits for those running, and rethrows the first rejection.
    */
-  async poolByRecords<U extends readonly unknown[]>(units: readonly U[], run: (unit: U) => Promise<void>): Promise<void> {
-    const running = new Set<Promise<void>>();
+  async pool<U>(units: readonly U[], size: (unit: U) => number, run: (unit: U) => Promise<void>): Promise<void> {
+    let running = 0;
     let inFlight = 0;
     let failure: { error: unknown } | undefined;
+    // Resolved by each unit that ends while the loop below waits: no scan of what runs.
+    let wake: (() => void) | undefined;
+    let allDone: (() => void) | undefined;
     for (const unit of units) {
-      while (running.size > 0 && inFlight + unit.length > this.options.concurrency) await Promise.race(running);
+      const records = size(unit);
+      while (running > 0 && inFlight + records > this.options.concurrency) await new Promise<void>((resolve) => (wake = resolve));
       if (this.stop.signal.aborted || failure) break;
-      inFlight += unit.length;
-      const task: Promise<void> = run(unit)
+      running++;
+      inFlight += records;
+      run(unit)
         .catch((error: unknown) => {
           failure ??= { error };
         })
         .finally(() => {
-          inFlight -= unit.length;
-          running.delete(task);
+          running--;
+          inFlight -= records;
+          const resume = wake;
+          wake = undefined;
+          resume?.();
+          if (running === 0) allDone?.();
         });
-      running.add(task);
     }
-    await Promise.all(running);
+    if (running > 0) await new Promise<void>((resolve) => (allDone = resolve));
     if (failure) throw failure.error;
   }
 }
 
+const one = () => 1;
+
 /**
- * Writes every task with at most `concurrency` records in flight: a fixed set
- * of worker slots, each taking the next task when its current one is done
- * (the shape of the driver's `executeConcurrent`, but with a result per
- * record). Never rejects: each task ends `written` or `failed`.
+ * Writes every task with at most `concurrency` records in flight, starting
+ * the next task whenever one is done (the shape of the driver's
+ * `executeConcurrent`, but with a result per record). Never rejects: each task ends `written` or `failed`.
  *
  * Per record, retriable failures are retried with exponential backoff and
  * full jitter (core's `retry`) up to `maxAttempts` and the run's deadline;
@@ -354,7 +350,7 @@ export async function runWrites(tasks: readonly WriteTask[], options: RunWritesO
   const results: (WriteRecordResult | undefined)[] = new Array(tasks.length);
   const positions = tasks.map((_, i) => i);
   try {
-    await run.pool(positions, async (position) => {
+    await run.pool(positions, one, async (position) => {
       results[position] = await run.runInOrder(tasks[position] as WriteTask);
     });
   } finally {
@@ -381,7 +377,7 @@ export async function runBatchedWrites(waves: readonly (readonly WriteTask[][])[
   try {
     for (const units of waves) {
       if (run.stopped) break;
-      await run.poolByRecords(units, async (unit) => {
+      await run.pool(units, (unit) => unit.length, async (unit) => {
         const outcomes = unit.length === 1 ? [await run.runTask(unit[0] as WriteTask)] : await run.runBatch(unit, options);
         unit.forEach((task, i) => results.set(task, outcomes[i] as WriteRecordResult));
       });

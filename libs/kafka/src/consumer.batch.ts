@@ -5,11 +5,13 @@ import type { DeadLetterEntry, DeadLetterPublisher } from './dead-letter.publish
 import type { KafkaContext } from './kafka.context';
 import { isRebalanceError, wrapKafkaError } from './kafka.errors';
 import type { DeadLetterStage } from './kafka.events';
-import type { PartitionProgress } from './partition-progress';
+import { PartitionPipeline } from './consumer.pipeline';
+import type { CommitPoint, PartitionProgress } from './partition-progress';
 
-/** A partition as the runner tracks it: at least its progress. */
+/** A partition as the runner tracks it: at least its progress, and its pipeline in pipelined mode. */
 export interface TrackedPartition {
   readonly progress: PartitionProgress;
+  pipeline?: PartitionPipeline<EachBatchPayload>;
 }
 
 /** What {@link BatchProcessor} needs from the runner that owns it. */
@@ -18,6 +20,8 @@ export interface BatchProcessorDeps<T, P extends TrackedPartition> {
   logger: Logger;
   groupId: string;
   maxRecordsPerCall: number;
+  /** 0: kafkajs fetches a partition again once its batch is handled. Above 0: batches of a partition handled at once while kafkajs fetches on. */
+  pipelineDepth: number;
   heartbeatInterval: number;
   decode: (message: KafkaMessage, source: MessageSource) => T | Promise<T>;
   handler: RecordHandler<T>;
@@ -30,6 +34,10 @@ export interface BatchProcessorDeps<T, P extends TrackedPartition> {
   partition(topic: string, partition: number): P;
   /** Pauses the partition and delivers its undone records again after a backoff. */
   scheduleRetry(partition: P, error: unknown): void;
+  /** Makes kafkajs fetch the partition from `offset` again (pipelined mode). */
+  seek(partition: P, offset: string): void;
+  /** True once the runner is stopping: pipelined mode admits no new batch. */
+  closing(): boolean;
 }
 
 interface BatchContext<P extends TrackedPartition> {
@@ -52,11 +60,68 @@ function isPromiseLike<V>(value: unknown): value is PromiseLike<V> {
  * dead-letters poison ones, hands the records to the handler in chunks of
  * `maxRecordsPerCall`, and after each chunk commits the contiguous done prefix
  * ({@link PartitionProgress}). A failure schedules a retry of the partition.
+ *
+ * In pipelined mode (`pipelineDepth` > 0) the call returns as soon as the
+ * batch has a place in its partition's {@link PartitionPipeline}, so kafkajs
+ * fetches the next records while these are written; the pipeline commits.
  */
 export class BatchProcessor<T, P extends TrackedPartition> {
   constructor(private readonly deps: BatchProcessorDeps<T, P>) {}
 
-  async eachBatch(payload: EachBatchPayload): Promise<void> {
+  eachBatch(payload: EachBatchPayload): Promise<void> {
+    return this.deps.pipelineDepth > 0 ? this.admit(payload) : this.runBatch(payload);
+  }
+
+  /** The pipeline of a partition, created on first use. */
+  private pipelineOf(partition: P): PartitionPipeline<EachBatchPayload> {
+    partition.pipeline ??= new PartitionPipeline<EachBatchPayload>({
+      depth: this.deps.pipelineDepth,
+      maxRecords: this.deps.maxRecordsPerCall,
+      progress: partition.progress,
+      commit: (payload, point) => this.commit(payload, partition.progress, point, false),
+      seek: (offset) => this.deps.seek(partition, offset),
+      retry: (error) => this.deps.scheduleRetry(partition, error),
+    });
+    return partition.pipeline;
+  }
+
+  /**
+   * Pipelined mode: waits for room in the partition's pipeline, then starts
+   * the batch there and moves kafkajs's fetch position past it. A batch
+   * fetched before the pipeline sent kafkajs back (stale) is dropped.
+   */
+  private async admit(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const partition = this.deps.partition(batch.topic, batch.partition);
+    const pipeline = this.pipelineOf(partition);
+    await pipeline.room(batch.messages.length);
+    if (!payload.isRunning() || payload.isStale() || this.deps.closing()) return;
+    const offsets = batch.messages.map((m) => m.offset);
+    pipeline.admit(offsets, batch.lastOffset(), payload, (epoch) => this.runPipelined(payload, partition, pipeline, epoch));
+    payload.resolveOffset(batch.lastOffset());
+  }
+
+  /** Pipelined mode: one batch, chunk by chunk; the pipeline commits and handles a failure. */
+  private async runPipelined(payload: EachBatchPayload, partition: P, pipeline: PartitionPipeline<EachBatchPayload>, epoch: number): Promise<void> {
+    const ctx: BatchContext<P> = { partition, progress: partition.progress, payload };
+    const { messages } = payload.batch;
+    for (let index = 0; index < messages.length; index += this.deps.maxRecordsPerCall) {
+      if (!pipeline.current(epoch) || this.deps.signal.aborted) return;
+      const chunk = messages.slice(index, index + this.deps.maxRecordsPerCall);
+      const failure = await this.processChunk(ctx, chunk, payload.batch.highWatermark);
+      await pipeline.settle(epoch);
+      const stop = failure ?? ctx.rebalanceError;
+      if (stop !== undefined) {
+        pipeline.fail(epoch, stop);
+        return;
+      }
+      if (pipeline.current(epoch)) ctx.progress.succeeded();
+    }
+  }
+
+  /** Blocking mode: the whole batch, committing after each chunk, before kafkajs fetches the partition again. */
+  private async runBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = this.deps.partition(batch.topic, batch.partition);
     const ctx: BatchContext<P> = { partition, progress: partition.progress, payload };
@@ -71,7 +136,7 @@ export class BatchProcessor<T, P extends TrackedPartition> {
 
       const point = ctx.progress.commitPoint(offsets, index, batch.lastOffset());
       if (point) {
-        const committed = await this.commit(ctx, point.lastDone, point.offset);
+        const committed = await this.commit(payload, ctx.progress, point, true);
         if (!committed.ok) {
           if (ctx.rebalanceError === undefined && !isRebalanceError(committed.error)) this.deps.scheduleRetry(ctx.partition, committed.error);
           else throw ctx.rebalanceError ?? committed.error;
@@ -211,11 +276,21 @@ export class BatchProcessor<T, P extends TrackedPartition> {
     return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, headers: message.headers ?? {}, error, stage };
   }
 
-  /** Commits `offset` (= `lastDone + 1`) for the partition, with a few quick retries for transient coordinator errors. */
-  private async commit(ctx: BatchContext<P>, lastDone: string, offset: string): Promise<{ ok: true } | { ok: false; error: unknown }> {
-    const { topic, partition } = ctx.progress;
+  /**
+   * Commits `point.offset` (= `lastDone + 1`) for the partition, with a few
+   * quick retries for transient coordinator errors. `resolve`: also move
+   * kafkajs's fetch position there (blocking mode; in pipelined mode it is
+   * already past the batches in flight).
+   */
+  private async commit(
+    payload: EachBatchPayload,
+    progress: PartitionProgress,
+    { lastDone, offset }: CommitPoint,
+    resolve: boolean,
+  ): Promise<{ ok: true } | { ok: false; error: unknown }> {
+    const { topic, partition } = progress;
     try {
-      await retry(() => ctx.payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
+      await retry(() => payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
         ...COMMIT_RETRY,
         shouldRetry: (error) => !isRebalanceError(error) && isRetriable(wrapKafkaError(error, 'commit', 'KAFKA_COMMIT_FAILED')),
       });
@@ -223,8 +298,8 @@ export class BatchProcessor<T, P extends TrackedPartition> {
       this.deps.logger.warn({ topic, partition, offset, err: error }, 'offset commit failed');
       return { ok: false, error };
     }
-    ctx.payload.resolveOffset(lastDone);
-    ctx.progress.committed(offset);
+    if (resolve) payload.resolveOffset(lastDone);
+    progress.committed(offset);
     this.deps.counters.commits++;
     this.deps.context.events.emit('kafka.offsets_committed', { groupId: this.deps.groupId, topic, partition, offset });
     return { ok: true };

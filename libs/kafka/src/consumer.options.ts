@@ -90,6 +90,15 @@ export interface ConsumerRunnerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** Most records per handler call. Default 500. */
   maxRecordsPerCall?: number;
+  /**
+   * 0 (default): kafkajs fetches a partition again only once its last batch
+   * is handled. N > 0 (pipelined): up to N fetched batches of a partition are
+   * handled at once while kafkajs fetches the next, so records arriving during
+   * a slow handler call do not wait for it. The commit still moves only over a
+   * contiguous prefix of done records; a failure sends kafkajs back to the
+   * first record not committed. Memory: up to N + 1 fetches per partition.
+   */
+  pipelineDepth?: number;
   /** Fetch size per partition in bytes. Default 1 MiB. */
   maxBytesPerPartition?: number;
   /** Fetch size per request in bytes. Default 10 MiB. */
@@ -135,6 +144,7 @@ export interface ResolvedRunnerOptions {
   fromBeginning: boolean;
   partitionsConsumedConcurrently: number;
   maxRecordsPerCall: number;
+  pipelineDepth: number;
   maxBytesPerPartition: number;
   maxBytes: number;
   minBytes: number;
@@ -178,6 +188,7 @@ export function resolveRunnerOptions<T>(options: ConsumerRunnerOptions<T>): Reso
     fromBeginning: options.fromBeginning ?? true,
     partitionsConsumedConcurrently: int('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1, 1),
     maxRecordsPerCall: int('maxRecordsPerCall', options.maxRecordsPerCall, 500, 1),
+    pipelineDepth: int('pipelineDepth', options.pipelineDepth, 0, 0),
     maxBytesPerPartition: int('maxBytesPerPartition', options.maxBytesPerPartition, 1_048_576, 1),
     maxBytes: int('maxBytes', options.maxBytes, 10_485_760, 1),
     minBytes: int('minBytes', options.minBytes, 1, 1),

@@ -13,13 +13,15 @@ import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaAdmin } from './kafka.admin';
 import type { KafkaContext } from './kafka.context';
 import { KafkaError, wrapKafkaError } from './kafka.errors';
+import type { PartitionPipeline } from './consumer.pipeline';
 import { PartitionProgress } from './partition-progress';
 
-/** A partition this member owns: its progress, and the retry that paused it. */
+/** A partition this member owns: its progress, its pipeline in pipelined mode, and the retry that paused it. */
 interface PartitionState {
   topic: string;
   partition: number;
   progress: PartitionProgress;
+  pipeline?: PartitionPipeline<EachBatchPayload>;
   retryPaused: boolean;
   retryTimer?: NodeJS.Timeout;
 }
@@ -88,6 +90,7 @@ export class ConsumerRunner<T> {
       logger: this.logger,
       groupId: this.options.groupId,
       maxRecordsPerCall: this.options.maxRecordsPerCall,
+      pipelineDepth: this.options.pipelineDepth,
       heartbeatInterval: this.options.heartbeatInterval,
       decode: options.decode,
       handler: options.handler,
@@ -96,6 +99,8 @@ export class ConsumerRunner<T> {
       signal: this.stopController.signal,
       partition: (topic, partition) => this.partitionState(topic, partition),
       scheduleRetry: (state, error) => this.scheduleRetry(state, error),
+      seek: (state, offset) => this.seek(state, offset),
+      closing: () => this.stopping !== undefined,
     });
     const o = this.options;
     const retry = client.options.retry;
@@ -258,13 +263,35 @@ export class ConsumerRunner<T> {
     const abortTimer = setTimeout(() => this.stopController.abort(), this.options.stopTimeoutMs);
     const giveUpMs = this.options.stopTimeoutMs + 5_000;
     try {
-      await withTimeout(this.consumer.disconnect(), giveUpMs, { message: `consumer group ${this.options.groupId} did not stop within ${giveUpMs} ms` });
+      await withTimeout(
+        this.drainPipelines().then(() => this.consumer.disconnect()),
+        giveUpMs,
+        {
+          message: `consumer group ${this.options.groupId} did not stop within ${giveUpMs} ms`,
+        },
+      );
       this.logger.info({ ...this.counters }, 'consumer runner stopped');
     } finally {
       clearTimeout(abortTimer);
       for (const remove of this.removeListeners.splice(0)) remove();
       if (this.ownsDeadLetter) await this.deadLetter.close({ timeoutMs: 5_000 });
     }
+  }
+
+  /**
+   * Pipelined mode, on stop: fetches nothing more and waits until the batches
+   * in flight are written and committed, while the consumer is still in its
+   * group (kafkajs's own stop waits only for its `eachBatch` calls, which have
+   * returned long before).
+   */
+  private async drainPipelines(): Promise<void> {
+    if (this.options.pipelineDepth === 0) return;
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch (error) {
+      this.logger.debug({ err: error }, 'nothing to pause before draining');
+    }
+    for (const state of this.partitions.values()) await state.pipeline?.idle();
   }
 
   /** Pauses fetching from every subscribed topic (backpressure). In-flight batches finish. */
@@ -320,6 +347,9 @@ export class ConsumerRunner<T> {
 
   private onGroupJoin(payload: { memberId: string; memberAssignment: Record<string, number[]> }): void {
     const assignment = payload.memberAssignment ?? {};
+    // kafkajs fetches from the committed offsets again: the pipelines start over, and a
+    // batch still in flight for a partition now owned by another member commits nothing.
+    for (const state of this.partitions.values()) state.pipeline?.reset();
     // Forget partitions this member no longer owns; their retry timers would resume nothing.
     for (const [key, state] of this.partitions) {
       if (!(assignment[state.topic] ?? []).includes(state.partition)) {
@@ -351,6 +381,16 @@ export class ConsumerRunner<T> {
       this.crashError = error;
       this.stateValue = 'crashed';
       this.logger.error({ err: error }, 'consumer crashed and will not restart');
+    }
+  }
+
+  /** Pipelined mode: kafkajs fetches the partition from `offset` again; until then its fetched batches are stale. */
+  private seek(state: PartitionState, offset: string): void {
+    try {
+      this.consumer.seek({ topic: state.topic, partition: state.partition, offset });
+    } catch (error) {
+      // Only when the consumer no longer runs: the next member starts from the committed offset anyway.
+      this.logger.warn({ topic: state.topic, partition: state.partition, offset, err: error }, 'seek failed');
     }
   }
 

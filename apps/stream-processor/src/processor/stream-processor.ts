@@ -72,7 +72,8 @@ export class StreamProcessor {
       write: {
         tables: config.tables as TableKind[],
         // The sink bounds each writeBatch call; partitions are written in parallel, so split the instance's
-        // budget of records in flight between them.
+        // budget of records in flight between them. (A partition's pipelined calls together hold at most
+        // PROCESSOR_MAX_RECORDS_PER_BATCH records, beyond one fetched batch: under load that is one call.)
         concurrency: Math.max(1, Math.ceil(config.writeConcurrency / config.partitionsConcurrently)),
         batchRows: config.batchRows,
         batchBytes: config.batchBytes,
@@ -153,6 +154,7 @@ export class StreamProcessor {
       fromBeginning: this.config.fromBeginning,
       partitionsConsumedConcurrently: this.config.partitionsConcurrently,
       maxRecordsPerCall: this.config.maxRecordsPerBatch,
+      pipelineDepth: this.config.pipelineDepth,
       // The fetched records live until their partition's batch is written: this bounds the memory they take.
       maxBytesPerPartition: this.config.fetchMaxBytesPerPartition,
       maxBytes: this.config.fetchMaxBytesPerPartition * this.config.partitionsConcurrently,
