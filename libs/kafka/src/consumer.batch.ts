@@ -88,15 +88,19 @@ export class BatchProcessor<T, P extends TrackedPartition> {
   /**
    * Pipelined mode: waits for room in the partition's pipeline, then starts
    * the batch there and moves kafkajs's fetch position past it. A batch
-   * fetched before the pipeline sent kafkajs back (stale) is dropped.
+   * fetched before the pipeline sent kafkajs back (stale), or before a
+   * failure or a rejoin that came while it waited, is dropped: every batch
+   * of an epoch follows on from the one before.
    */
   private async admit(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
     const partition = this.deps.partition(batch.topic, batch.partition);
     const pipeline = this.pipelineOf(partition);
+    const epoch = pipeline.epoch;
     await pipeline.room(batch.messages.length);
-    if (!payload.isRunning() || payload.isStale() || this.deps.closing()) return;
+    // A failure or a rejoin while it waited: kafkajs reads these records again from where that left off.
+    if (!pipeline.current(epoch) || !payload.isRunning() || payload.isStale() || this.deps.closing()) return;
     const offsets = batch.messages.map((m) => m.offset);
     pipeline.admit(offsets, batch.lastOffset(), payload, (epoch) => this.runPipelined(payload, partition, pipeline, epoch));
     payload.resolveOffset(batch.lastOffset());

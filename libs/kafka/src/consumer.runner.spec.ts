@@ -242,6 +242,35 @@ describe('ConsumerRunner batch logic', () => {
     expect(retries).toHaveLength(1);
   });
 
+  it('pipelined: returns before the handler ends, and a batch that waited for room while the partition failed is dropped', async () => {
+    let fail!: (error: Error) => void;
+    const calls: string[][] = [];
+    const { eachBatch, runner: r } = create(
+      async ({ records }) => {
+        calls.push(records.map((x) => x.offset));
+        if (calls.length === 1) await new Promise<void>((_, reject) => (fail = reject));
+      },
+      { pipelineDepth: 1 },
+    );
+    const seek = jest.spyOn((r as unknown as { consumer: { seek(tp: object): void } }).consumer, 'seek').mockImplementation(() => undefined);
+    const first = fakePayload(records(0, 3));
+    await eachBatch(first.payload);
+    // kafkajs may fetch on at once: its position is past the batch, nothing is committed yet.
+    expect(first.resolved).toEqual(['2']);
+    expect(first.commits).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(1);
+    const second = fakePayload(records(3, 6));
+    const waiting = eachBatch(second.payload);
+    fail(new UserstreamError('write timed out', { retriable: true }));
+    await waiting;
+    // The second batch was fetched before the failure: it is not handled, and kafkajs reads from 0 again.
+    expect(calls).toEqual([['0', '1', '2']]);
+    expect(second.resolved).toEqual([]);
+    expect(seek).toHaveBeenCalledWith({ topic: 't', partition: 0, offset: '0' });
+    expect(r.stats.retries).toBe(1);
+  });
+
   it('stops between chunks once kafkajs stops running', async () => {
     const fake = fakePayload(records(0, 6));
     const seen: number[] = [];
