@@ -377,10 +377,14 @@ export async function runBatchedWrites(waves: readonly (readonly WriteTask[][])[
   try {
     for (const units of waves) {
       if (run.stopped) break;
-      await run.pool(units, (unit) => unit.length, async (unit) => {
-        const outcomes = unit.length === 1 ? [await run.runTask(unit[0] as WriteTask)] : await run.runBatch(unit, options);
-        unit.forEach((task, i) => results.set(task, outcomes[i] as WriteRecordResult));
-      });
+      await run.pool(
+        units,
+        (unit) => unit.length,
+        async (unit) => {
+          const outcomes = unit.length === 1 ? [await run.runTask(unit[0] as WriteTask)] : await run.runBatch(unit, options);
+          unit.forEach((task, i) => results.set(task, outcomes[i] as WriteRecordResult));
+        },
+      );
     }
   } finally {
     run.dispose();
